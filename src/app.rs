@@ -1,0 +1,252 @@
+//! Composition root: builds the pool, engine and registry from settings and
+//! carries out each command. `anyhow` is allowed here and in `main` only.
+
+use crate::catalog::{self, LoadedApp};
+use crate::config::Settings;
+use crate::domain::{ExecutionStatus, FunctionRef, Invocation, TriggerKind};
+use crate::engine::Engine;
+use crate::registry::AppSnapshot;
+use crate::sandbox::{Pool, PoolOptions, SandboxOptions};
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Exit codes of the CLI.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+}
+
+/// Pool sizing from settings.
+pub fn pool_options(settings: &Settings) -> PoolOptions {
+    PoolOptions {
+        sandbox: SandboxOptions {
+            heap_limit: settings.heap_mb * 1024 * 1024,
+            allow_net: settings.allow_net.clone(),
+            ..SandboxOptions::default()
+        },
+        max_runtimes: settings.max_runtimes,
+        spares: settings.spare_runtimes,
+        max_waiting: settings.max_waiting,
+    }
+}
+
+/// Reads a `NAME=VALUE` file; blank lines and `#` comments are skipped.
+pub fn read_vars_file(path: &Path) -> Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the variables file {}", path.display()))?;
+    let mut vars = BTreeMap::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, value)) = line.split_once('=') else {
+            bail!("{}:{}: expected NAME=VALUE", path.display(), index + 1);
+        };
+        vars.insert(name.trim().to_owned(), value.trim().trim_matches('"').to_owned());
+    }
+    Ok(vars)
+}
+
+/// Variables from the settings' file plus `--var NAME=VALUE` values.
+pub fn gather_vars(settings: &Settings, inline: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut vars = match &settings.vars_file {
+        Some(path) => read_vars_file(path)?,
+        None => BTreeMap::new(),
+    };
+    for item in inline {
+        let Some((name, value)) = item.split_once('=') else {
+            bail!("--var {item:?}: expected NAME=VALUE");
+        };
+        vars.insert(name.to_owned(), value.to_owned());
+    }
+    Ok(vars)
+}
+
+/// Loads the app, printing every problem to stderr on failure.
+pub async fn load_app(root: &Path, pool: &Pool) -> Result<std::result::Result<LoadedApp, catalog::Error>> {
+    match catalog::load(root, pool).await {
+        Ok(app) => {
+            for warning in &app.warnings {
+                eprintln!("warning: {warning}");
+            }
+            Ok(Ok(app))
+        }
+        Err(error @ (catalog::Error::Invalid { .. } | catalog::Error::Unreadable { .. })) => Ok(Err(error)),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn describe_triggers(function: &crate::domain::LogicFunctionManifest) -> String {
+    let mut triggers = Vec::new();
+    if let Some(route) = &function.http_route_trigger_settings {
+        let method = serde_json::to_value(route.http_method).ok().and_then(|m| m.as_str().map(str::to_owned)).unwrap_or_default();
+        triggers.push(format!("route {method} {}", route.path));
+    }
+    if let Some(cron) = &function.cron_trigger_settings {
+        triggers.push(format!("cron \"{}\"", cron.pattern));
+    }
+    if let Some(events) = &function.database_event_trigger_settings {
+        for event in events.to_vec() {
+            triggers.push(format!("event {}", event.event_name));
+        }
+    }
+    if function.tool_trigger_settings.is_some() {
+        triggers.push("tool".to_owned());
+    }
+    if function.workflow_action_trigger_settings.is_some() {
+        triggers.push("workflow action".to_owned());
+    }
+    if function.server_route_trigger_settings.is_some() {
+        triggers.push("server route".to_owned());
+    }
+    if triggers.is_empty() {
+        "manual only".to_owned()
+    } else {
+        triggers.join(", ")
+    }
+}
+
+/// `switchboard check`.
+pub async fn check(root: &Path, settings: &Settings) -> Result<i32> {
+    let pool = Pool::new(pool_options(settings));
+    let app = match load_app(root, &pool).await? {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(exit::FAILED);
+        }
+    };
+    let manifest = &app.manifest;
+    println!("✓ {} ({}) is valid", manifest.application.display_name, app.code.root().display());
+    println!(
+        "  {} logic function(s), {} role(s), {} skill(s), {} agent(s), {} connection provider(s)",
+        manifest.logic_functions.len(),
+        manifest.roles.len(),
+        manifest.skills.len(),
+        manifest.agents.len(),
+        manifest.connection_providers.len()
+    );
+    for function in &manifest.logic_functions {
+        println!("  - {}: {}", function.display_name(), describe_triggers(function));
+    }
+    Ok(exit::OK)
+}
+
+/// `switchboard manifest`.
+pub async fn manifest(root: &Path, settings: &Settings) -> Result<i32> {
+    let pool = Pool::new(pool_options(settings));
+    match load_app(root, &pool).await? {
+        Ok(app) => {
+            println!("{}", serde_json::to_string_pretty(&app.manifest_json)?);
+            Ok(exit::OK)
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            Ok(exit::USAGE)
+        }
+    }
+}
+
+/// Where a run's payload comes from.
+#[derive(Debug, Clone)]
+pub enum PayloadSource {
+    Inline(String),
+    File(PathBuf),
+    Empty,
+}
+
+impl PayloadSource {
+    pub fn read(&self) -> Result<String> {
+        Ok(match self {
+            Self::Inline(text) => text.clone(),
+            Self::File(path) if path.as_os_str() == "-" => std::io::read_to_string(std::io::stdin()).context("cannot read the payload from stdin")?,
+            Self::File(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read the payload file {}", path.display()))?,
+            Self::Empty => "{}".to_owned(),
+        })
+    }
+}
+
+/// Loads an app and builds its snapshot, or reports why not (exit code 2).
+pub async fn snapshot(root: &Path, settings: &Settings, vars: &[String], pool: &Pool) -> Result<std::result::Result<AppSnapshot, i32>> {
+    let app = match load_app(root, pool).await? {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(Err(exit::USAGE));
+        }
+    };
+    let vars = gather_vars(settings, vars)?;
+    match AppSnapshot::new(app, &vars, &settings.public_url) {
+        Ok(snapshot) => {
+            for name in &snapshot.unset_required {
+                eprintln!("warning: required variable {name} has no value (give it with --var {name}=... or a variables file)");
+            }
+            Ok(Ok(snapshot))
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Ok(Err(exit::USAGE))
+        }
+    }
+}
+
+/// `switchboard run`.
+pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[String], settings: &Settings) -> Result<i32> {
+    let pool = Pool::new(pool_options(settings));
+    let snapshot = match snapshot(root, settings, vars, &pool).await? {
+        Ok(snapshot) => snapshot,
+        Err(code) => return Ok(code),
+    };
+    let engine = Engine::new(pool, settings.workspace_id.clone());
+    let invocation = Invocation {
+        function: FunctionRef(function.to_owned()),
+        trigger: TriggerKind::Manual,
+        payload: payload.read()?,
+        context: engine.context(),
+    };
+    match engine.invoke(&snapshot, invocation).await {
+        Ok(result) => {
+            println!("{}", serde_json::to_string_pretty(&result)?);
+            Ok(if result.status == ExecutionStatus::Success { exit::OK } else { exit::FAILED })
+        }
+        Err(error @ (crate::engine::Error::UnknownFunction { .. } | crate::engine::Error::InvalidPayload(_))) => {
+            eprintln!("error: {error}");
+            Ok(exit::USAGE)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `switchboard schemas`: writes (or, with `check`, compares) `schemas/`.
+pub fn schemas(dir: &Path, check: bool) -> Result<i32> {
+    let mut stale = Vec::new();
+    if !check {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    for (name, schema) in crate::domain::schemas() {
+        let path = dir.join(name);
+        let text = format!("{}\n", serde_json::to_string_pretty(&schema)?);
+        if check {
+            if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                stale.push(path.display().to_string());
+            }
+        } else {
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+    }
+    if stale.is_empty() {
+        if check {
+            println!("schemas are up to date");
+        }
+        Ok(exit::OK)
+    } else {
+        eprintln!("these schemas differ from the domain types (run `switchboard schemas` to regenerate):");
+        for path in stale {
+            eprintln!("  {path}");
+        }
+        Ok(exit::FAILED)
+    }
+}

@@ -1,0 +1,113 @@
+//! Settings: command-line values over `SWITCHBOARD_*` environment variables
+//! over defaults, validated once. This is the only module that reads the
+//! process environment.
+
+use std::path::PathBuf;
+
+/// Every setting, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Heap limit per runtime in MiB (`SWITCHBOARD_HEAP_MB`, default 128).
+    pub heap_mb: usize,
+    /// Hosts sandboxed code may `fetch` (`SWITCHBOARD_ALLOW_NET`, comma-separated; `*` = any; default none).
+    pub allow_net: Vec<String>,
+    /// Most runtimes at once (`SWITCHBOARD_MAX_RUNTIMES`, default 2 × cores).
+    pub max_runtimes: usize,
+    /// Runtimes booted ahead of need (`SWITCHBOARD_SPARE_RUNTIMES`, default 1).
+    pub spare_runtimes: usize,
+    /// Calls that may wait for a runtime before "busy" (`SWITCHBOARD_MAX_WAITING`, default 64).
+    pub max_waiting: usize,
+    /// Workspace id handed to handlers (`SWITCHBOARD_WORKSPACE_ID`).
+    pub workspace_id: String,
+    /// Base URL of this gateway, injected as `TWENTY_API_URL` (`SWITCHBOARD_PUBLIC_URL`).
+    pub public_url: String,
+    /// A file of `NAME=VALUE` lines giving application and server variables (`SWITCHBOARD_VARS_FILE`).
+    pub vars_file: Option<PathBuf>,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("{name}: {message} (got {value:?})")]
+    Invalid { name: &'static str, value: String, message: String },
+}
+
+/// Values given on the command line; `None` falls back to the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub heap_mb: Option<usize>,
+    pub allow_net: Option<Vec<String>>,
+    pub max_runtimes: Option<usize>,
+    pub vars_file: Option<PathBuf>,
+}
+
+/// Default workspace id handed to handlers when none is configured.
+pub const DEFAULT_WORKSPACE_ID: &str = "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c";
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+fn number(name: &'static str, min: usize, max: usize) -> Result<Option<usize>, Error> {
+    let Some(value) = env(name) else { return Ok(None) };
+    match value.trim().parse::<usize>() {
+        Ok(number) if (min..=max).contains(&number) => Ok(Some(number)),
+        _ => Err(Error::Invalid { name, value, message: format!("must be a whole number from {min} to {max}") }),
+    }
+}
+
+fn list(value: &str) -> Vec<String> {
+    value.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
+}
+
+impl Settings {
+    /// Reads the environment and applies the command-line overrides.
+    pub fn load(overrides: Overrides) -> Result<Self, Error> {
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let heap_mb = match overrides.heap_mb {
+            Some(value) => value,
+            None => number("SWITCHBOARD_HEAP_MB", 16, 16 * 1024)?.unwrap_or(128),
+        };
+        if !(16..=16 * 1024).contains(&heap_mb) {
+            return Err(Error::Invalid { name: "--heap-mb", value: heap_mb.to_string(), message: "must be from 16 to 16384".into() });
+        }
+        let max_runtimes = match overrides.max_runtimes {
+            Some(value) => value,
+            None => number("SWITCHBOARD_MAX_RUNTIMES", 1, 4096)?.unwrap_or(2 * cores),
+        };
+        if max_runtimes == 0 {
+            return Err(Error::Invalid { name: "--max-runtimes", value: "0".into(), message: "must be at least 1".into() });
+        }
+        let workspace_id = env("SWITCHBOARD_WORKSPACE_ID").unwrap_or_else(|| DEFAULT_WORKSPACE_ID.to_owned());
+        if uuid::Uuid::parse_str(&workspace_id).is_err() {
+            return Err(Error::Invalid { name: "SWITCHBOARD_WORKSPACE_ID", value: workspace_id, message: "must be a UUID".into() });
+        }
+        let public_url = env("SWITCHBOARD_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:7410".to_owned());
+        if url::Url::parse(&public_url).is_err() {
+            return Err(Error::Invalid { name: "SWITCHBOARD_PUBLIC_URL", value: public_url, message: "must be an absolute URL".into() });
+        }
+        Ok(Self {
+            heap_mb,
+            allow_net: overrides.allow_net.unwrap_or_else(|| env("SWITCHBOARD_ALLOW_NET").map(|v| list(&v)).unwrap_or_default()),
+            max_runtimes,
+            spare_runtimes: number("SWITCHBOARD_SPARE_RUNTIMES", 0, 64)?.unwrap_or(1),
+            max_waiting: number("SWITCHBOARD_MAX_WAITING", 0, 1_000_000)?.unwrap_or(64),
+            workspace_id,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            vars_file: overrides.vars_file.or_else(|| env("SWITCHBOARD_VARS_FILE").map(PathBuf::from)),
+        })
+    }
+
+    /// Parses a comma-separated host list as given to `--allow-net`.
+    pub fn parse_list(value: &str) -> Vec<String> {
+        list(value)
+    }
+}
+
+/// Sends logs to stderr; the level comes from `SWITCHBOARD_LOG` (default `warn`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_new(env("SWITCHBOARD_LOG").unwrap_or_else(|| "warn".to_owned()))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

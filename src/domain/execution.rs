@@ -1,0 +1,94 @@
+//! What one run is and what it produced: the `Invocation` every trigger
+//! builds, the context handed to the handler, and Twenty's execution result
+//! `{data, logs, duration, status, error?}`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Second argument of every handler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionContext {
+    pub workspace_id: String,
+    pub user_workspace_id: Option<String>,
+    pub workspace_member_id: Option<String>,
+    pub retry_count: u32,
+    pub max_retries: u32,
+}
+
+/// `status` of a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ExecutionStatus {
+    Success,
+    Error,
+    Idle,
+}
+
+/// `error` of a failed result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionError {
+    /// `Error`, `TypeError`, `TimeoutError`, `MemoryLimitError`, ...
+    pub error_type: String,
+    pub error_message: String,
+    pub stack_trace: String,
+}
+
+/// Twenty's `LogicFunctionExecuteResult`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExecutionResult {
+    /// The handler's return value as JSON (null when it returned nothing or failed).
+    pub data: Value,
+    /// Log lines `<ISO time> <LEVEL> <text>`, joined with newlines.
+    pub logs: String,
+    /// Milliseconds.
+    pub duration: u64,
+    pub status: ExecutionStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ExecutionError>,
+}
+
+impl ExecutionResult {
+    /// A failed result with no data.
+    pub fn failure(error_type: &str, message: impl Into<String>, logs: String, duration: u64) -> Self {
+        Self {
+            data: Value::Null,
+            logs,
+            duration,
+            status: ExecutionStatus::Error,
+            error: Some(ExecutionError {
+                error_type: error_type.to_owned(),
+                error_message: message.into(),
+                stack_trace: String::new(),
+            }),
+        }
+    }
+}
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    Manual,
+    HttpRoute,
+    Cron,
+    DatabaseEvent,
+    Tool,
+    WorkflowAction,
+}
+
+/// How a caller names a function: its `name` or its universalIdentifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionRef(pub String);
+
+/// One request to run a function, whatever triggered it.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub function: FunctionRef,
+    pub trigger: TriggerKind,
+    /// JSON text of the payload.
+    pub payload: String,
+    pub context: ExecutionContext,
+}

@@ -1,0 +1,146 @@
+//! The `switchboard` command line: parses arguments and hands them to `app`.
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use switchboard::app::{self, PayloadSource, exit};
+use switchboard::config::{Overrides, Settings};
+
+/// Run the logic layer of Twenty CRM apps, sandboxed.
+#[derive(Debug, Parser)]
+#[command(name = "switchboard", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// Hosts sandboxed code may fetch, comma-separated (`*` = any) [env: SWITCHBOARD_ALLOW_NET; default: none]
+    #[arg(long, global = true, value_name = "HOSTS")]
+    allow_net: Option<String>,
+    /// Heap limit per runtime in MiB [env: SWITCHBOARD_HEAP_MB; default: 128]
+    #[arg(long, global = true, value_name = "MB")]
+    heap_mb: Option<usize>,
+    /// Most runtimes alive at once [env: SWITCHBOARD_MAX_RUNTIMES; default: 2 × cores]
+    #[arg(long, global = true, value_name = "N")]
+    max_runtimes: Option<usize>,
+    /// File of NAME=VALUE lines with application/server variables [env: SWITCHBOARD_VARS_FILE]
+    #[arg(long, global = true, value_name = "PATH")]
+    vars_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate an app folder and print a summary (exit 1 listing every problem).
+    Check {
+        /// App folder [default: .]
+        app_dir: Option<PathBuf>,
+    },
+    /// Print the app's manifest JSON (the same shape `twenty dev:build` writes).
+    Manifest {
+        /// App folder [default: .]
+        app_dir: Option<PathBuf>,
+    },
+    /// Run one logic function and print Twenty's execution result JSON.
+    Run {
+        /// [APP_DIR] FUNCTION — FUNCTION is a function's name or universalIdentifier
+        #[arg(num_args = 1..=2, value_names = ["APP_DIR", "FUNCTION"], required = true)]
+        args: Vec<String>,
+        /// Payload JSON
+        #[arg(long, conflicts_with = "payload_file")]
+        payload: Option<String>,
+        /// File holding the payload JSON (`-` for stdin)
+        #[arg(long)]
+        payload_file: Option<PathBuf>,
+        /// Set an application or server variable (repeatable)
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
+    /// Measure boot, cold and warm call latency, throughput and memory for a function.
+    Bench {
+        /// [APP_DIR] FUNCTION
+        #[arg(num_args = 1..=2, value_names = ["APP_DIR", "FUNCTION"], required = true)]
+        args: Vec<String>,
+        /// Payload JSON [default: {}]
+        #[arg(long)]
+        payload: Option<String>,
+        /// Warm calls to time
+        #[arg(long, default_value_t = 2000)]
+        iterations: usize,
+        /// Concurrent callers for the throughput phase
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+        /// Set an application or server variable (repeatable)
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
+    /// Write the JSON Schemas of the domain types to schemas/ (or check them).
+    Schemas {
+        /// Fail if the files differ from what would be written
+        #[arg(long)]
+        check: bool,
+        /// Output folder
+        #[arg(long, default_value = "schemas")]
+        dir: PathBuf,
+    },
+}
+
+fn split_app_and_function(args: &[String]) -> (PathBuf, String) {
+    match args {
+        [app_dir, function] => (PathBuf::from(app_dir), function.clone()),
+        [function] => (PathBuf::from("."), function.clone()),
+        _ => (PathBuf::from("."), String::new()),
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    switchboard::config::init_logging();
+    let code = match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            exit::USAGE
+        }
+    };
+    std::process::exit(code);
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
+    let settings = Settings::load(Overrides {
+        heap_mb: cli.global.heap_mb,
+        allow_net: cli.global.allow_net.as_deref().map(Settings::parse_list),
+        max_runtimes: cli.global.max_runtimes,
+        vars_file: cli.global.vars_file.clone(),
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Check { app_dir } => app::check(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
+            Command::Manifest { app_dir } => app::manifest(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
+            Command::Run { args, payload, payload_file, vars } => {
+                let (app_dir, function) = split_app_and_function(&args);
+                let payload = match (payload, payload_file) {
+                    (Some(text), _) => PayloadSource::Inline(text),
+                    (None, Some(path)) => PayloadSource::File(path),
+                    (None, None) => PayloadSource::Empty,
+                };
+                app::run(&app_dir, &function, payload, &vars, &settings).await
+            }
+            Command::Bench { args, payload, iterations, concurrency, vars } => {
+                let (app_dir, function) = split_app_and_function(&args);
+                let options = switchboard::bench::BenchOptions {
+                    payload: payload.unwrap_or_else(|| "{}".to_owned()),
+                    iterations: iterations.max(10),
+                    concurrency: concurrency.max(1),
+                    vars,
+                };
+                switchboard::bench::run(&app_dir, &function, options, &settings).await
+            }
+            Command::Schemas { check, dir } => app::schemas(&dir, check),
+        }
+    })
+}

@@ -1,0 +1,136 @@
+//! The live view of what a loaded app offers: its functions by name and
+//! universalIdentifier, with the module each lives in, and the environment
+//! its runs get. Built once per load; replaced as a whole on reload.
+
+use crate::catalog::LoadedApp;
+use crate::domain::{LogicFunctionManifest, VariableType};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One runnable function.
+#[derive(Debug, Clone)]
+pub struct FunctionEntry {
+    pub name: String,
+    pub manifest: LogicFunctionManifest,
+    pub module: PathBuf,
+}
+
+/// A loaded app with its functions indexed and its run environment built.
+#[derive(Debug, Clone)]
+pub struct AppSnapshot {
+    pub app: LoadedApp,
+    pub functions: Vec<FunctionEntry>,
+    /// `process.env` for every run of this app.
+    pub env: Arc<BTreeMap<String, String>>,
+    /// Variables declared required but given no value.
+    pub unset_required: Vec<String>,
+}
+
+/// Problems with the variables given to an app.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("variable {name} is not declared by the app (declared: {declared})")]
+    UndeclaredVariable { name: String, declared: String },
+    #[error("variable name {name} is reserved for switchboard")]
+    ReservedVariable { name: String },
+}
+
+/// Names switchboard sets itself; apps may not declare them.
+pub const RESERVED_VARIABLES: &[&str] = &[
+    "TWENTY_API_URL",
+    "TWENTY_APP_ACCESS_TOKEN",
+    "TWENTY_APP_APPLICATION_ACCESS_TOKEN",
+    "TWENTY_API_KEY",
+    "TWENTY_FUNCTIONS_URL",
+    "APPLICATION_ID",
+];
+
+/// A declared value as the string `process.env` gets (Twenty's rules).
+fn env_string(value: &Value, variable_type: VariableType) -> Option<String> {
+    match (value, variable_type) {
+        (Value::Null, _) => None,
+        (Value::String(text), _) => Some(text.clone()),
+        (Value::Bool(flag), _) => Some(flag.to_string()),
+        (Value::Number(number), _) => Some(number.to_string()),
+        (other, _) => Some(other.to_string()),
+    }
+}
+
+impl AppSnapshot {
+    /// Indexes `app` and builds its environment from declared values,
+    /// `given` values (which must be declared) and the reserved names.
+    pub fn new(app: LoadedApp, given: &BTreeMap<String, String>, public_url: &str) -> Result<Self, Error> {
+        let application = &app.manifest.application;
+        let mut env = BTreeMap::new();
+        let mut declared: Vec<String> = Vec::new();
+        let mut unset_required = Vec::new();
+        for (name, raw) in &application.application_variables {
+            declared.push(name.clone());
+            if RESERVED_VARIABLES.contains(&name.as_str()) {
+                return Err(Error::ReservedVariable { name: name.clone() });
+            }
+            let variable_type = raw
+                .get("type")
+                .and_then(|t| serde_json::from_value::<VariableType>(t.clone()).ok())
+                .unwrap_or_default();
+            if raw.get("scope").and_then(Value::as_str) == Some("USER") {
+                continue;
+            }
+            let value = given.get(name).cloned().or_else(|| raw.get("value").and_then(|v| env_string(v, variable_type)));
+            match value {
+                Some(value) => {
+                    env.insert(name.clone(), value);
+                }
+                None if raw.get("isRequired").and_then(Value::as_bool) == Some(true)
+                    && raw.get("isDeprecated").and_then(Value::as_bool) != Some(true) =>
+                {
+                    unset_required.push(name.clone())
+                }
+                None => {}
+            }
+        }
+        for (name, raw) in &application.server_variables {
+            declared.push(name.clone());
+            if let Some(value) = given.get(name) {
+                env.insert(name.clone(), value.clone());
+            } else if raw.get("isRequired").and_then(Value::as_bool) == Some(true) {
+                unset_required.push(name.clone());
+            }
+        }
+        for name in given.keys() {
+            if !declared.contains(name) {
+                return Err(Error::UndeclaredVariable { name: name.clone(), declared: declared.join(", ") });
+            }
+        }
+        env.insert("TWENTY_API_URL".into(), public_url.to_owned());
+        env.insert("TWENTY_FUNCTIONS_URL".into(), format!("{public_url}/s"));
+        env.insert("APPLICATION_ID".into(), application.universal_identifier.clone());
+        let functions = app
+            .manifest
+            .logic_functions
+            .iter()
+            .map(|function| FunctionEntry {
+                name: function.display_name(),
+                module: app.module_path(&function.source_handler_path),
+                manifest: function.clone(),
+            })
+            .collect();
+        Ok(Self { app, functions, env: Arc::new(env), unset_required })
+    }
+
+    /// Finds a function by `name` or universalIdentifier.
+    pub fn find(&self, reference: &str) -> Option<&FunctionEntry> {
+        self.functions
+            .iter()
+            .find(|f| f.manifest.universal_identifier == reference)
+            .or_else(|| self.functions.iter().find(|f| f.name == reference))
+    }
+
+    /// Names of all functions, for messages.
+    pub fn function_names(&self) -> Vec<String> {
+        self.functions.iter().map(|f| f.name.clone()).collect()
+    }
+}

@@ -1,0 +1,238 @@
+// switchboard sandbox bootstrap: installs the web platform globals a Twenty
+// logic function expects, a console that writes into the run's log, a
+// `process` with only the run's environment, and the two entry points the
+// host calls (`__switchboard_register` and `__switchboard_run`). It runs once
+// per runtime, before any user code, then hides `Deno` from user code.
+
+import { core } from "ext:core/mod.js";
+import {
+  op_sb_complete,
+  op_sb_describe_done,
+  op_sb_log,
+  op_sb_take_invocation,
+} from "ext:core/ops";
+
+const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
+const url = core.loadExtScript("ext:deno_web/00_url.js");
+const domException = core.loadExtScript("ext:deno_web/01_dom_exception.js");
+const event = core.loadExtScript("ext:deno_web/02_event.js");
+const structuredCloneMod = core.loadExtScript("ext:deno_web/02_structured_clone.js");
+const timers = core.loadExtScript("ext:deno_web/02_timers.js");
+const abortSignal = core.loadExtScript("ext:deno_web/03_abort_signal.js");
+const base64 = core.loadExtScript("ext:deno_web/05_base64.js");
+const streams = core.loadExtScript("ext:deno_web/06_streams.js");
+const encoding = core.loadExtScript("ext:deno_web/08_text_encoding.js");
+const file = core.loadExtScript("ext:deno_web/09_file.js");
+const performanceMod = core.loadExtScript("ext:deno_web/15_performance.js");
+const consoleMod = core.loadExtScript("ext:deno_web/01_console.js");
+const cryptoMod = core.loadExtScript("ext:deno_crypto/00_crypto.js");
+const headers = core.loadExtScript("ext:deno_fetch/20_headers.js");
+const formData = core.loadExtScript("ext:deno_fetch/21_formdata.js");
+const request = core.loadExtScript("ext:deno_fetch/23_request.js");
+const response = core.loadExtScript("ext:deno_fetch/23_response.js");
+const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
+
+const writable = (value) => ({ value, writable: true, enumerable: false, configurable: true });
+const readOnly = (value) => ({ value, writable: false, enumerable: false, configurable: false });
+
+Object.defineProperties(globalThis, {
+  URL: writable(url.URL),
+  URLSearchParams: writable(url.URLSearchParams),
+  DOMException: writable(domException.DOMException),
+  Event: writable(event.Event),
+  EventTarget: writable(event.EventTarget),
+  CustomEvent: writable(event.CustomEvent),
+  ErrorEvent: writable(event.ErrorEvent),
+  structuredClone: writable(structuredCloneMod.structuredClone),
+  setTimeout: writable(timers.setTimeout),
+  setInterval: writable(timers.setInterval),
+  clearTimeout: writable(timers.clearTimeout),
+  clearInterval: writable(timers.clearInterval),
+  AbortController: writable(abortSignal.AbortController),
+  AbortSignal: writable(abortSignal.AbortSignal),
+  atob: writable(base64.atob),
+  btoa: writable(base64.btoa),
+  ReadableStream: writable(streams.ReadableStream),
+  WritableStream: writable(streams.WritableStream),
+  TransformStream: writable(streams.TransformStream),
+  TextEncoder: writable(encoding.TextEncoder),
+  TextDecoder: writable(encoding.TextDecoder),
+  Blob: writable(file.Blob),
+  File: writable(file.File),
+  performance: writable(performanceMod.performance),
+  crypto: writable(cryptoMod.crypto),
+  Crypto: writable(cryptoMod.Crypto),
+  CryptoKey: writable(cryptoMod.CryptoKey),
+  SubtleCrypto: writable(cryptoMod.SubtleCrypto),
+  Headers: writable(headers.Headers),
+  FormData: writable(formData.FormData),
+  Request: writable(request.Request),
+  Response: writable(response.Response),
+  fetch: writable(fetchMod.fetch),
+});
+webidl.configureInterface?.(globalThis.URL);
+event.saveGlobalThisReference?.(globalThis);
+event.setEventTargetData?.(globalThis);
+
+// Log levels understood by op_sb_log: 0 = stdout-like (INFO), 1 = stderr-like
+// (ERROR), 2 = WARN, 3 = DEBUG. Node, which Twenty's local driver runs,
+// writes log/info/debug to stdout and warn/error/trace to stderr.
+const LEVEL = { info: 0, error: 1, warn: 2, debug: 3 };
+const emit = (level) => (...args) => {
+  op_sb_log(level, consoleMod.inspectArgs(args, { colors: false }));
+};
+const counts = new Map();
+const timersByLabel = new Map();
+const sandboxConsole = {
+  log: emit(LEVEL.info),
+  info: emit(LEVEL.info),
+  debug: emit(LEVEL.debug),
+  warn: emit(LEVEL.warn),
+  error: emit(LEVEL.error),
+  trace: (...args) => {
+    const err = new Error(consoleMod.inspectArgs(args, { colors: false }));
+    err.name = "Trace";
+    op_sb_log(LEVEL.error, err.stack ?? String(err));
+  },
+  dir: (value) => op_sb_log(LEVEL.info, consoleMod.inspect(value, { colors: false })),
+  table: emit(LEVEL.info),
+  assert: (condition, ...args) => {
+    if (!condition) {
+      op_sb_log(LEVEL.error, "Assertion failed" + (args.length ? ": " + consoleMod.inspectArgs(args, { colors: false }) : ""));
+    }
+  },
+  count: (label = "default") => {
+    const next = (counts.get(label) ?? 0) + 1;
+    counts.set(label, next);
+    op_sb_log(LEVEL.info, `${label}: ${next}`);
+  },
+  countReset: (label = "default") => counts.delete(label),
+  time: (label = "default") => timersByLabel.set(label, performanceMod.performance.now()),
+  timeLog: (label = "default", ...args) => {
+    const start = timersByLabel.get(label);
+    if (start !== undefined) {
+      const extra = args.length ? " " + consoleMod.inspectArgs(args, { colors: false }) : "";
+      op_sb_log(LEVEL.info, `${label}: ${(performanceMod.performance.now() - start).toFixed(3)}ms${extra}`);
+    }
+  },
+  timeEnd: (label = "default") => {
+    sandboxConsole.timeLog(label);
+    timersByLabel.delete(label);
+  },
+  group: emit(LEVEL.info),
+  groupCollapsed: emit(LEVEL.info),
+  groupEnd: () => {},
+};
+Object.defineProperty(globalThis, "console", writable(sandboxConsole));
+
+// `process` carries the run's environment and nothing of the host's.
+const processEnv = {};
+const sandboxProcess = {
+  env: processEnv,
+  platform: "switchboard",
+  version: "v22.0.0",
+  versions: {},
+  argv: [],
+  nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)),
+  cwd: () => "/",
+};
+Object.defineProperty(globalThis, "process", writable(sandboxProcess));
+
+// Everything the host registered for this runtime: module namespaces by key.
+const entities = new Map();
+
+const describeError = (error) => {
+  if (error !== null && typeof error === "object") {
+    const errorType = typeof error.name === "string" && error.name
+      ? error.name
+      : (error.constructor?.name ?? "Error");
+    const errorMessage = typeof error.message === "string" ? error.message : String(error);
+    const stack = typeof error.stack === "string" ? error.stack : "";
+    return { errorType, errorMessage, stackTrace: stack };
+  }
+  return { errorType: "UnhandledError", errorMessage: String(error), stackTrace: "" };
+};
+
+const register = (key, namespace) => {
+  entities.set(key, namespace);
+};
+
+// Reports what an entity file's default export is, for the catalog: the
+// ValidationResult that define*() returned, with functions dropped by
+// JSON.stringify and the handler's type noted.
+const describe = (key) => {
+  const namespace = entities.get(key);
+  const result = namespace?.default;
+  let report;
+  if (result === null || typeof result !== "object") {
+    report = { kind: "not-validation-result", exportType: typeof result };
+  } else {
+    const config = result.config ?? null;
+    const handlerType = config !== null && typeof config === "object" ? typeof config.handler : "undefined";
+    report = {
+      kind: "validation-result",
+      success: result.success,
+      errors: result.errors ?? [],
+      warnings: result.warnings ?? [],
+      handlerType,
+      config,
+    };
+  }
+  let json;
+  try {
+    json = JSON.stringify(report);
+  } catch (error) {
+    json = JSON.stringify({ kind: "unserializable", message: describeError(error).errorMessage });
+  }
+  op_sb_describe_done(json);
+};
+
+const resolveHandler = (namespace, handlerName) => {
+  let target = namespace;
+  for (const part of handlerName.split(".")) {
+    target = target?.[part];
+  }
+  return target;
+};
+
+// Runs one invocation. The host stored it in the op state; the outcome goes
+// back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON.
+const run = async () => {
+  const invocation = JSON.parse(op_sb_take_invocation());
+  for (const name of Object.keys(processEnv)) delete processEnv[name];
+  Object.assign(processEnv, invocation.env);
+  let result;
+  try {
+    const handler = resolveHandler(entities.get(invocation.key), invocation.handlerName);
+    if (typeof handler !== "function") {
+      throw new TypeError(`${invocation.handlerName} is not a function in ${invocation.key}`);
+    }
+    result = await handler(JSON.parse(invocation.payload), invocation.context);
+  } catch (error) {
+    op_sb_complete(1, JSON.stringify(describeError(error)));
+    return;
+  }
+  let json;
+  try {
+    json = result === undefined ? "null" : JSON.stringify(result);
+    if (json === undefined) json = "null";
+  } catch (error) {
+    const detail = describeError(error);
+    op_sb_complete(1, JSON.stringify({
+      errorType: "SerializationError",
+      errorMessage: `The handler's result is not JSON-serialisable: ${detail.errorMessage}`,
+      stackTrace: "",
+    }));
+    return;
+  }
+  op_sb_complete(0, json);
+};
+
+Object.defineProperties(globalThis, {
+  __switchboard_register: readOnly(register),
+  __switchboard_describe: readOnly(describe),
+  __switchboard_run: readOnly(run),
+});
+
+delete globalThis.Deno;
+delete globalThis.__bootstrap;

@@ -1,0 +1,281 @@
+// Built-in `twenty-sdk/define` (and the older root `twenty-sdk`): the define*
+// functions of Twenty's SDK 2.43. Each returns a ValidationResult
+// `{ success, config, errors, warnings }` with the same error texts as the
+// SDK, so an app written for Twenty is validated the same way here.
+// The host prepends `const __SDK_ENUMS__`, `__STANDARD_OBJECT__` and
+// `__STANDARD_PAGE_LAYOUT__` (JSON data of the SDK's exported constants).
+
+const isNonEmptyString = (value) => typeof value === "string" && value.length > 0;
+const UUID_ANY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_RFC = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/i;
+
+export const createValidationResult = ({ config, errors = [], warnings = [] }) => ({
+  success: errors.length === 0,
+  config,
+  errors,
+  warnings,
+});
+
+const requireFields = (kind, config, fields) => {
+  const errors = [];
+  for (const [field, message] of fields) {
+    if (!config?.[field]) errors.push(message ?? `${kind} must have a ${field}`);
+  }
+  return errors;
+};
+
+const handlerErrors = (kind, config) => {
+  const errors = [];
+  if (!config.handler) errors.push(`${kind} must have a handler`);
+  if (typeof config.handler !== "function") errors.push(`${kind} handler must be a function`);
+  return errors;
+};
+
+const APPLICATION_CATEGORIES = [
+  "Communication", "Productivity", "Product management", "Sales", "Marketing",
+  "Enrichment", "Data", "Search", "Other",
+];
+const USAGE_OPERATION_TYPES = [
+  "AI_CHAT_TOKEN", "AI_WORKFLOW_TOKEN", "WORKFLOW_EXECUTION", "CODE_EXECUTION",
+  "WEB_SEARCH", "CALL_RECORDING", "EMAIL_SEND",
+];
+
+export const defineApplication = (config) => {
+  const errors = [];
+  const warnings = [];
+  if (!config.universalIdentifier) errors.push("Application must have a universalIdentifier");
+  if (!config.displayName || config.displayName.length === 0) {
+    errors.push("Application must have a non empty display name");
+  }
+  for (const [name, variable] of Object.entries(config.applicationVariables ?? {})) {
+    const needsOptions = variable.type === "SELECT" || variable.type === "MULTI_SELECT";
+    if (needsOptions && !(Array.isArray(variable.options) && variable.options.length > 0)) {
+      errors.push(`Application variable "${name}" of type ${variable.type} must define non-empty options`);
+    }
+    if (variable.isRequired && variable.isDeprecated) {
+      warnings.push(`Application variable "${name}" is both required and deprecated. \`isDeprecated\` wins: the variable is excluded from the application configuration check.`);
+    }
+  }
+  const operations = config.billing?.operations ?? {};
+  for (const [name, operation] of Object.entries(operations)) {
+    if (operation === undefined || operation === null) continue;
+    if (!USAGE_OPERATION_TYPES.includes(operation.operationType)) {
+      errors.push(`Billable operation "${name}" must map to a known operationType (${USAGE_OPERATION_TYPES.join(", ")})`);
+    }
+    if (!isNonEmptyString(operation.label)) errors.push(`Billable operation "${name}" must have a non empty label`);
+  }
+  for (const [name, charge] of Object.entries(config.billing?.recurring ?? {})) {
+    if (charge === undefined || charge === null) continue;
+    if (charge.period !== "MONTH") errors.push(`Recurring charge "${name}" must have a known period (MONTH)`);
+    if (charge.per !== undefined && charge.per !== null && charge.per !== "WORKSPACE_MEMBER") {
+      errors.push(`Recurring charge "${name}" must be charged per a known unit (WORKSPACE_MEMBER) or omit \`per\` for a flat fee`);
+    }
+    if (!Number.isSafeInteger(charge.amountMicroCredits) || charge.amountMicroCredits <= 0) {
+      errors.push(`Recurring charge "${name}" must have a positive integer amountMicroCredits`);
+    }
+    if (!isNonEmptyString(charge.label)) errors.push(`Recurring charge "${name}" must have a non empty label`);
+    if (Object.prototype.hasOwnProperty.call(operations, name)) {
+      errors.push(`"${name}" is declared both as a recurring charge and as a billable operation. Give them distinct names.`);
+    }
+  }
+  for (const [name, variable] of Object.entries(config.serverVariables ?? {})) {
+    if (variable.isRequired && variable.isDeprecated) {
+      warnings.push(`Server variable "${name}" is both required and deprecated. \`isDeprecated\` wins: the variable is excluded from the application configuration check.`);
+    }
+  }
+  if (config.defaultRoleUniversalIdentifier) {
+    warnings.push("`defaultRoleUniversalIdentifier` on defineApplication() is deprecated. Use defineApplicationRole() in your role file instead.");
+  }
+  if (isNonEmptyString(config.category) && !APPLICATION_CATEGORIES.includes(config.category)) {
+    warnings.push(`Application category "${config.category}" is not a known ApplicationCategory (${APPLICATION_CATEGORIES.join(", ")}). Arbitrary category strings are kept for backward compatibility and may be removed. Ask for a new category at https://github.com/twentyhq/twenty.`);
+  }
+  // The SDK folds the deprecated asset aliases into `logo` and `galleryImages`.
+  const logo = config.logo ?? config.logoUrl;
+  const galleryImages = config.galleryImages ?? config.screenshots ?? [];
+  if (config.logoUrl !== undefined) warnings.push("`logoUrl` is deprecated. Use `logo` instead.");
+  if (config.screenshots !== undefined) warnings.push("`screenshots` is deprecated. Use `galleryImages` instead.");
+  const { logoUrl: _logoUrl, screenshots: _screenshots, ...rest } = config;
+  return createValidationResult({ config: { ...rest, logo, galleryImages }, errors, warnings });
+};
+
+export const defineRole = (config) => {
+  const errors = requireFields("Role", config, [["universalIdentifier"], ["label"]]);
+  for (const permission of config.objectPermissions ?? []) {
+    if (!permission.objectUniversalIdentifier) errors.push("Object permission must have an objectUniversalIdentifier");
+  }
+  for (const permission of config.fieldPermissions ?? []) {
+    if (!permission.objectUniversalIdentifier) errors.push("Field permission must have an objectUniversalIdentifier");
+    if (!permission.fieldUniversalIdentifier) errors.push("Field permission must have a fieldUniversalIdentifier");
+  }
+  const groups = new Set();
+  for (const group of config.rowLevelPermissionPredicateGroups ?? []) {
+    if (!group.universalIdentifier) {
+      errors.push("Row level permission predicate group must have a universalIdentifier");
+    } else if (groups.has(group.universalIdentifier)) {
+      errors.push(`Duplicate row level permission predicate group universalIdentifier "${group.universalIdentifier}"`);
+    } else {
+      groups.add(group.universalIdentifier);
+    }
+    if (!group.objectUniversalIdentifier) errors.push("Row level permission predicate group must have an objectUniversalIdentifier");
+    if (!group.logicalOperator) errors.push("Row level permission predicate group must have a logicalOperator");
+  }
+  const predicates = new Set();
+  for (const predicate of config.rowLevelPermissionPredicates ?? []) {
+    if (!predicate.universalIdentifier) {
+      errors.push("Row level permission predicate must have a universalIdentifier");
+    } else if (predicates.has(predicate.universalIdentifier)) {
+      errors.push(`Duplicate row level permission predicate universalIdentifier "${predicate.universalIdentifier}"`);
+    } else {
+      predicates.add(predicate.universalIdentifier);
+    }
+    if (!predicate.objectUniversalIdentifier) errors.push("Row level permission predicate must have an objectUniversalIdentifier");
+    if (!predicate.fieldUniversalIdentifier) errors.push("Row level permission predicate must have a fieldUniversalIdentifier");
+    if (!predicate.operand) errors.push("Row level permission predicate must have an operand");
+    if (predicate.predicateGroupUniversalIdentifier && !groups.has(predicate.predicateGroupUniversalIdentifier)) {
+      errors.push(`Row level permission predicate references unknown predicate group "${predicate.predicateGroupUniversalIdentifier}"`);
+    }
+  }
+  return createValidationResult({ config, errors });
+};
+
+export const defineApplicationRole = (config) => defineRole(config);
+
+export const defineLogicFunction = (config) => {
+  const errors = requireFields("Logic function", config, [["universalIdentifier"]]);
+  errors.push(...handlerErrors("Logic function", config));
+  if (config.httpRouteTriggerSettings) {
+    if (!config.httpRouteTriggerSettings.path) errors.push("Route trigger must have a path");
+    if (!config.httpRouteTriggerSettings.httpMethod) errors.push("Route trigger must have an httpMethod");
+  }
+  if (config.serverRouteTriggerSettings?.httpMethods?.some((method) => method !== "GET" && method !== "POST")) {
+    errors.push("Server route trigger only supports the GET and POST http methods");
+  }
+  if (config.cronTriggerSettings && !config.cronTriggerSettings.pattern) {
+    errors.push("Cron trigger must have a pattern");
+  }
+  if (config.databaseEventTriggerSettings && !config.databaseEventTriggerSettings.eventName) {
+    errors.push("Database event trigger must have an eventName");
+  }
+  return createValidationResult({ config, errors });
+};
+
+const defineHook = (kind) => (config) => {
+  const errors = requireFields(kind, config, [["universalIdentifier"]]);
+  errors.push(...handlerErrors(kind, config));
+  return createValidationResult({ config, errors });
+};
+
+export const definePreInstallLogicFunction = defineHook("Pre install logic function");
+export const definePostInstallLogicFunction = defineHook("Post install logic function");
+export const defineUninstallLogicFunction = defineHook("Uninstall logic function");
+
+export const defineHealthCheck = (config) => {
+  const errors = requireFields("Health check", config, [["universalIdentifier"]]);
+  if (!config.handler) errors.push("Health check must have a handler");
+  else if (typeof config.handler !== "function") errors.push("Health check handler must be a function");
+  return createValidationResult({ config, errors });
+};
+
+export const defineSkill = (config) => {
+  const errors = requireFields("Skill", config, [
+    ["universalIdentifier"], ["name"], ["label"], ["content", "Skill must have content"],
+  ]);
+  return createValidationResult({ config, errors });
+};
+
+export const defineAgent = (config) => {
+  const errors = requireFields("Agent", config, [
+    ["universalIdentifier"], ["name"], ["label"], ["prompt"],
+  ]);
+  const warnings = [];
+  if (!config.responseFormat) {
+    warnings.push(`Agent '${config.name}' has no responseFormat, it will default to { type: 'text' }. Set it explicitly to control the agent's output shape.`);
+  }
+  if (isNonEmptyString(config.roleUniversalIdentifier) && !UUID_RFC.test(config.roleUniversalIdentifier)) {
+    errors.push(`Agent '${config.name}' roleUniversalIdentifier must be a valid UUID`);
+  }
+  return createValidationResult({ config, errors, warnings });
+};
+
+const PROVIDER_NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
+
+export const defineConnectionProvider = (config) => {
+  const errors = [];
+  if (!config.universalIdentifier) {
+    errors.push("Connection provider must have a universalIdentifier");
+  } else if (!UUID_ANY.test(config.universalIdentifier)) {
+    errors.push(`Connection provider universalIdentifier "${config.universalIdentifier}" must be a UUID. Generate one with \`uuidgen\` or any UUID v4 tool.`);
+  }
+  if (!config.name) {
+    errors.push("Connection provider must have a name");
+  } else if (!PROVIDER_NAME_PATTERN.test(config.name)) {
+    errors.push(`Connection provider name "${config.name}" must match ${PROVIDER_NAME_PATTERN} (used in URLs)`);
+  }
+  if (!config.displayName) errors.push("Connection provider must have a displayName");
+  for (const hookKey of ["onConnectLogicFunction", "onDisconnectLogicFunction"]) {
+    const hook = config[hookKey];
+    if (hook !== undefined && hook !== null && !UUID_ANY.test(hook.universalIdentifier)) {
+      errors.push(`Connection provider ${hookKey}.universalIdentifier "${hook.universalIdentifier}" must be the UUID universalIdentifier of a logic function in this app.`);
+    }
+  }
+  if (!config.type) {
+    errors.push("Connection provider must declare a `type` (e.g. 'oauth')");
+  } else if (config.type !== "oauth") {
+    errors.push(`Connection provider type "${config.type}" is not supported. Supported types: oauth.`);
+  }
+  if (config.type === "oauth") {
+    const oauth = config.oauth;
+    if (!oauth) {
+      errors.push("Connection provider with type 'oauth' must declare an `oauth` config block");
+    } else {
+      if (!oauth.authorizationEndpoint) errors.push("OAuth connection provider must have an authorizationEndpoint");
+      if (!oauth.tokenEndpoint) errors.push("OAuth connection provider must have a tokenEndpoint");
+      if (!oauth.clientIdVariable) errors.push("OAuth connection provider must reference a clientIdVariable (key of a serverVariable on defineApplication)");
+      if (!oauth.clientSecretVariable) errors.push("OAuth connection provider must reference a clientSecretVariable (key of a serverVariable on defineApplication)");
+      if (!Array.isArray(oauth.scopes)) errors.push("OAuth connection provider must declare a scopes array");
+    }
+  }
+  return createValidationResult({ config, errors });
+};
+
+// Data-model and UI entities: switchboard runs no front end and keeps no
+// schema of its own yet, so these only check what every entity needs.
+const defineGeneric = (kind) => (config) => {
+  const errors = requireFields(kind, config, [["universalIdentifier"]]);
+  return createValidationResult({ config, errors });
+};
+
+export const defineObject = defineGeneric("Object");
+export const defineField = defineGeneric("Field");
+export const defineIndex = defineGeneric("Index");
+export const definePermissionFlag = defineGeneric("Permission flag");
+export const defineFrontComponent = defineGeneric("Front component");
+export const defineSettingsFrontComponent = defineGeneric("Settings front component");
+export const defineView = defineGeneric("View");
+export const defineViewField = defineGeneric("View field");
+export const defineNavigationMenuItem = defineGeneric("Navigation menu item");
+export const definePageLayout = defineGeneric("Page layout");
+export const definePageLayoutTab = defineGeneric("Page layout tab");
+export const definePageLayoutWidget = defineGeneric("Page layout widget");
+export const defineCommandMenuItem = defineGeneric("Command menu item");
+export const defineTimelineActivityType = defineGeneric("Timeline activity type");
+export const defineSettingsMenuItem = defineGeneric("Settings menu item");
+
+export const validateFields = () => [];
+
+export const {
+  AggregateOperations, ApplicationHealthStatus, CommandMenuItemAvailabilityType,
+  DateDisplayFormat, FieldMetadataSettingsOnClickAction, FieldType, HTTPMethod, IndexType,
+  MetadataReadability, MetadataWritability, NavigationMenuItemType, NumberDataType,
+  ObjectOpenRecordIn, ObjectRecordGroupByDateGranularity, OnDeleteAction,
+  PageLayoutTabLayoutMode, PageLayoutType, PageLayoutWidgetVerticalListHeightBehavior,
+  RelationType, RowLevelPermissionPredicateGroupLogicalOperator,
+  RowLevelPermissionPredicateOperand, SYSTEM_VIEW_KEYS, SystemPermissionFlag,
+  ViewCalendarLayout, ViewFilterGroupLogicalOperator, ViewFilterOperand, ViewKey,
+  ViewOpenRecordIn, ViewSortDirection, ViewType, ViewVisibility, WidgetType,
+} = __SDK_ENUMS__;
+
+export const STANDARD_OBJECT = __STANDARD_OBJECT__;
+export const STANDARD_OBJECT_UNIVERSAL_IDENTIFIERS = STANDARD_OBJECT;
+export const STANDARD_PAGE_LAYOUT = __STANDARD_PAGE_LAYOUT__;
+export const STANDARD_PAGE_LAYOUT_UNIVERSAL_IDENTIFIERS = STANDARD_PAGE_LAYOUT;

@@ -1,0 +1,70 @@
+//! The sandbox: deno_core runtimes (QuickJS by default) that run an app's
+//! code with the web platform and nothing else — no filesystem beyond the
+//! app's own modules, no subprocess, no host environment, network only to
+//! allow-listed hosts. Runtimes live on their own threads, are booted ahead
+//! of need by a pool, are bound to one app for life, and are dropped after a
+//! run that hit a limit.
+//!
+//! Design notes: values cross the boundary as JSON text (payload in, result
+//! out) so results follow `JSON.stringify` exactly as in Twenty's Node
+//! runner. The host talks to a runtime through four ops (`op_sb_*`) and two
+//! non-writable globals installed by `js/bootstrap.js`. This module knows
+//! nothing of stores or vaults; it imports only `domain`.
+
+mod loader;
+mod pool;
+mod runtime;
+mod worker;
+
+pub use loader::AppCode;
+pub use pool::{Pool, PoolOptions, PoolStats};
+pub use runtime::SandboxOptions;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One call of a handler inside an app's runtime.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// Absolute path of the module whose export holds the handler.
+    pub module: PathBuf,
+    /// Dotted path of the handler inside the module, e.g. `default.config.handler`.
+    pub handler_name: String,
+    /// JSON text of the payload.
+    pub payload: String,
+    /// The execution context object.
+    pub context: Value,
+    /// `process.env` for this run.
+    pub env: Arc<BTreeMap<String, String>>,
+    /// Wall-clock limit, enforced by terminating execution.
+    pub timeout: Duration,
+}
+
+/// What evaluating one entity file produced: the description reported by
+/// the bootstrap (`kind`, `success`, `errors`, `warnings`, `handlerType`,
+/// `config`), or the load error.
+#[derive(Debug, Clone)]
+pub struct EntityReport {
+    pub file: PathBuf,
+    pub outcome: Result<Value, String>,
+}
+
+/// Host-side failures of the sandbox. A user function failing is not one of
+/// these: it is an `ExecutionResult` with status ERROR.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("cannot open the app folder {path}: {source}")]
+    AppRoot { path: PathBuf, source: std::io::Error },
+    #[error("cannot start a JavaScript runtime: {0}")]
+    Boot(String),
+    #[error("invalid network allow-list: {0}")]
+    Permissions(String),
+    #[error("a runtime thread stopped unexpectedly")]
+    WorkerGone,
+    #[error("busy: all {runtimes} runtimes are in use and {waiting} calls are already waiting")]
+    Busy { runtimes: usize, waiting: usize },
+}

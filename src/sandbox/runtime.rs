@@ -1,0 +1,223 @@
+//! One deno_core runtime with the web platform installed: the extension that
+//! defines our ops and bootstrap, the permission set (network allow-list, no
+//! files, no subprocesses, no environment), the heap limit, and the
+//! per-run state the ops read and write. Used only by `worker`, on the
+//! runtime's own thread.
+
+use super::Error;
+use super::loader::AppLoader;
+use deno_core::{JsRuntime, OpState, RuntimeOptions, op2, v8};
+use deno_permissions::{Permissions, PermissionsContainer, PermissionsOptions};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Limits and grants applied to every runtime of a pool.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Heap limit per runtime, in bytes.
+    pub heap_limit: usize,
+    /// Hosts user code may reach with `fetch` (deno's `--allow-net` syntax:
+    /// `host`, `host:port`, `*.example.com`); empty means no network.
+    pub allow_net: Vec<String>,
+    /// Largest accepted result (JSON bytes).
+    pub max_result_bytes: usize,
+    /// Largest accepted log text per run (bytes).
+    pub max_log_bytes: usize,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            heap_limit: 128 * 1024 * 1024,
+            allow_net: Vec::new(),
+            max_result_bytes: 5 * 1024 * 1024,
+            max_log_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// Per-run data exchanged with the ops.
+#[derive(Default)]
+pub(crate) struct RunState {
+    pub(crate) invocation: Option<String>,
+    pub(crate) completion: Option<(u32, String)>,
+    pub(crate) describe: Option<String>,
+    pub(crate) log: RunLog,
+}
+
+/// Collected console output of one run, capped.
+#[derive(Default)]
+pub(crate) struct RunLog {
+    lines: Vec<String>,
+    bytes: usize,
+    cap: usize,
+    truncated: bool,
+}
+
+impl RunLog {
+    fn push(&mut self, is_error: bool, text: &str) {
+        if self.truncated {
+            return;
+        }
+        let level = if is_error { "ERROR" } else { "INFO" };
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ");
+        for line in text.split('\n') {
+            let entry = format!("{now} {level} {line}");
+            if self.bytes + entry.len() > self.cap {
+                self.truncated = true;
+                self.lines.push(format!(
+                    "{now} ERROR [switchboard] log output truncated: more than {} bytes",
+                    self.cap
+                ));
+                return;
+            }
+            self.bytes += entry.len() + 1;
+            self.lines.push(entry);
+        }
+    }
+
+    pub(crate) fn take(&mut self, cap: usize) -> String {
+        let text = self.lines.join("\n");
+        *self = RunLog { cap, ..RunLog::default() };
+        text
+    }
+}
+
+#[op2(fast)]
+fn op_sb_log(state: &mut OpState, #[smi] level: u32, #[string] text: &str) {
+    // 0 = log/info, 3 = debug: stdout in Node, INFO in Twenty's logs;
+    // 1 = error, 2 = warn: stderr in Node, ERROR in Twenty's logs.
+    let is_error = matches!(level, 1 | 2);
+    state.borrow_mut::<RunState>().log.push(is_error, text);
+}
+
+#[op2]
+#[string]
+fn op_sb_take_invocation(state: &mut OpState) -> String {
+    state.borrow_mut::<RunState>().invocation.take().unwrap_or_else(|| "null".to_owned())
+}
+
+#[op2(fast)]
+fn op_sb_complete(state: &mut OpState, #[smi] kind: u32, #[string] body: &str) {
+    state.borrow_mut::<RunState>().completion = Some((kind, body.to_owned()));
+}
+
+#[op2(fast)]
+fn op_sb_describe_done(state: &mut OpState, #[string] json: &str) {
+    state.borrow_mut::<RunState>().describe = Some(json.to_owned());
+}
+
+deno_core::extension!(
+    switchboard,
+    deps = [deno_webidl, deno_web, deno_fetch, deno_crypto],
+    ops = [op_sb_log, op_sb_take_invocation, op_sb_complete, op_sb_describe_done],
+    esm_entry_point = "ext:switchboard/bootstrap.js",
+    esm = [dir "src/sandbox/js", "bootstrap.js"],
+    options = { permissions: PermissionsContainer, log_cap: usize },
+    state = |state, options| {
+        state.put(options.permissions);
+        state.put(RunState { log: RunLog { cap: options.log_cap, ..RunLog::default() }, ..RunState::default() });
+    },
+);
+
+/// Transpiles the TypeScript sources some deno extensions ship (e.g.
+/// deno_telemetry). No inline source map: lazily loaded scripts are wrapped
+/// in `return (...)` and a trailing comment would break that.
+fn transpile_extension(
+    specifier: deno_core::ModuleName,
+    code: deno_core::ModuleCodeString,
+) -> Result<(deno_core::ModuleCodeString, Option<deno_core::SourceMapData>), deno_error::JsErrorBox> {
+    let name = specifier.as_str();
+    let media_type = if name.ends_with(".ts") {
+        deno_ast::MediaType::TypeScript
+    } else {
+        return Ok((code, None));
+    };
+    let parsed = deno_ast::parse_module(deno_ast::ParseParams {
+        specifier: deno_core::ModuleSpecifier::parse(name)
+            .map_err(|error| deno_error::JsErrorBox::generic(error.to_string()))?,
+        text: code.as_str().into(),
+        media_type,
+        capture_tokens: false,
+        scope_analysis: false,
+        maybe_syntax: None,
+    })
+    .map_err(|error| deno_error::JsErrorBox::generic(error.to_string()))?;
+    let emitted = parsed
+        .transpile(
+            &deno_ast::TranspileOptions::default(),
+            &deno_ast::TranspileModuleOptions::default(),
+            &deno_ast::EmitOptions {
+                source_map: deno_ast::SourceMapOption::None,
+                ..Default::default()
+            },
+        )
+        .map_err(|error| deno_error::JsErrorBox::generic(error.to_string()))?
+        .into_source();
+    Ok((emitted.text.into(), None))
+}
+
+fn permissions(options: &SandboxOptions) -> Result<PermissionsContainer, Error> {
+    let parser = Arc::new(deno_permissions::RuntimePermissionDescriptorParser::new(
+        sys_traits::impls::RealSys,
+    ));
+    let allow_net = if options.allow_net.iter().any(|host| host == "*") {
+        Some(Vec::new())
+    } else if options.allow_net.is_empty() {
+        None
+    } else {
+        Some(options.allow_net.clone())
+    };
+    let granted = Permissions::from_options(
+        parser.as_ref(),
+        &PermissionsOptions { allow_net, prompt: false, ..Default::default() },
+    )
+    .map_err(|error| Error::Permissions(error.to_string()))?;
+    Ok(PermissionsContainer::new(parser, granted))
+}
+
+/// A booted runtime plus the flags its limit callbacks set.
+pub(crate) struct Sandbox {
+    pub(crate) js: JsRuntime,
+    pub(crate) loader: Rc<AppLoader>,
+    pub(crate) heap_exceeded: Arc<AtomicBool>,
+}
+
+impl Sandbox {
+    /// Creates a runtime and runs the bootstrap. Must run inside a tokio runtime.
+    pub(crate) fn boot(options: &SandboxOptions) -> Result<Self, Error> {
+        let loader = Rc::new(AppLoader::default());
+        let blob_store = Arc::new(deno_web::BlobStore::default());
+        let fetch_options = deno_fetch::Options {
+            user_agent: format!("switchboard/{}", env!("CARGO_PKG_VERSION")),
+            ..Default::default()
+        };
+        let mut js = JsRuntime::try_new(RuntimeOptions {
+            module_loader: Some(loader.clone()),
+            extension_transpiler: Some(Rc::new(transpile_extension)),
+            create_params: Some(v8::CreateParams::default().heap_limits(0, options.heap_limit)),
+            extensions: vec![
+                deno_webidl::deno_webidl::init(),
+                deno_web::deno_web::init(blob_store, None, false, Default::default()),
+                deno_net::deno_net::init(None, None),
+                deno_telemetry::deno_telemetry::init(),
+                deno_fetch::deno_fetch::init(fetch_options),
+                deno_crypto::deno_crypto::init(None),
+                switchboard::init(permissions(options)?, options.max_log_bytes),
+            ],
+            ..Default::default()
+        })
+        .map_err(|error| Error::Boot(error.to_string()))?;
+        let heap_exceeded = Arc::new(AtomicBool::new(false));
+        let flag = heap_exceeded.clone();
+        let handle = js.v8_isolate().thread_safe_handle();
+        js.add_near_heap_limit_callback(move |current, _initial| {
+            // Returning the same limit makes QuickJS stop promptly (see DESIGN §3).
+            flag.store(true, Ordering::SeqCst);
+            handle.terminate_execution();
+            current
+        });
+        Ok(Self { js, loader, heap_exceeded })
+    }
+}

@@ -1,0 +1,409 @@
+//! A worker is one thread that owns one runtime for its whole life. It is
+//! reached through a bounded channel of struct-shaped jobs; a watchdog thread
+//! beside it terminates JavaScript that runs past its deadline. A worker
+//! serves one app only, and exits (dropping its runtime) after a run that hit
+//! a limit, so a damaged runtime is never reused.
+
+use super::loader::AppCode;
+use super::runtime::{RunState, Sandbox, SandboxOptions};
+use super::{EntityReport, Error, RunRequest};
+use crate::domain::{ExecutionError, ExecutionResult, ExecutionStatus};
+use deno_core::{ModuleSpecifier, PollEventLoopOptions};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Work a worker can be given.
+pub(crate) enum Job {
+    Run { app: Arc<AppCode>, request: RunRequest, reply: oneshot::Sender<RunReply> },
+    Describe { app: Arc<AppCode>, files: Vec<PathBuf>, timeout: Duration, reply: oneshot::Sender<Vec<EntityReport>> },
+}
+
+/// A run's result and whether the worker survived it.
+pub(crate) struct RunReply {
+    pub(crate) result: ExecutionResult,
+    pub(crate) worker_alive: bool,
+}
+
+/// The pool's handle to a worker thread.
+#[derive(Debug)]
+pub(crate) struct WorkerHandle {
+    jobs: mpsc::Sender<Job>,
+    pub(crate) app: Option<PathBuf>,
+    pub(crate) boot_time: Duration,
+}
+
+impl WorkerHandle {
+    /// Starts a worker thread and waits until its runtime has booted.
+    pub(crate) async fn spawn(options: SandboxOptions) -> Result<Self, Error> {
+        let (jobs, receiver) = mpsc::channel(1);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("switchboard-js".to_owned())
+            .spawn(move || worker_main(options, receiver, ready_tx))
+            .map_err(|error| Error::Boot(format!("cannot start a runtime thread: {error}")))?;
+        let boot_time = ready_rx
+            .await
+            .map_err(|_| Error::Boot("the runtime thread ended during boot".to_owned()))??;
+        Ok(Self { jobs, app: None, boot_time })
+    }
+
+    pub(crate) async fn send(&self, job: Job) -> Result<(), Error> {
+        self.jobs.send(job).await.map_err(|_| Error::WorkerGone)
+    }
+}
+
+fn worker_main(
+    options: SandboxOptions,
+    mut jobs: mpsc::Receiver<Job>,
+    ready: oneshot::Sender<Result<Duration, Error>>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            let _ = ready.send(Err(Error::Boot(format!("cannot start an event loop: {error}"))));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let started = Instant::now();
+        let sandbox = match Sandbox::boot(&options) {
+            Ok(sandbox) => sandbox,
+            Err(error) => {
+                let _ = ready.send(Err(error));
+                return;
+            }
+        };
+        let mut worker = Worker::new(sandbox, options);
+        if ready.send(Ok(started.elapsed())).is_err() {
+            return;
+        }
+        while let Some(job) = jobs.recv().await {
+            if !worker.handle(job).await {
+                break;
+            }
+        }
+    });
+}
+
+/// Why the watchdog stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    None,
+    Timeout,
+    Memory,
+}
+
+enum WatchMessage {
+    Arm(Instant),
+    Disarm,
+}
+
+/// Terminates execution when an armed deadline passes.
+struct Watchdog {
+    sender: std_mpsc::Sender<WatchMessage>,
+    fired: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    fn start(handle: deno_core::v8::IsolateHandle) -> Self {
+        let (sender, receiver) = std_mpsc::channel::<WatchMessage>();
+        let fired = Arc::new(AtomicBool::new(false));
+        let flag = fired.clone();
+        let spawned = std::thread::Builder::new().name("switchboard-watchdog".to_owned()).spawn(move || {
+            let mut deadline: Option<Instant> = None;
+            loop {
+                let message = match deadline {
+                    None => match receiver.recv() {
+                        Ok(message) => message,
+                        Err(_) => return,
+                    },
+                    Some(at) => match receiver.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                        Ok(message) => message,
+                        Err(std_mpsc::RecvTimeoutError::Timeout) => {
+                            flag.store(true, Ordering::SeqCst);
+                            handle.terminate_execution();
+                            deadline = None;
+                            continue;
+                        }
+                        Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
+                    },
+                };
+                deadline = match message {
+                    WatchMessage::Arm(at) => Some(at),
+                    WatchMessage::Disarm => None,
+                };
+            }
+        });
+        if let Err(error) = spawned {
+            tracing::error!(%error, "cannot start a watchdog thread; runs will not time out");
+        }
+        Self { sender, fired }
+    }
+
+    fn arm(&self, timeout: Duration) {
+        self.fired.store(false, Ordering::SeqCst);
+        let _ = self.sender.send(WatchMessage::Arm(Instant::now() + timeout));
+    }
+
+    fn disarm(&self) -> bool {
+        let _ = self.sender.send(WatchMessage::Disarm);
+        self.fired.load(Ordering::SeqCst)
+    }
+}
+
+struct Worker {
+    sandbox: Sandbox,
+    options: SandboxOptions,
+    watchdog: Watchdog,
+    app: Option<PathBuf>,
+    /// Module keys already loaded in this runtime, with their load outcome.
+    loaded: std::collections::HashMap<PathBuf, Result<(), LoadFailure>>,
+    next_entry: u64,
+}
+
+#[derive(Debug, Clone)]
+struct LoadFailure {
+    error_type: String,
+    message: String,
+}
+
+impl Worker {
+    fn new(mut sandbox: Sandbox, options: SandboxOptions) -> Self {
+        let watchdog = Watchdog::start(sandbox.js.v8_isolate().thread_safe_handle());
+        Self { sandbox, options, watchdog, app: None, loaded: Default::default(), next_entry: 0 }
+    }
+
+    /// Handles one job; false when the runtime must be dropped.
+    async fn handle(&mut self, job: Job) -> bool {
+        match job {
+            Job::Run { app, request, reply } => {
+                let started = Instant::now();
+                let (result, alive) = match self.bind(&app) {
+                    Ok(()) => self.run(&app, request, started).await,
+                    Err(message) => (ExecutionResult::failure("InternalError", message, String::new(), 0), true),
+                };
+                let _ = reply.send(RunReply { result, worker_alive: alive });
+                alive
+            }
+            Job::Describe { app, files, timeout, reply } => {
+                let mut reports = Vec::with_capacity(files.len());
+                let mut alive = self.bind(&app).is_ok();
+                for file in files {
+                    if !alive {
+                        reports.push(EntityReport { file, outcome: Err("the runtime stopped after an earlier file hit a limit".to_owned()) });
+                        continue;
+                    }
+                    let (outcome, still_alive) = self.describe(&app, &file, timeout).await;
+                    alive = still_alive;
+                    reports.push(EntityReport { file, outcome });
+                }
+                let _ = reply.send(reports);
+                alive
+            }
+        }
+    }
+
+    fn bind(&mut self, app: &Arc<AppCode>) -> Result<(), String> {
+        match &self.app {
+            Some(bound) if bound == app.key() => Ok(()),
+            Some(bound) => Err(format!(
+                "internal error: runtime bound to {} was given work for {}",
+                bound.display(),
+                app.key().display()
+            )),
+            None => {
+                self.sandbox.loader.bind(app.clone());
+                self.app = Some(app.key().to_path_buf());
+                Ok(())
+            }
+        }
+    }
+
+    fn stop_reason(&self, fired: bool) -> Stop {
+        if self.sandbox.heap_exceeded.load(Ordering::SeqCst) {
+            Stop::Memory
+        } else if fired {
+            Stop::Timeout
+        } else {
+            Stop::None
+        }
+    }
+
+    /// Loads and evaluates a module once, registering its namespace.
+    async fn ensure_loaded(&mut self, app: &AppCode, module: &Path) -> Result<(), LoadFailure> {
+        if let Some(outcome) = self.loaded.get(module) {
+            return outcome.clone();
+        }
+        let outcome = self.load_module(app, module).await;
+        self.loaded.insert(module.to_path_buf(), outcome.clone());
+        outcome
+    }
+
+    async fn load_module(&mut self, app: &AppCode, module: &Path) -> Result<(), LoadFailure> {
+        let failure = |error_type: &str, message: String| LoadFailure { error_type: error_type.to_owned(), message };
+        let url = ModuleSpecifier::from_file_path(module)
+            .map_err(|()| failure("LoadError", format!("{} is not a valid module path", module.display())))?;
+        self.next_entry += 1;
+        let entry = ModuleSpecifier::parse(&format!("switchboard:entry/{}", self.next_entry))
+            .map_err(|error| failure("LoadError", error.to_string()))?;
+        let key = module.to_string_lossy();
+        let code = format!(
+            "import * as namespace from {};\nglobalThis.__switchboard_register({}, namespace);\n",
+            Value::String(url.to_string()),
+            Value::String(key.into_owned()),
+        );
+        let id = self
+            .sandbox
+            .js
+            .load_side_es_module_from_code(&entry, code)
+            .await
+            .map_err(|error| classify_load_error(app, &error.to_string()))?;
+        let evaluation = self.sandbox.js.mod_evaluate(id);
+        self.sandbox
+            .js
+            .with_event_loop_future(evaluation, PollEventLoopOptions::default())
+            .await
+            .map_err(|error| classify_load_error(app, &error.to_string()))
+    }
+
+    async fn describe(&mut self, app: &AppCode, file: &Path, timeout: Duration) -> (Result<Value, String>, bool) {
+        self.watchdog.arm(timeout);
+        let loaded = self.ensure_loaded(app, file).await;
+        let fired = self.watchdog.disarm();
+        match self.stop_reason(fired) {
+            Stop::Timeout => return (Err(format!("evaluating the file took longer than {} s", timeout.as_secs())), false),
+            Stop::Memory => return (Err(format!("evaluating the file exceeded the memory limit of {}", mib(self.options.heap_limit))), false),
+            Stop::None => {}
+        }
+        if let Err(failure) = loaded {
+            return (Err(format!("{}: {}", failure.error_type, failure.message)), true);
+        }
+        let key = Value::String(file.to_string_lossy().into_owned());
+        if let Err(error) = self.sandbox.js.execute_script("switchboard:describe", format!("__switchboard_describe({key})")) {
+            return (Err(error.to_string()), true);
+        }
+        let described = self.state(|state| state.describe.take());
+        match described.map(|json| serde_json::from_str::<Value>(&json)) {
+            Some(Ok(value)) => (Ok(value), true),
+            Some(Err(error)) => (Err(format!("cannot read the entity description: {error}")), true),
+            None => (Err("the entity description was not produced".to_owned()), true),
+        }
+    }
+
+    fn state<T>(&mut self, f: impl FnOnce(&mut RunState) -> T) -> T {
+        let state = self.sandbox.js.op_state();
+        let mut state = state.borrow_mut();
+        f(state.borrow_mut::<RunState>())
+    }
+
+    async fn run(&mut self, app: &AppCode, request: RunRequest, started: Instant) -> (ExecutionResult, bool) {
+        let log_cap = self.options.max_log_bytes;
+        let invocation = json!({
+            "key": request.module.to_string_lossy(),
+            "handlerName": request.handler_name,
+            "payload": request.payload,
+            "context": request.context,
+            "env": request.env.as_ref(),
+        })
+        .to_string();
+        self.state(|state| {
+            state.invocation = Some(invocation);
+            state.completion = None;
+        });
+        self.watchdog.arm(request.timeout);
+        let loaded = self.ensure_loaded(app, &request.module).await;
+        let settled = match loaded {
+            Ok(()) => match self.sandbox.js.execute_script("switchboard:run", "__switchboard_run()") {
+                Ok(promise) => {
+                    let resolution = self.sandbox.js.resolve(promise);
+                    self.sandbox
+                        .js
+                        .with_event_loop_promise(resolution, PollEventLoopOptions::default())
+                        .await
+                        .map(|_| ())
+                        .map_err(|error| error.to_string())
+                }
+                Err(error) => Err(error.to_string()),
+            },
+            Err(ref failure) => Err(failure.message.clone()),
+        };
+        let fired = self.watchdog.disarm();
+        let duration = started.elapsed().as_millis() as u64;
+        let logs = self.state(|state| state.log.take(log_cap));
+        let completion = self.state(|state| state.completion.take());
+        let stop = self.stop_reason(fired);
+        let result = match (stop, completion, loaded, settled) {
+            (Stop::Memory, ..) => ExecutionResult::failure(
+                "MemoryLimitError",
+                format!("The function exceeded the memory limit of {} and was stopped", mib(self.options.heap_limit)),
+                logs,
+                duration,
+            ),
+            (Stop::Timeout, ..) => ExecutionResult::failure(
+                "TimeoutError",
+                format!("Timed out after {} ms", request.timeout.as_millis()),
+                logs,
+                duration,
+            ),
+            (Stop::None, _, Err(failure), _) => ExecutionResult::failure(&failure.error_type, failure.message, logs, duration),
+            (Stop::None, Some((0, data)), ..) => self.success(data, logs, duration),
+            (Stop::None, Some((_, error)), ..) => {
+                let error = serde_json::from_str::<ExecutionError>(&error).unwrap_or(ExecutionError {
+                    error_type: "UnhandledError".to_owned(),
+                    error_message: error,
+                    stack_trace: String::new(),
+                });
+                ExecutionResult { data: Value::Null, logs, duration, status: ExecutionStatus::Error, error: Some(error) }
+            }
+            (Stop::None, None, Ok(()), Err(message)) => ExecutionResult::failure("UnhandledError", message, logs, duration),
+            (Stop::None, None, Ok(()), Ok(())) => ExecutionResult::failure(
+                "UnhandledError",
+                "The handler finished without reporting a result",
+                logs,
+                duration,
+            ),
+        };
+        (result, stop == Stop::None)
+    }
+
+    fn success(&self, data: String, logs: String, duration: u64) -> ExecutionResult {
+        if data.len() > self.options.max_result_bytes {
+            return ExecutionResult::failure(
+                "ResultTooLargeError",
+                format!(
+                    "The result is {} bytes of JSON, over the limit of {} bytes",
+                    data.len(),
+                    self.options.max_result_bytes
+                ),
+                logs,
+                duration,
+            );
+        }
+        match serde_json::from_str(&data) {
+            Ok(data) => ExecutionResult { data, logs, duration, status: ExecutionStatus::Success, error: None },
+            Err(error) => ExecutionResult::failure("SerializationError", format!("cannot read the result: {error}"), logs, duration),
+        }
+    }
+}
+
+/// Turns a module load error into a type and a message with app-relative paths.
+fn classify_load_error(app: &AppCode, message: &str) -> LoadFailure {
+    let root = format!("file://{}/", app.root().display());
+    let message = message.replace(&root, "").replace(&format!("{}/", app.root().display()), "");
+    let error_type = message
+        .split_once(':')
+        .map(|(head, _)| head.trim())
+        .filter(|head| !head.is_empty() && !head.contains(' ') && head.ends_with("Error"))
+        .unwrap_or("LoadError")
+        .to_owned();
+    LoadFailure { error_type, message }
+}
+
+fn mib(bytes: usize) -> String {
+    format!("{} MB", bytes / (1024 * 1024))
+}
