@@ -180,6 +180,9 @@ fn permissions(options: &SandboxOptions) -> Result<PermissionsContainer, Error> 
 /// A booted runtime plus the flags its limit callbacks set.
 pub(crate) struct Sandbox {
     pub(crate) js: JsRuntime,
+    /// `__switchboard_run`, called directly: running a script per call would
+    /// make the QuickJS facade measure the whole heap every time.
+    pub(crate) runner: v8::Global<v8::Function>,
     pub(crate) loader: Rc<AppLoader>,
     pub(crate) heap_exceeded: Arc<AtomicBool>,
 }
@@ -218,6 +221,22 @@ impl Sandbox {
             handle.terminate_execution();
             current
         });
-        Ok(Self { js, loader, heap_exceeded })
+        let runner = js
+            .execute_script("switchboard:runner", "globalThis.__switchboard_run")
+            .map_err(|error| Error::Boot(error.to_string()))?;
+        let runner = as_function(&mut js, runner).ok_or_else(|| Error::Boot("the runner is not a function".to_owned()))?;
+        Ok(Self { js, runner, loader, heap_exceeded })
     }
+}
+
+/// Turns a value handle into a function handle, if it is one.
+fn as_function(js: &mut JsRuntime, value: v8::Global<v8::Value>) -> Option<v8::Global<v8::Function>> {
+    let context = js.main_context();
+    let isolate = &mut *js.v8_isolate();
+    v8::scope!(scope, isolate);
+    let context = v8::Local::new(scope, context);
+    let scope = &mut v8::ContextScope::new(scope, context);
+    let local = v8::Local::new(scope, value);
+    let function = v8::Local::<v8::Function>::try_from(local).ok()?;
+    Some(v8::Global::new(scope, function))
 }

@@ -273,8 +273,11 @@ impl Worker {
 
     async fn describe(&mut self, app: &AppCode, file: &Path, timeout: Duration) -> (Result<Value, String>, bool) {
         self.watchdog.arm(timeout);
-        let loaded = self.ensure_loaded(app, file).await;
-        let fired = self.watchdog.disarm();
+        let (loaded, idle_timeout) = match tokio::time::timeout(timeout, self.ensure_loaded(app, file)).await {
+            Ok(loaded) => (loaded, false),
+            Err(_) => (Ok(()), true),
+        };
+        let fired = self.watchdog.disarm() || idle_timeout;
         match self.stop_reason(fired) {
             Stop::Timeout => return (Err(format!("evaluating the file took longer than {} s", timeout.as_secs())), false),
             Stop::Memory => return (Err(format!("evaluating the file exceeded the memory limit of {}", mib(self.options.heap_limit))), false),
@@ -316,26 +319,17 @@ impl Worker {
             state.completion = None;
         });
         self.watchdog.arm(request.timeout);
-        let loaded = self.ensure_loaded(app, &request.module).await;
-        let settled = match loaded {
-            Ok(()) => match self.sandbox.js.execute_script("switchboard:run", "__switchboard_run()") {
-                Ok(promise) => {
-                    let resolution = self.sandbox.js.resolve(promise);
-                    self.sandbox
-                        .js
-                        .with_event_loop_promise(resolution, PollEventLoopOptions::default())
-                        .await
-                        .map(|_| ())
-                        .map_err(|error| error.to_string())
-                }
-                Err(error) => Err(error.to_string()),
-            },
-            Err(ref failure) => Err(failure.message.clone()),
+        // The watchdog stops JavaScript that is running; the timer below stops
+        // a run that is idle in the event loop (e.g. awaiting a long timer).
+        let work = self.load_and_call(app, &request);
+        let (loaded, settled, idle_timeout) = match tokio::time::timeout(request.timeout, work).await {
+            Ok((loaded, settled)) => (loaded, settled, false),
+            Err(_) => (Ok(()), Ok(()), true),
         };
-        let fired = self.watchdog.disarm();
+        let fired = self.watchdog.disarm() || idle_timeout;
         let duration = started.elapsed().as_millis() as u64;
         let logs = self.state(|state| state.log.take(log_cap));
-        let completion = self.state(|state| state.completion.take());
+        let completion = if idle_timeout { None } else { self.state(|state| state.completion.take()) };
         let stop = self.stop_reason(fired);
         let result = match (stop, completion, loaded, settled) {
             (Stop::Memory, ..) => ExecutionResult::failure(
@@ -368,7 +362,24 @@ impl Worker {
                 duration,
             ),
         };
-        (result, stop == Stop::None)
+        (scrub(app, result), stop == Stop::None)
+    }
+
+    async fn load_and_call(&mut self, app: &AppCode, request: &RunRequest) -> (Result<(), LoadFailure>, Result<(), String>) {
+        let loaded = self.ensure_loaded(app, &request.module).await;
+        let settled = match loaded {
+            Ok(()) => {
+                let call = self.sandbox.js.call(&self.sandbox.runner);
+                self.sandbox
+                    .js
+                    .with_event_loop_promise(call, PollEventLoopOptions::default())
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| error.to_string())
+            }
+            Err(ref failure) => Err(failure.message.clone()),
+        };
+        (loaded, settled)
     }
 
     fn success(&self, data: String, logs: String, duration: u64) -> ExecutionResult {
@@ -389,6 +400,20 @@ impl Worker {
             Err(error) => ExecutionResult::failure("SerializationError", format!("cannot read the result: {error}"), logs, duration),
         }
     }
+}
+
+/// Replaces the app's absolute location with app-relative paths in what a
+/// run reports, so host paths do not leak into results and logs.
+fn scrub(app: &AppCode, mut result: ExecutionResult) -> ExecutionResult {
+    let url_prefix = format!("file://{}/", app.root().display());
+    let path_prefix = format!("{}/", app.root().display());
+    let clean = |text: &str| text.replace(&url_prefix, "").replace(&path_prefix, "");
+    result.logs = clean(&result.logs);
+    if let Some(error) = result.error.as_mut() {
+        error.error_message = clean(&error.error_message);
+        error.stack_trace = clean(&error.stack_trace);
+    }
+    result
 }
 
 /// Turns a module load error into a type and a message with app-relative paths.

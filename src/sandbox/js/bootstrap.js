@@ -147,7 +147,10 @@ const describeError = (error) => {
       ? error.name
       : (error.constructor?.name ?? "Error");
     const errorMessage = typeof error.message === "string" ? error.message : String(error);
-    const stack = typeof error.stack === "string" ? error.stack : "";
+    // Frames of switchboard's own runner say nothing about the user's code.
+    const stack = typeof error.stack === "string"
+      ? error.stack.split("\n").filter((line) => !line.includes("ext:switchboard/") && !line.includes("switchboard:run")).join("\n")
+      : "";
     return { errorType, errorMessage, stackTrace: stack };
   }
   return { errorType: "UnhandledError", errorMessage: String(error), stackTrace: "" };
