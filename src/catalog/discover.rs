@@ -64,6 +64,12 @@ pub fn discover(root: &Path) -> (Vec<EntityFile>, Vec<Problem>) {
             Err(message) => problems.push(Problem::file(&relative, None, message)),
         }
     }
+    // Twenty's crawl goes level by level, each listing in byte order; the
+    // order decides which of two defineApplication calls wins.
+    files.sort_by(|a, b| {
+        let depth = |f: &EntityFile| f.relative.matches('/').count();
+        depth(a).cmp(&depth(b)).then_with(|| a.relative.as_bytes().cmp(b.relative.as_bytes()))
+    });
     (files, problems)
 }
 
@@ -97,23 +103,16 @@ fn classify(path: &Path) -> Result<Option<String>, String> {
         return Ok(None);
     };
     for item in &module.body {
+        // Like Twenty's CLI, only a bare `export default defineX(...)` counts:
+        // parentheses, `as`, `satisfies` or an aliased callee do not.
         if let ModuleItem::ModuleDecl(ModuleDecl::ExportDefaultExpr(export)) = item {
-            let mut expr = export.expr.unwrap_parens();
-            loop {
-                expr = match expr {
-                    Expr::TsAs(inner) => inner.expr.unwrap_parens(),
-                    Expr::TsSatisfies(inner) => inner.expr.unwrap_parens(),
-                    Expr::TsConstAssertion(inner) => inner.expr.unwrap_parens(),
-                    Expr::TsNonNull(inner) => inner.expr.unwrap_parens(),
-                    _ => break,
-                };
-            }
-            if let Expr::Call(call) = expr
+            if let Expr::Call(call) = export.expr.as_ref()
                 && let Callee::Expr(callee) = &call.callee
-                && let Expr::Ident(ident) = callee.unwrap_parens()
+                && let Expr::Ident(ident) = callee.as_ref()
             {
                 return Ok(Some(ident.sym.to_string()));
             }
+            return Ok(None);
         }
     }
     Ok(None)
@@ -134,7 +133,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         write(root, "src/app.ts", "import { defineApplication } from 'twenty-sdk/define';\nexport default defineApplication({});");
-        write(root, "src/fn.ts", "export default (defineLogicFunction({}) as any);");
+        write(root, "src/fn.ts", "export default defineLogicFunction({} as any);");
+        write(root, "src/wrapped.ts", "export default (defineLogicFunction({}) as any);");
         write(root, "src/util.ts", "export const x = 1; export default x;");
         write(root, "src/types.d.ts", "export default defineSkill({});");
         write(root, "node_modules/p/index.ts", "export default defineSkill({});");

@@ -4,7 +4,7 @@
 //! role, checksums and the required server version, and every bucket sorted
 //! by universalIdentifier.
 
-use super::{EntityKind, Evaluated};
+use super::{EntityKind, Evaluated, infer};
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
@@ -38,9 +38,27 @@ pub(crate) fn built_path(relative: &str) -> String {
     }
 }
 
+fn is_falsy(value: Option<&Value>) -> bool {
+    matches!(value, None | Some(Value::Null) | Some(Value::Bool(false)))
+        || value.and_then(Value::as_str).is_some_and(str::is_empty)
+        || value.and_then(Value::as_f64).is_some_and(|n| n == 0.0)
+}
+
 fn logic_function(entity: &Evaluated, checksum: String) -> Value {
     let mut config = entity.config.clone();
     config.remove("handler");
+    // Twenty infers missing tool/workflow input schemas from the source.
+    let needs_tool = config.get("toolTriggerSettings").and_then(Value::as_object).is_some_and(|t| is_falsy(t.get("inputSchema")));
+    let needs_workflow = config.get("workflowActionTriggerSettings").and_then(Value::as_object).is_some_and(|t| is_falsy(t.get("inputSchema")));
+    if needs_tool || needs_workflow {
+        let inferred = infer::tool_input_schema(&entity.file.path);
+        if needs_tool && let Some(Value::Object(tool)) = config.get_mut("toolTriggerSettings") {
+            tool.insert("inputSchema".into(), inferred.clone());
+        }
+        if needs_workflow && let Some(Value::Object(workflow)) = config.get_mut("workflowActionTriggerSettings") {
+            workflow.insert("inputSchema".into(), json!([infer::to_workflow_property(&inferred)]));
+        }
+    }
     config.insert("handlerName".into(), json!("default.config.handler"));
     config.insert("sourceHandlerPath".into(), json!(entity.file.relative));
     config.insert("builtHandlerPath".into(), json!(built_path(&entity.file.relative)));
@@ -48,19 +66,52 @@ fn logic_function(entity: &Evaluated, checksum: String) -> Value {
     Value::Object(config)
 }
 
-fn role(entity: &Evaluated) -> Value {
+/// Twenty derives missing permission ids as UUID v5 of
+/// `<kind>:<role>:<target>` in the application's namespace.
+fn derived_id(application: Option<&str>, name: &str) -> Value {
+    let namespace = application.and_then(|id| uuid::Uuid::parse_str(id).ok()).unwrap_or(uuid::Uuid::nil());
+    json!(uuid::Uuid::new_v5(&namespace, name.as_bytes()).to_string())
+}
+
+fn role(entity: &Evaluated, application: Option<&str>) -> Value {
     let mut config = entity.config.clone();
+    let role_id = config.get("universalIdentifier").and_then(Value::as_str).unwrap_or_default().to_owned();
     for key in ROLE_DEFAULTS {
         config.entry(*key).or_insert_with(|| json!([]));
+    }
+    for (key, kind, target) in [
+        ("objectPermissions", "objectPermission", "objectUniversalIdentifier"),
+        ("fieldPermissions", "fieldPermission", "fieldUniversalIdentifier"),
+    ] {
+        if let Some(Value::Array(entries)) = config.get_mut(key) {
+            for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+                if entry.get("universalIdentifier").is_none_or(Value::is_null) {
+                    let target = entry.get(target).and_then(Value::as_str).unwrap_or("undefined").to_owned();
+                    entry.insert("universalIdentifier".into(), derived_id(application, &format!("{kind}:{role_id}:{target}")));
+                }
+            }
+        }
     }
     Value::Object(config)
 }
 
+/// An approximation of ICU root collation (what Twenty's `localeCompare`
+/// sort uses): punctuation before digits before letters, letters compared
+/// case-insensitively, lowercase first on ties.
+fn collation_key(text: &str) -> (Vec<(u8, char)>, Vec<bool>) {
+    let primary = text
+        .chars()
+        .map(|c| {
+            let class = if c.is_ascii_digit() { 1 } else if c.is_alphabetic() { 2 } else { 0 };
+            (class, c.to_ascii_lowercase())
+        })
+        .collect();
+    let tertiary = text.chars().map(|c| c.is_uppercase()).collect();
+    (primary, tertiary)
+}
+
 fn sort_by_identifier(items: &mut [Value]) {
-    items.sort_by(|a, b| {
-        let key = |value: &Value| value.get("universalIdentifier").and_then(Value::as_str).unwrap_or_default().to_owned();
-        key(a).cmp(&key(b))
-    });
+    items.sort_by_cached_key(|value| collation_key(value.get("universalIdentifier").and_then(Value::as_str).unwrap_or_default()));
 }
 
 /// Builds the manifest. `checksum` gives the built handler checksum of a
@@ -70,8 +121,20 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
     let mut application: Option<Map<String, Value>> = None;
     let mut default_role: Option<Value> = None;
     let mut hooks: Vec<(&str, Value)> = Vec::new();
+    let application_id = entities
+        .iter()
+        .rev()
+        .find(|e| e.file.kind == EntityKind::Application)
+        .and_then(|e| e.config.get("universalIdentifier"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     for entity in entities {
         let bucket = match entity.file.kind {
+            EntityKind::Application if application.is_some() => {
+                // Twenty keeps the last defineApplication it scans.
+                application = Some(entity.config.clone());
+                continue;
+            }
             EntityKind::Application => {
                 application = Some(entity.config.clone());
                 continue;
@@ -80,7 +143,9 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
                 if entity.file.callee == "defineApplicationRole" {
                     default_role = entity.config.get("universalIdentifier").cloned();
                 }
-                push(&mut buckets, "roles", role(entity));
+                if application_id.is_some() {
+                    push(&mut buckets, "roles", role(entity, application_id.as_deref()));
+                }
                 continue;
             }
             EntityKind::LogicFunction => {
@@ -92,6 +157,7 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
                     }))),
                     "definePostInstallLogicFunction" => hooks.push(("postInstallLogicFunction", json!({
                         "universalIdentifier": id,
+                        "shouldRunOnVersionUpgrade": entity.config.get("shouldRunOnVersionUpgrade").and_then(Value::as_bool).unwrap_or(false),
                         "shouldRunSynchronously": entity.config.get("shouldRunSynchronously").and_then(Value::as_bool).unwrap_or(false),
                     }))),
                     "defineUninstallLogicFunction" => hooks.push(("uninstallLogicFunction", json!({ "universalIdentifier": id }))),
@@ -111,26 +177,26 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
         }
     }
     let mut application = application.unwrap_or_default();
-    if let Some(role) = default_role {
-        application.insert("defaultRoleUniversalIdentifier".into(), role);
+    if application.get("defaultRoleUniversalIdentifier").is_none_or(Value::is_null) {
+        application.insert("defaultRoleUniversalIdentifier".into(), default_role.unwrap_or(Value::Null));
     }
+    if let Ok(readme) = std::fs::read_to_string(root.join("README.md"))
+        && !readme.trim().is_empty()
+    {
+        application.insert("aboutDescription".into(), json!(readme));
+    }
+    let checksum_of = |name: &str| std::fs::read(root.join(name)).map(|bytes| json!(md5_hex(&bytes))).unwrap_or(Value::Null);
+    application.insert("yarnLockChecksum".into(), checksum_of("yarn.lock"));
+    application.insert("packageJsonChecksum".into(), checksum_of("package.json"));
+    let range = std::fs::read(root.join("package.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .and_then(|package| package.pointer("/engines/twenty").and_then(Value::as_str).map(|r| r.trim().to_owned()))
+        .filter(|range| !range.is_empty());
+    application.insert("requiredServerVersionRange".into(), range.map(Value::String).unwrap_or(Value::Null));
+    hooks.sort_by_key(|(key, _)| ["postInstallLogicFunction", "preInstallLogicFunction", "uninstallLogicFunction", "healthCheckLogicFunction"].iter().position(|k| k == key));
     for (key, value) in hooks {
         application.insert(key.into(), value);
-    }
-    if let Ok(readme) = std::fs::read_to_string(root.join("README.md")) {
-        application.entry("aboutDescription").or_insert(json!(readme));
-    }
-    if let Ok(bytes) = std::fs::read(root.join("yarn.lock")) {
-        application.insert("yarnLockChecksum".into(), json!(md5_hex(&bytes)));
-    }
-    if let Ok(bytes) = std::fs::read(root.join("package.json")) {
-        application.insert("packageJsonChecksum".into(), json!(md5_hex(&bytes)));
-        let range = serde_json::from_slice::<Value>(&bytes)
-            .ok()
-            .and_then(|package| package.pointer("/engines/twenty").cloned());
-        if let Some(range) = range {
-            application.insert("requiredServerVersionRange".into(), range);
-        }
     }
     let mut manifest = Map::new();
     manifest.insert("application".into(), Value::Object(application));

@@ -4,6 +4,7 @@
 //! each naming the file and field. The catalog never runs a handler.
 
 mod discover;
+mod infer;
 mod manifest;
 mod validate;
 

@@ -43,6 +43,7 @@ pub(crate) struct RunState {
     pub(crate) invocation: Option<String>,
     pub(crate) completion: Option<(u32, String)>,
     pub(crate) describe: Option<String>,
+    pub(crate) load_error: Option<String>,
     pub(crate) log: RunLog,
 }
 
@@ -108,10 +109,15 @@ fn op_sb_describe_done(state: &mut OpState, #[string] json: &str) {
     state.borrow_mut::<RunState>().describe = Some(json.to_owned());
 }
 
+#[op2(fast)]
+fn op_sb_load_failed(state: &mut OpState, #[string] json: &str) {
+    state.borrow_mut::<RunState>().load_error = Some(json.to_owned());
+}
+
 deno_core::extension!(
     switchboard,
     deps = [deno_webidl, deno_web, deno_fetch, deno_crypto],
-    ops = [op_sb_log, op_sb_take_invocation, op_sb_complete, op_sb_describe_done],
+    ops = [op_sb_log, op_sb_take_invocation, op_sb_complete, op_sb_describe_done, op_sb_load_failed],
     esm_entry_point = "ext:switchboard/bootstrap.js",
     esm = [dir "src/sandbox/js", "bootstrap.js"],
     options = { permissions: PermissionsContainer, log_cap: usize },

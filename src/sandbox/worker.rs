@@ -248,21 +248,40 @@ impl Worker {
         let failure = |error_type: &str, message: String| LoadFailure { error_type: error_type.to_owned(), message };
         let url = ModuleSpecifier::from_file_path(module)
             .map_err(|()| failure("LoadError", format!("{} is not a valid module path", module.display())))?;
+        // A dynamic import inside the entry module: the QuickJS backend does
+        // not report an exception thrown at a module's top level through
+        // `mod_evaluate`, but it does reject the import's promise.
         self.next_entry += 1;
         let entry = ModuleSpecifier::parse(&format!("switchboard:entry/{}", self.next_entry))
             .map_err(|error| failure("LoadError", error.to_string()))?;
-        let key = module.to_string_lossy();
+        let key = Value::String(module.to_string_lossy().into_owned());
         let code = format!(
-            "import * as namespace from {};\nglobalThis.__switchboard_register({}, namespace);\n",
-            Value::String(url.to_string()),
-            Value::String(key.into_owned()),
+            "await import({url}).then((namespace) => globalThis.__switchboard_register({key}, namespace), (error) => globalThis.__switchboard_load_failed(error));\n",
+            url = Value::String(url.to_string()),
         );
+        self.state(|state| state.load_error = None);
         let id = self
             .sandbox
             .js
             .load_side_es_module_from_code(&entry, code)
             .await
             .map_err(|error| classify_load_error(app, &error.to_string()))?;
+        self.evaluate(app, id).await?;
+        match self.state(|state| state.load_error.take()) {
+            None => Ok(()),
+            Some(json) => {
+                let error = serde_json::from_str::<ExecutionError>(&json).unwrap_or(ExecutionError {
+                    error_type: "LoadError".to_owned(),
+                    error_message: json,
+                    stack_trace: String::new(),
+                });
+                let scrubbed = classify_load_error(app, &error.error_message);
+                Err(LoadFailure { error_type: error.error_type, message: scrubbed.message })
+            }
+        }
+    }
+
+    async fn evaluate(&mut self, app: &AppCode, id: deno_core::ModuleId) -> Result<(), LoadFailure> {
         let evaluation = self.sandbox.js.mod_evaluate(id);
         self.sandbox
             .js

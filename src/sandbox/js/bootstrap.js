@@ -8,6 +8,7 @@ import { core } from "ext:core/mod.js";
 import {
   op_sb_complete,
   op_sb_describe_done,
+  op_sb_load_failed,
   op_sb_log,
   op_sb_take_invocation,
 } from "ext:core/ops";
@@ -231,8 +232,13 @@ const run = async () => {
   op_sb_complete(0, json);
 };
 
+const loadFailed = (error) => {
+  op_sb_load_failed(JSON.stringify(describeError(error)));
+};
+
 Object.defineProperties(globalThis, {
   __switchboard_register: readOnly(register),
+  __switchboard_load_failed: readOnly(loadFailed),
   __switchboard_describe: readOnly(describe),
   __switchboard_run: readOnly(run),
 });

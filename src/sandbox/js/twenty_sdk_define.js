@@ -89,11 +89,23 @@ export const defineApplication = (config) => {
   if (isNonEmptyString(config.category) && !APPLICATION_CATEGORIES.includes(config.category)) {
     warnings.push(`Application category "${config.category}" is not a known ApplicationCategory (${APPLICATION_CATEGORIES.join(", ")}). Arbitrary category strings are kept for backward compatibility and may be removed. Ask for a new category at https://github.com/twentyhq/twenty.`);
   }
-  // The SDK folds the deprecated asset aliases into `logo` and `galleryImages`.
-  const logo = config.logo ?? config.logoUrl;
-  const galleryImages = config.galleryImages ?? config.screenshots ?? [];
-  if (config.logoUrl !== undefined) warnings.push("`logoUrl` is deprecated. Use `logo` instead.");
-  if (config.screenshots !== undefined) warnings.push("`screenshots` is deprecated. Use `galleryImages` instead.");
+  // The SDK folds the deprecated asset aliases into `logo` and
+  // `galleryImages` and drops external URLs (assets must live in public/).
+  const external = (value) => typeof value === "string" && /^https?:\/\//i.test(value);
+  let logo = config.logo;
+  if (external(logo)) {
+    warnings.push(`Logo "${logo}" is an external URL. External asset URLs are no longer supported and are ignored.`);
+    logo = undefined;
+  }
+  if (logo === undefined && config.logoUrl !== undefined && !external(config.logoUrl)) {
+    logo = config.logoUrl;
+    warnings.push("`logoUrl` is deprecated. Use `logo` to reference an image bundled in your public/ folder.");
+  }
+  const galleryImages = (config.galleryImages ?? config.screenshots ?? []).filter((image) => {
+    if (!external(image)) return true;
+    warnings.push(`Gallery image "${image}" is an external URL. External asset URLs are no longer supported and are ignored.`);
+    return false;
+  });
   const { logoUrl: _logoUrl, screenshots: _screenshots, ...rest } = config;
   return createValidationResult({ config: { ...rest, logo, galleryImages }, errors, warnings });
 };

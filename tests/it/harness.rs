@@ -1,0 +1,91 @@
+//! Helpers: run the binary with a hard stop, locate fixtures, write
+//! throw-away apps.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+pub(crate) fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+pub(crate) fn example() -> PathBuf {
+    repo().join("examples/hello-crm")
+}
+
+/// Output of one CLI call.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Run {
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// Runs the binary; a call still running after `limit` is killed and fails
+/// the test (a guard against hangs, not a timing assertion).
+pub(crate) fn switchboard_with(args: &[&str], envs: &[(&str, &str)], limit: Duration) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("spawn switchboard");
+    let pid = child.id();
+    // Drain stdout/stderr while waiting: a large output must not fill the pipe.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let output = match receiver.recv_timeout(limit) {
+        Ok(output) => output.expect("output"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("switchboard {args:?} still running after {limit:?}");
+        }
+    };
+    let Output { status, stdout, stderr } = output;
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub(crate) fn switchboard(args: &[&str]) -> Run {
+    switchboard_with(args, &[], Duration::from_secs(60))
+}
+
+pub(crate) fn path(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Writes `files` (relative path, content) into a new temporary app folder.
+pub(crate) fn app(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (relative, content) in files {
+        let file = dir.path().join(relative);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
+        std::fs::write(file, content).expect("write");
+    }
+    dir
+}
+
+pub(crate) const APPLICATION: &str = "import { defineApplication } from 'twenty-sdk/define';\nexport default defineApplication({ universalIdentifier: '44444444-4444-4444-8444-444444444441', displayName: 'Temp', description: 'temp' });\n";
+pub(crate) const ROLE: &str = "import { defineApplicationRole } from 'twenty-sdk/define';\nexport default defineApplicationRole({ universalIdentifier: '44444444-4444-4444-8444-444444444442', label: 'Role' });\n";
+
+/// A logic function file with the given config body (without `handler`).
+pub(crate) fn function(config: &str, handler: &str) -> String {
+    format!("import {{ defineLogicFunction }} from 'twenty-sdk/define';\nexport default defineLogicFunction({{ {config}, handler: {handler} }});\n")
+}

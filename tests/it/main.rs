@@ -1,0 +1,12 @@
+//! The integration test binary: drives the real `switchboard` binary and the
+//! library's public API against fixture apps under `tests/fixtures/` and the
+//! example app.
+
+mod catalog;
+mod cli;
+mod harness;
+mod imports;
+mod limits;
+mod parity;
+mod pool;
+mod schemas;
