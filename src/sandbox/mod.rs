@@ -11,6 +11,7 @@
 //! non-writable globals installed by `js/bootstrap.js`. This module knows
 //! nothing of stores or vaults; it imports only `domain`.
 
+mod embedded;
 mod loader;
 mod pool;
 mod runtime;

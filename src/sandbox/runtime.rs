@@ -206,7 +206,7 @@ impl Sandbox {
             module_loader: Some(loader.clone()),
             extension_transpiler: Some(Rc::new(transpile_extension)),
             create_params: Some(v8::CreateParams::default().heap_limits(0, options.heap_limit)),
-            extensions: vec![
+            extensions: [
                 deno_webidl::deno_webidl::init(),
                 deno_web::deno_web::init(blob_store, None, false, Default::default()),
                 deno_net::deno_net::init(None, None),
@@ -214,7 +214,10 @@ impl Sandbox {
                 deno_fetch::deno_fetch::init(fetch_options),
                 deno_crypto::deno_crypto::init(None),
                 switchboard::init(permissions(options)?, options.max_log_bytes),
-            ],
+            ]
+            .into_iter()
+            .map(super::embedded::embed_sources)
+            .collect(),
             ..Default::default()
         })
         .map_err(|error| Error::Boot(error.to_string()))?;
