@@ -212,8 +212,11 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
     }
 }
 
+/// An entity's config and its define-time warnings.
+type Described = (Map<String, Value>, Vec<String>);
+
 /// Reads the bootstrap's description of a default export.
-fn read_description(file: &EntityFile, description: &Value) -> Result<(Map<String, Value>, Vec<String>), Vec<Problem>> {
+fn read_description(file: &EntityFile, description: &Value) -> Result<Described, Vec<Problem>> {
     let here = |message: String| vec![Problem::file(&file.relative, None, message)];
     match description.get("kind").and_then(Value::as_str) {
         Some("validation-result") => {}

@@ -14,7 +14,7 @@ fn table() -> &'static HashMap<&'static str, Arc<str>> {
     TABLE.get_or_init(|| EMBEDDED.iter().map(|(path, code)| (*path, Arc::from(*code))).collect())
 }
 
-fn embed(files: &Cow<'static, [ExtensionFileSource]>) -> Cow<'static, [ExtensionFileSource]> {
+fn embed(files: &[ExtensionFileSource]) -> Cow<'static, [ExtensionFileSource]> {
     let table = table();
     let swapped: Vec<ExtensionFileSource> = files
         .iter()

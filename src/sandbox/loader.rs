@@ -431,11 +431,11 @@ fn resolve_exports(exports: &Value, subpath: &str) -> Option<(String, bool)> {
         return resolve_conditions(entry, false);
     }
     for (key, entry) in map {
-        if let Some((prefix, suffix)) = key.split_once('*') {
-            if let Some(middle) = subpath.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix)) {
-                let (target, esm) = resolve_conditions(entry, false)?;
-                return Some((target.replace('*', middle), esm));
-            }
+        if let Some((prefix, suffix)) = key.split_once('*')
+            && let Some(middle) = subpath.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix))
+        {
+            let (target, esm) = resolve_conditions(entry, false)?;
+            return Some((target.replace('*', middle), esm));
         }
     }
     None
