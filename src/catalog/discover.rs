@@ -5,7 +5,7 @@
 
 use super::{EntityKind, Problem};
 use deno_ast::swc::ast::{Callee, Expr, ModuleDecl, ModuleItem};
-use deno_ast::{MediaType, ModuleSpecifier, ParseParams, ProgramRef};
+use deno_ast::ProgramRef;
 use std::path::{Path, PathBuf};
 
 /// One file whose default export is a `define*` call.
@@ -89,16 +89,7 @@ fn classify(path: &Path) -> Result<Option<String>, String> {
     if !text.contains("export default") {
         return Ok(None);
     }
-    let specifier = ModuleSpecifier::from_file_path(path).map_err(|()| "invalid file path".to_owned())?;
-    let parsed = deno_ast::parse_module(ParseParams {
-        specifier,
-        text: text.into(),
-        media_type: MediaType::from_path(path),
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    })
-    .map_err(|diagnostic| format!("syntax error: {diagnostic}"))?;
+    let parsed = crate::sandbox::parse(path, text).map_err(|diagnostic| format!("syntax error: {diagnostic}"))?;
     let ProgramRef::Module(module) = parsed.program_ref() else {
         return Ok(None);
     };

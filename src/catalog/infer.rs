@@ -8,7 +8,7 @@ use deno_ast::swc::ast::{
     Decl, Expr, ModuleDecl, ModuleItem, Param, Pat, Stmt, TsEntityName, TsKeywordTypeKind, TsLit,
     TsType, TsTypeElement, TsUnionOrIntersectionType,
 };
-use deno_ast::{MediaType, ModuleSpecifier, ParseParams, ProgramRef};
+use deno_ast::ProgramRef;
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
@@ -149,17 +149,7 @@ fn first_parameter(items: &[ModuleItem]) -> Option<Value> {
 /// The inferred tool input schema for the function file at `path`.
 pub(crate) fn tool_input_schema(path: &Path) -> Value {
     let Ok(text) = std::fs::read_to_string(path) else { return empty_object_schema() };
-    let Ok(specifier) = ModuleSpecifier::from_file_path(path) else { return empty_object_schema() };
-    let Ok(parsed) = deno_ast::parse_module(ParseParams {
-        specifier,
-        text: text.into(),
-        media_type: MediaType::from_path(path),
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    }) else {
-        return empty_object_schema();
-    };
+    let Ok(parsed) = crate::sandbox::parse(path, text) else { return empty_object_schema() };
     let ProgramRef::Module(module) = parsed.program_ref() else { return empty_object_schema() };
     match first_parameter(&module.body) {
         Some(schema) if schema.get("type") == Some(&json!("object")) && schema.get("properties").is_some() => {

@@ -91,7 +91,7 @@ impl AppCode {
                 module_type: ModuleKind::Json,
             },
             _ => {
-                let (code, source_map) = transpile(path, text, media_type)
+                let (code, source_map) = transpile(path, text)
                     .map_err(|message| format!("{}: {message}", self.display(path)))?;
                 Transpiled {
                     code: code.into(),
@@ -136,20 +136,16 @@ impl AppCode {
     }
 }
 
-/// Transpiles TypeScript/JSX to JavaScript, keeping a separate source map so
-/// stack traces point at the original lines.
-pub(crate) fn transpile(
-    path: &Path,
-    text: String,
-    media_type: MediaType,
-) -> Result<(String, Option<String>), String> {
+/// Parses a file's source as a module (TypeScript, JSX or JavaScript by its
+/// extension); the error is the parser's diagnostic.
+pub fn parse(path: &Path, text: String) -> Result<deno_ast::ParsedSource, String> {
     let specifier = ModuleSpecifier::from_file_path(path)
         .map_err(|()| "path cannot be turned into a URL".to_owned())?;
-    let media_type = match media_type {
+    let media_type = match MediaType::from_path(path) {
         MediaType::Unknown | MediaType::Cjs | MediaType::Cts => MediaType::JavaScript,
         other => other,
     };
-    let parsed = deno_ast::parse_module(ParseParams {
+    deno_ast::parse_module(ParseParams {
         specifier,
         text: text.into(),
         media_type,
@@ -157,7 +153,13 @@ pub(crate) fn transpile(
         scope_analysis: false,
         maybe_syntax: None,
     })
-    .map_err(|diagnostic| diagnostic.to_string())?;
+    .map_err(|diagnostic| diagnostic.to_string())
+}
+
+/// Transpiles TypeScript/JSX to JavaScript, keeping a separate source map so
+/// stack traces point at the original lines.
+pub(crate) fn transpile(path: &Path, text: String) -> Result<(String, Option<String>), String> {
+    let parsed = parse(path, text)?;
     let emitted = parsed
         .transpile(
             &TranspileOptions::default(),
@@ -552,7 +554,6 @@ mod tests {
         let (code, map) = transpile(
             Path::new("/app/a.ts"),
             "enum A { X = 'x' }\ninterface I { a: string }\nexport const v: I = { a: A.X };".into(),
-            MediaType::TypeScript,
         )
         .expect("transpiles");
         assert!(code.contains("\"x\"") || code.contains("'x'"), "{code}");
@@ -562,7 +563,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_problem() {
-        let error = transpile(Path::new("/app/bad.ts"), "export const = 1;".into(), MediaType::TypeScript)
+        let error = transpile(Path::new("/app/bad.ts"), "export const = 1;".into())
             .expect_err("must fail");
         assert!(error.contains("bad.ts"), "{error}");
     }

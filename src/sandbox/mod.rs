@@ -17,7 +17,7 @@ mod pool;
 mod runtime;
 mod worker;
 
-pub use loader::AppCode;
+pub use loader::{AppCode, parse};
 pub use pool::{Pool, PoolOptions, PoolStats};
 pub use runtime::SandboxOptions;
 

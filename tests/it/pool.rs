@@ -17,17 +17,24 @@ fn invocation(engine: &Engine, function: &str, payload: &str) -> Invocation {
     }
 }
 
+/// The limits fixture loaded into a pool with these options.
+async fn limits_app(options: PoolOptions) -> (Pool, AppSnapshot, Engine) {
+    let pool = Pool::new(options);
+    let app = switchboard::catalog::load(&fixture("limits"), &pool).await.expect("fixture loads");
+    let snapshot = AppSnapshot::new(app, &BTreeMap::new(), "http://127.0.0.1:7410").expect("snapshot");
+    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
+    (pool, snapshot, engine)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runaway_runs_do_not_disturb_concurrent_ones() {
-    let pool = Pool::new(PoolOptions {
+    let (pool, snapshot, engine) = limits_app(PoolOptions {
         sandbox: SandboxOptions { heap_limit: 48 * 1024 * 1024, ..SandboxOptions::default() },
         max_runtimes: 4,
         spares: 1,
         max_waiting: 64,
-    });
-    let app = switchboard::catalog::load(&fixture("limits"), &pool).await.expect("fixture loads");
-    let snapshot = AppSnapshot::new(app, &BTreeMap::new(), "http://127.0.0.1:7410").expect("snapshot");
-    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
+    })
+    .await;
 
     let spin = tokio::spawn({
         let (engine, snapshot) = (engine.clone(), snapshot.clone());
@@ -58,10 +65,8 @@ async fn runaway_runs_do_not_disturb_concurrent_ones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_pool_answers_busy() {
-    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 0, ..PoolOptions::default() });
-    let app = switchboard::catalog::load(&fixture("limits"), &pool).await.expect("fixture loads");
-    let snapshot = AppSnapshot::new(app, &BTreeMap::new(), "http://127.0.0.1:7410").expect("snapshot");
-    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
+    let (pool, snapshot, engine) =
+        limits_app(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 0, ..PoolOptions::default() }).await;
     let spin = tokio::spawn({
         let (engine, snapshot) = (engine.clone(), snapshot.clone());
         async move { engine.invoke(&snapshot, invocation(&engine, "spin", "{}")).await }
