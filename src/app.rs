@@ -1,6 +1,10 @@
 //! Composition root: builds the pool, engine and registry from settings and
 //! carries out each command. `anyhow` is allowed here and in `main` only.
 
+mod gateway;
+
+pub use gateway::{GatewayArgs, mcp, serve};
+
 use crate::catalog::{self, LoadedApp};
 use crate::config::Settings;
 use crate::domain::{ExecutionStatus, FunctionRef, Invocation, TriggerKind};

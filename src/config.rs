@@ -23,6 +23,16 @@ pub struct Settings {
     pub public_url: String,
     /// A file of `NAME=VALUE` lines giving application and server variables (`SWITCHBOARD_VARS_FILE`).
     pub vars_file: Option<PathBuf>,
+    /// Bearer keys that may call `/mcp` (`SWITCHBOARD_API_KEYS`, comma-separated; default none = open).
+    pub api_keys: Vec<String>,
+    /// Extra `Host` values accepted by HTTP (`SWITCHBOARD_ALLOWED_HOSTS`); loopback names always are.
+    pub allowed_hosts: Vec<String>,
+    /// Extra browser `Origin`s accepted (`SWITCHBOARD_ALLOWED_ORIGINS`); loopback origins always are.
+    pub allowed_origins: Vec<String>,
+    /// Largest `/mcp` request body in bytes (`SWITCHBOARD_MAX_BODY_BYTES`, default 4 MiB).
+    pub max_body_bytes: usize,
+    /// Show stack traces in MCP error results (`SWITCHBOARD_DEBUG=1`).
+    pub debug: bool,
 }
 
 /// A setting that cannot be used.
@@ -96,6 +106,11 @@ impl Settings {
             workspace_id,
             public_url: public_url.trim_end_matches('/').to_owned(),
             vars_file: overrides.vars_file.or_else(|| env("SWITCHBOARD_VARS_FILE").map(PathBuf::from)),
+            api_keys: env("SWITCHBOARD_API_KEYS").map(|v| list(&v)).unwrap_or_default(),
+            allowed_hosts: env("SWITCHBOARD_ALLOWED_HOSTS").map(|v| list(&v)).unwrap_or_default(),
+            allowed_origins: env("SWITCHBOARD_ALLOWED_ORIGINS").map(|v| list(&v)).unwrap_or_default(),
+            max_body_bytes: number("SWITCHBOARD_MAX_BODY_BYTES", 1024, 1 << 30)?.unwrap_or(4 * 1024 * 1024),
+            debug: matches!(env("SWITCHBOARD_DEBUG").as_deref(), Some("1" | "true" | "yes")),
         })
     }
 
@@ -109,5 +124,6 @@ impl Settings {
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_new(env("SWITCHBOARD_LOG").unwrap_or_else(|| "warn".to_owned()))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
 }

@@ -63,12 +63,24 @@ impl Engine {
             context,
             env: app.env.clone(),
             timeout: function.manifest.timeout(),
+            cancel: None,
         })
     }
 
     /// Runs one invocation to its result.
     pub async fn invoke(&self, app: &AppSnapshot, invocation: Invocation) -> Result<ExecutionResult, Error> {
-        let request = self.prepare(app, invocation)?;
+        self.invoke_cancellable(app, invocation, None).await
+    }
+
+    /// Runs one invocation; cancelling `cancel` stops it with `CancelledError`.
+    pub async fn invoke_cancellable(
+        &self,
+        app: &AppSnapshot,
+        invocation: Invocation,
+        cancel: Option<tokio_util::sync::CancellationToken>,
+    ) -> Result<ExecutionResult, Error> {
+        let mut request = self.prepare(app, invocation)?;
+        request.cancel = cancel;
         Ok(self.pool.run(&app.app.code, request).await?)
     }
 }

@@ -12,5 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod http;
+pub mod mcp;
 pub mod registry;
 pub mod sandbox;

@@ -77,6 +77,26 @@ enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
+    /// Serve the apps' tool functions over MCP on stdin/stdout (for Claude Desktop / Claude Code).
+    Mcp {
+        /// App folders [default: .]
+        app_dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        gateway: GatewayFlags,
+    },
+    /// Serve MCP over Streamable HTTP at /mcp, plus GET /healthz.
+    Serve {
+        /// App folders [default: .]
+        app_dirs: Vec<PathBuf>,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:7410")]
+        listen: std::net::SocketAddr,
+        /// Allow a non-loopback --listen without API keys
+        #[arg(long)]
+        insecure: bool,
+        #[command(flatten)]
+        gateway: GatewayFlags,
+    },
     /// Write the JSON Schemas of the domain types to schemas/ (or check them).
     Schemas {
         /// Fail if the files differ from what would be written
@@ -86,6 +106,25 @@ enum Command {
         #[arg(long, default_value = "schemas")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+struct GatewayFlags {
+    /// Reload apps when their files change (clients get tools/list_changed)
+    #[arg(long)]
+    watch: bool,
+    /// Prefix tool names with the app's package name: <app>_<function>
+    #[arg(long)]
+    tool_prefix: bool,
+    /// Set an application or server variable (repeatable; applies to every app that declares it)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    vars: Vec<String>,
+}
+
+impl GatewayFlags {
+    fn into_args(self, app_dirs: Vec<PathBuf>) -> app::GatewayArgs {
+        app::GatewayArgs { app_dirs, vars: self.vars, watch: self.watch, tool_prefix: self.tool_prefix }
+    }
 }
 
 fn split_app_and_function(args: &[String]) -> (PathBuf, String) {
@@ -139,6 +178,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
                     vars,
                 };
                 switchboard::bench::run(&app_dir, &function, options, &settings).await
+            }
+            Command::Mcp { app_dirs, gateway } => app::mcp(gateway.into_args(app_dirs), &settings).await,
+            Command::Serve { app_dirs, listen, insecure, gateway } => {
+                app::serve(gateway.into_args(app_dirs), listen, insecure, &settings).await
             }
             Command::Schemas { check, dir } => app::schemas(&dir, check),
         }

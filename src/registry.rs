@@ -134,3 +134,39 @@ impl AppSnapshot {
         self.functions.iter().map(|f| f.name.clone()).collect()
     }
 }
+
+/// The apps a gateway serves. Readers take the current list without
+/// blocking writers; a reload replaces one app's snapshot as a whole.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    apps: Arc<std::sync::RwLock<Arc<Vec<Arc<AppSnapshot>>>>>,
+}
+
+impl Registry {
+    pub fn new(apps: Vec<AppSnapshot>) -> Self {
+        Self { apps: Arc::new(std::sync::RwLock::new(Arc::new(apps.into_iter().map(Arc::new).collect()))) }
+    }
+
+    /// The current apps.
+    pub fn apps(&self) -> Arc<Vec<Arc<AppSnapshot>>> {
+        self.apps.read().map(|apps| apps.clone()).unwrap_or_default()
+    }
+
+    /// A copy of the list with the app at `root` replaced; the caller
+    /// installs it with [`Registry::install`] once it is known to be good.
+    pub fn with_replaced(&self, root: &std::path::Path, snapshot: AppSnapshot) -> Vec<Arc<AppSnapshot>> {
+        let snapshot = Arc::new(snapshot);
+        self.apps()
+            .iter()
+            .map(|app| if app.app.code.root() == root { snapshot.clone() } else { app.clone() })
+            .collect()
+    }
+
+    /// Makes `apps` the current list and returns the previous one.
+    pub fn install(&self, apps: Vec<Arc<AppSnapshot>>) -> Arc<Vec<Arc<AppSnapshot>>> {
+        match self.apps.write() {
+            Ok(mut current) => std::mem::replace(&mut *current, Arc::new(apps)),
+            Err(_) => Arc::new(Vec::new()),
+        }
+    }
+}

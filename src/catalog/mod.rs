@@ -7,9 +7,11 @@ mod discover;
 mod infer;
 mod manifest;
 mod validate;
+mod watch;
 
 pub use discover::{EntityFile, discover};
 pub use validate::cron_to_crate;
+pub use watch::{AppWatcher, watch};
 
 use crate::domain::Manifest;
 use crate::sandbox::{AppCode, Pool};

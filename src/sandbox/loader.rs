@@ -39,9 +39,15 @@ const NODE_BUILTINS: &[&str] = &[
 /// transpiled sources shared by every runtime that runs the app.
 #[derive(Debug)]
 pub struct AppCode {
+    id: u64,
     root: PathBuf,
     sources: Mutex<HashMap<PathBuf, Arc<Transpiled>>>,
 }
+
+/// Identifies one load of one app; runtimes are bound to it, so a reloaded
+/// app never runs in a runtime that holds its old modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AppKey(u64);
 
 #[derive(Debug)]
 struct Transpiled {
@@ -63,7 +69,9 @@ impl AppCode {
             path: root.to_path_buf(),
             source,
         })?;
-        Ok(Self { root, sources: Mutex::new(HashMap::new()) })
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Self { id, root, sources: Mutex::new(HashMap::new()) })
     }
 
     /// The app folder (canonical).
@@ -71,9 +79,9 @@ impl AppCode {
         &self.root
     }
 
-    /// A stable key for the app, used to bind runtimes to it.
-    pub fn key(&self) -> &Path {
-        &self.root
+    /// The key runtimes are bound to.
+    pub fn key(&self) -> AppKey {
+        AppKey(self.id)
     }
 
     /// Transpiles (once) and returns the JavaScript of a file in the app.

@@ -17,7 +17,7 @@ mod pool;
 mod runtime;
 mod worker;
 
-pub use loader::{AppCode, parse};
+pub use loader::{AppCode, AppKey, parse};
 pub use pool::{Pool, PoolOptions, PoolStats};
 pub use runtime::SandboxOptions;
 
@@ -42,6 +42,8 @@ pub struct RunRequest {
     pub env: Arc<BTreeMap<String, String>>,
     /// Wall-clock limit, enforced by terminating execution.
     pub timeout: Duration,
+    /// Cancelling it stops the run (result `CancelledError`).
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 /// What evaluating one entity file produced: the description reported by

@@ -3,12 +3,11 @@
 //! runtimes per app (never shared between apps), bounds concurrency, and
 //! queues a bounded number of waiting calls before answering "busy".
 
-use super::loader::AppCode;
+use super::loader::{AppCode, AppKey};
 use super::runtime::SandboxOptions;
 use super::worker::{Job, WorkerHandle};
 use super::{EntityReport, Error, RunRequest};
 use crate::domain::ExecutionResult;
-use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
@@ -154,7 +153,7 @@ impl Pool {
         }
     }
 
-    async fn acquire(&self, app: &Path, fresh: bool) -> Result<WorkerHandle, Error> {
+    async fn acquire(&self, app: AppKey, fresh: bool) -> Result<WorkerHandle, Error> {
         let mut counted_waiting = false;
         loop {
             let notified = self.inner.released.notified();
@@ -164,7 +163,7 @@ impl Pool {
                     state.waiting -= 1;
                     counted_waiting = false;
                 }
-                let own = if fresh { None } else { state.idle.iter().rposition(|w| w.app.as_deref() == Some(app)) };
+                let own = if fresh { None } else { state.idle.iter().rposition(|w| w.app == Some(app)) };
                 if let Some(index) = own {
                     Step::Use(state.idle.remove(index))
                 } else if let Some(spare) = state.spares.pop() {
@@ -186,14 +185,14 @@ impl Pool {
             };
             match step {
                 Step::Use(mut worker) => {
-                    worker.app = Some(app.to_path_buf());
+                    worker.app = Some(app);
                     self.replenish();
                     return Ok(worker);
                 }
                 Step::Boot => {
                     return match WorkerHandle::spawn(self.inner.options.sandbox.clone()).await {
                         Ok(mut worker) => {
-                            worker.app = Some(app.to_path_buf());
+                            worker.app = Some(app);
                             Ok(worker)
                         }
                         Err(error) => {
@@ -236,11 +235,23 @@ impl Pool {
 
     async fn run_inner(&self, app: &Arc<AppCode>, request: RunRequest, fresh: bool) -> Result<ExecutionResult, Error> {
         let worker = self.acquire(app.key(), fresh).await?;
-        let (reply, receive) = oneshot::channel();
-        let guard = Lease { pool: self, worker: Some(worker), alive: true };
-        guard.worker()?.send(Job::Run { app: app.clone(), request, reply }).await?;
-        let mut guard = guard;
-        match receive.await {
+        let interrupt = worker.interrupt();
+        let cancel = request.cancel.clone().unwrap_or_default();
+        let (reply, mut receive) = oneshot::channel();
+        let mut guard = Lease { pool: self, worker: Some(worker), alive: true };
+        if let Err(error) = guard.worker()?.send(Job::Run { app: app.clone(), request, reply }).await {
+            guard.alive = false;
+            return Err(error);
+        }
+        let reply = tokio::select! {
+            reply = &mut receive => reply,
+            () = cancel.cancelled() => {
+                // Stops JavaScript that is busy; the worker notices idle runs itself.
+                interrupt.cancel();
+                receive.await
+            }
+        };
+        match reply {
             Ok(reply) => {
                 guard.alive = reply.worker_alive;
                 Ok(reply.result)
@@ -257,13 +268,30 @@ impl Pool {
         let worker = self.acquire(app.key(), false).await?;
         let (reply, receive) = oneshot::channel();
         let mut guard = Lease { pool: self, worker: Some(worker), alive: true };
-        guard.worker()?.send(Job::Describe { app: app.clone(), files, timeout, reply }).await?;
+        if let Err(error) = guard.worker()?.send(Job::Describe { app: app.clone(), files, timeout, reply }).await {
+            guard.alive = false;
+            return Err(error);
+        }
         match receive.await {
             Ok(reports) => Ok(reports),
             Err(_) => {
                 guard.alive = false;
                 Err(Error::WorkerGone)
             }
+        }
+    }
+
+    /// Drops the idle runtimes bound to `app` (after the app was reloaded).
+    pub fn retire(&self, app: AppKey) {
+        let mut state = self.lock();
+        let before = state.idle.len();
+        state.idle.retain(|worker| worker.app != Some(app));
+        let dropped = before - state.idle.len();
+        state.live -= dropped;
+        drop(state);
+        if dropped > 0 {
+            self.replenish();
+            self.inner.released.notify_one();
         }
     }
 

@@ -6,7 +6,7 @@
 
 use super::loader::AppCode;
 use super::runtime::{RunState, Sandbox, SandboxOptions};
-use super::{EntityReport, Error, RunRequest};
+use super::{AppKey, EntityReport, Error, RunRequest};
 use crate::domain::{ExecutionError, ExecutionResult, ExecutionStatus};
 use deno_core::{ModuleSpecifier, PollEventLoopOptions};
 use serde_json::{Value, json};
@@ -30,11 +30,32 @@ pub(crate) struct RunReply {
 }
 
 /// The pool's handle to a worker thread.
-#[derive(Debug)]
 pub(crate) struct WorkerHandle {
     jobs: mpsc::Sender<Job>,
-    pub(crate) app: Option<PathBuf>,
+    pub(crate) app: Option<AppKey>,
     pub(crate) boot_time: Duration,
+    interrupt: Interrupt,
+}
+
+impl std::fmt::Debug for WorkerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerHandle").field("app", &self.app).finish()
+    }
+}
+
+/// Lets another thread stop the JavaScript a worker is running.
+#[derive(Clone)]
+pub(crate) struct Interrupt {
+    handle: deno_core::v8::IsolateHandle,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Interrupt {
+    /// Marks the current run cancelled and stops its JavaScript.
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.handle.terminate_execution();
+    }
 }
 
 impl WorkerHandle {
@@ -46,21 +67,25 @@ impl WorkerHandle {
             .name("switchboard-js".to_owned())
             .spawn(move || worker_main(options, receiver, ready_tx))
             .map_err(|error| Error::Boot(format!("cannot start a runtime thread: {error}")))?;
-        let boot_time = ready_rx
+        let (boot_time, interrupt) = ready_rx
             .await
             .map_err(|_| Error::Boot("the runtime thread ended during boot".to_owned()))??;
-        Ok(Self { jobs, app: None, boot_time })
+        Ok(Self { jobs, app: None, boot_time, interrupt })
     }
 
     pub(crate) async fn send(&self, job: Job) -> Result<(), Error> {
         self.jobs.send(job).await.map_err(|_| Error::WorkerGone)
+    }
+
+    pub(crate) fn interrupt(&self) -> Interrupt {
+        self.interrupt.clone()
     }
 }
 
 fn worker_main(
     options: SandboxOptions,
     mut jobs: mpsc::Receiver<Job>,
-    ready: oneshot::Sender<Result<Duration, Error>>,
+    ready: oneshot::Sender<Result<(Duration, Interrupt), Error>>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -79,7 +104,11 @@ fn worker_main(
             }
         };
         let mut worker = Worker::new(sandbox, options);
-        if ready.send(Ok(started.elapsed())).is_err() {
+        let interrupt = Interrupt {
+            handle: worker.sandbox.js.v8_isolate().thread_safe_handle(),
+            cancelled: worker.cancelled.clone(),
+        };
+        if ready.send(Ok((started.elapsed(), interrupt))).is_err() {
             return;
         }
         while let Some(job) = jobs.recv().await {
@@ -96,6 +125,7 @@ enum Stop {
     None,
     Timeout,
     Memory,
+    Cancelled,
 }
 
 enum WatchMessage {
@@ -160,7 +190,8 @@ struct Worker {
     sandbox: Sandbox,
     options: SandboxOptions,
     watchdog: Watchdog,
-    app: Option<PathBuf>,
+    cancelled: Arc<AtomicBool>,
+    app: Option<AppKey>,
     /// Module keys already loaded in this runtime, with their load outcome.
     loaded: std::collections::HashMap<PathBuf, Result<(), LoadFailure>>,
     next_entry: u64,
@@ -175,7 +206,7 @@ struct LoadFailure {
 impl Worker {
     fn new(mut sandbox: Sandbox, options: SandboxOptions) -> Self {
         let watchdog = Watchdog::start(sandbox.js.v8_isolate().thread_safe_handle());
-        Self { sandbox, options, watchdog, app: None, loaded: Default::default(), next_entry: 0 }
+        Self { sandbox, options, watchdog, cancelled: Arc::new(AtomicBool::new(false)), app: None, loaded: Default::default(), next_entry: 0 }
     }
 
     /// Handles one job; false when the runtime must be dropped.
@@ -209,23 +240,21 @@ impl Worker {
     }
 
     fn bind(&mut self, app: &Arc<AppCode>) -> Result<(), String> {
-        match &self.app {
+        match self.app {
             Some(bound) if bound == app.key() => Ok(()),
-            Some(bound) => Err(format!(
-                "internal error: runtime bound to {} was given work for {}",
-                bound.display(),
-                app.key().display()
-            )),
+            Some(_) => Err(format!("internal error: a runtime bound to another app was given work for {}", app.root().display())),
             None => {
                 self.sandbox.loader.bind(app.clone());
-                self.app = Some(app.key().to_path_buf());
+                self.app = Some(app.key());
                 Ok(())
             }
         }
     }
 
     fn stop_reason(&self, fired: bool) -> Stop {
-        if self.sandbox.heap_exceeded.load(Ordering::SeqCst) {
+        if self.cancelled.load(Ordering::SeqCst) {
+            Stop::Cancelled
+        } else if self.sandbox.heap_exceeded.load(Ordering::SeqCst) {
             Stop::Memory
         } else if fired {
             Stop::Timeout
@@ -298,7 +327,7 @@ impl Worker {
         };
         let fired = self.watchdog.disarm() || idle_timeout;
         match self.stop_reason(fired) {
-            Stop::Timeout => return (Err(format!("evaluating the file took longer than {} s", timeout.as_secs())), false),
+            Stop::Timeout | Stop::Cancelled => return (Err(format!("evaluating the file took longer than {} s", timeout.as_secs())), false),
             Stop::Memory => return (Err(format!("evaluating the file exceeded the memory limit of {}", mib(self.options.heap_limit))), false),
             Stop::None => {}
         }
@@ -339,11 +368,20 @@ impl Worker {
         });
         self.watchdog.arm(request.timeout);
         // The watchdog stops JavaScript that is running; the timer below stops
-        // a run that is idle in the event loop (e.g. awaiting a long timer).
+        // a run that is idle in the event loop (e.g. awaiting a long timer),
+        // and so does cancellation (whose interrupt also stops busy code).
+        let cancel = request.cancel.clone().unwrap_or_default();
+        let cancelled = self.cancelled.clone();
         let work = self.load_and_call(app, &request);
-        let (loaded, settled, idle_timeout) = match tokio::time::timeout(request.timeout, work).await {
-            Ok((loaded, settled)) => (loaded, settled, false),
-            Err(_) => (Ok(()), Ok(()), true),
+        let (loaded, settled, idle_timeout) = tokio::select! {
+            outcome = tokio::time::timeout(request.timeout, work) => match outcome {
+                Ok((loaded, settled)) => (loaded, settled, false),
+                Err(_) => (Ok(()), Ok(()), true),
+            },
+            () = cancel.cancelled() => {
+                cancelled.store(true, Ordering::SeqCst);
+                (Ok(()), Ok(()), true)
+            }
         };
         let fired = self.watchdog.disarm() || idle_timeout;
         let duration = started.elapsed().as_millis() as u64;
@@ -357,6 +395,7 @@ impl Worker {
                 logs,
                 duration,
             ),
+            (Stop::Cancelled, ..) => ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", logs, duration),
             (Stop::Timeout, ..) => ExecutionResult::failure(
                 "TimeoutError",
                 format!("Timed out after {} ms", request.timeout.as_millis()),

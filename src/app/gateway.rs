@@ -1,0 +1,200 @@
+//! `switchboard mcp` and `switchboard serve`: load the apps, build the MCP
+//! gateway, serve it over stdio or HTTP, and reload apps on change.
+
+use super::{exit, pool_options, snapshot};
+use crate::config::Settings;
+use crate::engine::Engine;
+use crate::mcp::{Gateway, HttpOptions, McpOptions};
+use crate::registry::{AppSnapshot, Registry};
+use crate::sandbox::Pool;
+use anyhow::{Context, Result, bail};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Options shared by `mcp` and `serve`.
+#[derive(Debug, Clone)]
+pub struct GatewayArgs {
+    pub app_dirs: Vec<PathBuf>,
+    pub vars: Vec<String>,
+    pub watch: bool,
+    pub tool_prefix: bool,
+}
+
+/// Loads every app and builds the gateway, or explains why not (exit 2).
+async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool), i32>> {
+    let pool = Pool::new(pool_options(settings));
+    let mut snapshots: Vec<AppSnapshot> = Vec::new();
+    let dirs = if args.app_dirs.is_empty() { vec![PathBuf::from(".")] } else { args.app_dirs.clone() };
+    for dir in &dirs {
+        match snapshot(dir, settings, &args.vars, &pool).await? {
+            Ok(app) => {
+                if snapshots.iter().any(|other| other.app.code.root() == app.app.code.root()) {
+                    bail!("{} is given twice", dir.display());
+                }
+                snapshots.push(app)
+            }
+            Err(code) => return Ok(Err(code)),
+        }
+    }
+    let engine = Engine::new(pool.clone(), settings.workspace_id.clone());
+    let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
+    match Gateway::new(engine, Registry::new(snapshots), options) {
+        Ok(gateway) => Ok(Ok((gateway, pool))),
+        Err(error) => {
+            eprintln!("error: {error}");
+            Ok(Err(exit::USAGE))
+        }
+    }
+}
+
+/// Reloads apps whose files change; a broken edit keeps the last good version.
+fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Settings) -> Result<()> {
+    let roots: Vec<PathBuf> = gateway_roots(&gateway_registry_roots(args))?;
+    let (watcher, mut changes) = crate::catalog::watch(roots).context("cannot watch the app folders")?;
+    let settings = settings.clone();
+    let vars = args.vars.clone();
+    tokio::spawn(async move {
+        let _keep = watcher;
+        while let Some(root) = changes.recv().await {
+            // Let a burst of writes settle, then reload each app once.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let mut roots = vec![root];
+            while let Ok(more) = changes.try_recv() {
+                if !roots.contains(&more) {
+                    roots.push(more);
+                }
+            }
+            for root in roots {
+                reload(&gateway, &pool, &root, &settings, &vars).await;
+            }
+        }
+    });
+    Ok(())
+}
+
+fn gateway_registry_roots(args: &GatewayArgs) -> Vec<PathBuf> {
+    if args.app_dirs.is_empty() { vec![PathBuf::from(".")] } else { args.app_dirs.clone() }
+}
+
+fn gateway_roots(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    dirs.iter().map(|dir| dir.canonicalize().with_context(|| format!("cannot open {}", dir.display()))).collect()
+}
+
+async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings, vars: &[String]) {
+    let loaded = match crate::catalog::load(root, pool).await {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display());
+            return;
+        }
+    };
+    let given = match super::gather_vars(settings, vars) {
+        Ok(given) => given,
+        Err(error) => {
+            eprintln!("reload failed for {}: {error:#}", root.display());
+            return;
+        }
+    };
+    match AppSnapshot::new(loaded, &given, &settings.public_url) {
+        Ok(snapshot) => match gateway.replace_app(snapshot).await {
+            Ok(()) => eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", ")),
+            Err(error) => eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display()),
+        },
+        Err(error) => eprintln!("reload failed for {}: {error}", root.display()),
+    }
+}
+
+/// `switchboard mcp`: MCP over stdio.
+pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
+    let (gateway, pool) = match start(&args, settings).await? {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
+    };
+    if args.watch {
+        spawn_watcher(gateway.clone(), pool, &args, settings)?;
+    }
+    eprintln!("switchboard: serving {} tool(s) over stdio: {}", gateway.tool_names().len(), gateway.tool_names().join(", "));
+    crate::mcp::serve_stdio(gateway).await.context("MCP over stdio failed")?;
+    Ok(exit::OK)
+}
+
+fn is_loopback(address: &SocketAddr) -> bool {
+    address.ip().is_loopback()
+}
+
+/// `switchboard serve`: Streamable HTTP at `/mcp` and `GET /healthz`.
+pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settings: &Settings) -> Result<i32> {
+    if !is_loopback(&listen) && settings.api_keys.is_empty() && !insecure {
+        eprintln!(
+            "error: refusing to listen on {listen} without API keys: set SWITCHBOARD_API_KEYS, listen on 127.0.0.1, or pass --insecure"
+        );
+        return Ok(exit::USAGE);
+    }
+    let (gateway, pool) = match start(&args, settings).await? {
+        Ok(started) => started,
+        Err(code) => return Ok(code),
+    };
+    if args.watch {
+        spawn_watcher(gateway.clone(), pool, &args, settings)?;
+    }
+    let mut allowed_hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].iter().map(|h| (*h).to_owned()).collect();
+    if !listen.ip().is_unspecified() {
+        allowed_hosts.push(listen.ip().to_string());
+    }
+    allowed_hosts.extend(settings.allowed_hosts.iter().cloned());
+    let mut allowed_origins: Vec<String> =
+        ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"].iter().map(|o| (*o).to_owned()).collect();
+    allowed_origins.extend(settings.allowed_origins.iter().cloned());
+    let shutdown = CancellationToken::new();
+    let options = HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes };
+    let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
+    let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
+    let counter = gateway.clone();
+    let health = crate::http::Health { apps: args.app_dirs.len().max(1), tools: Arc::new(move || counter.tool_names().len()) };
+    let router = axum::Router::new()
+        .nest_service("/mcp", mcp)
+        .layer(axum::middleware::from_fn_with_state(keys, crate::http::require_api_key))
+        .merge(crate::http::router(health));
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener.local_addr()?;
+    eprintln!(
+        "switchboard: serving {} tool(s) at http://{local}/mcp ({}): {}",
+        gateway.tool_names().len(),
+        if settings.api_keys.is_empty() { "no API key required" } else { "API key required" },
+        gateway.tool_names().join(", ")
+    );
+    let stop = shutdown.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            stop.cancel();
+        })
+        .await
+        .context("the HTTP server failed")?;
+    Ok(exit::OK)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,91 @@
+//! The HTTP side of the gateway: the health endpoint and the API-key check
+//! that guards protected routes. `app` mounts the MCP service at `/mcp` and
+//! wraps it with [`require_api_key`]; this module knows nothing of MCP.
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+use std::sync::Arc;
+
+/// What `/healthz` reports: app count and a live tool counter.
+#[derive(Clone)]
+pub struct Health {
+    pub apps: usize,
+    pub tools: Arc<dyn Fn() -> usize + Send + Sync>,
+}
+
+impl std::fmt::Debug for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Health").field("apps", &self.apps).finish()
+    }
+}
+
+/// `GET /healthz`.
+pub fn router(health: Health) -> Router {
+    Router::new().route(
+        "/healthz",
+        get(move || {
+            let health = health.clone();
+            async move { Json(json!({ "status": "ok", "apps": health.apps, "tools": (health.tools)() })) }
+        }),
+    )
+}
+
+/// The API keys that may call protected routes; empty means no check.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeys(pub Arc<Vec<String>>);
+
+/// Compares in time independent of where the inputs differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut difference = a.len() ^ b.len();
+    for (index, byte) in a.iter().enumerate() {
+        difference |= usize::from(byte ^ b.get(index % b.len().max(1)).copied().unwrap_or(0));
+    }
+    difference == 0
+}
+
+fn unauthorized(message: &str) -> Response {
+    let mut response = (StatusCode::UNAUTHORIZED, Json(json!({ "error": message }))).into_response();
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"switchboard\""));
+    response
+}
+
+/// Middleware: requires `Authorization: Bearer <key>` with a configured key.
+pub async fn require_api_key(State(keys): State<ApiKeys>, request: Request, next: Next) -> Response {
+    if keys.0.is_empty() {
+        return next.run(request).await;
+    }
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
+    let Some(presented) = presented else {
+        return unauthorized("missing Authorization: Bearer <API key>");
+    };
+    let mut matched = false;
+    for key in keys.0.iter() {
+        matched |= constant_time_eq(presented.as_bytes(), key.as_bytes());
+    }
+    if matched { next.run(request).await } else { unauthorized("invalid API key") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_comparison_is_exact() {
+        assert!(constant_time_eq(b"secret-key", b"secret-key"));
+        assert!(!constant_time_eq(b"secret-key", b"secret-kez"));
+        assert!(!constant_time_eq(b"secret", b"secret-key"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}

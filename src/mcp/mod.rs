@@ -1,0 +1,288 @@
+//! The MCP server: an rmcp `ServerHandler` written by hand over the served
+//! apps. Each logic function with `toolTriggerSettings` is a tool; a call is
+//! validated against the tool's input schema, then goes through the engine
+//! like every other trigger. Serves stdio and Streamable HTTP, both protocol
+//! eras (2025-11-25 handshake and stateless 2026-07-28), and tells clients
+//! when the tool list changes.
+//!
+//! Design notes: argument and execution failures are `isError` results the
+//! model can read and correct; an unknown tool is a JSON-RPC invalid-params
+//! error. Legacy sessions are notified through the peers saved at
+//! `initialized`; 2026 clients through `subscriptions/listen`.
+
+mod tools;
+
+
+use crate::domain::{ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
+use crate::engine::Engine;
+use crate::registry::{AppSnapshot, Registry};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
+    ServerConfig, SubscriptionFilter, Tool,
+};
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
+use rmcp::{ErrorData as McpError, Peer, RoleServer, ServerHandler};
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex, RwLock};
+use tools::ToolSet;
+
+/// How the MCP server behaves.
+#[derive(Debug, Clone, Default)]
+pub struct McpOptions {
+    /// Prefix every tool name with its app's package name (`<app>_<tool>`).
+    pub tool_prefix: bool,
+    /// Include stack traces in error results.
+    pub debug: bool,
+}
+
+/// Problems that keep the MCP server from offering the apps' tools.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("cannot offer these tools:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Tools(Vec<String>),
+}
+
+struct Inner {
+    engine: Engine,
+    registry: Registry,
+    options: McpOptions,
+    tools: RwLock<Arc<ToolSet>>,
+    changed: tokio::sync::broadcast::Sender<()>,
+    legacy_peers: Mutex<Vec<Peer<RoleServer>>>,
+}
+
+/// The MCP handler; clones share everything.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").field("tools", &self.tool_names()).finish()
+    }
+}
+
+impl Gateway {
+    /// Builds the tool set of the registry's apps.
+    pub fn new(engine: Engine, registry: Registry, options: McpOptions) -> Result<Self, Error> {
+        let tools = tools::build(&registry.apps(), options.tool_prefix).map_err(Error::Tools)?;
+        let (changed, _) = tokio::sync::broadcast::channel(16);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engine,
+                registry,
+                options,
+                tools: RwLock::new(Arc::new(tools)),
+                changed,
+                legacy_peers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    fn tool_set(&self) -> Arc<ToolSet> {
+        self.inner.tools.read().map(|tools| tools.clone()).unwrap_or_default()
+    }
+
+    /// Names of the tools offered, sorted.
+    pub fn tool_names(&self) -> Vec<String> {
+        self.tool_set().tools.keys().cloned().collect()
+    }
+
+    /// Installs a reloaded app if its tools are usable; otherwise keeps the
+    /// current version serving and returns the problems.
+    pub async fn replace_app(&self, snapshot: AppSnapshot) -> Result<(), Error> {
+        let root = snapshot.app.code.root().to_path_buf();
+        let candidate = self.inner.registry.with_replaced(&root, snapshot);
+        let tools = tools::build(&candidate, self.inner.options.tool_prefix).map_err(Error::Tools)?;
+        let previous = self.inner.registry.install(candidate);
+        if let Ok(mut current) = self.inner.tools.write() {
+            *current = Arc::new(tools);
+        }
+        for old in previous.iter().filter(|app| app.app.code.root() == root) {
+            self.inner.engine.pool().retire(old.app.code.key());
+        }
+        self.notify_tools_changed().await;
+        Ok(())
+    }
+
+    async fn notify_tools_changed(&self) {
+        let _ = self.inner.changed.send(());
+        let peers: Vec<_> = match self.inner.legacy_peers.lock() {
+            Ok(mut peers) => {
+                peers.retain(|peer| !peer.is_transport_closed());
+                peers.clone()
+            }
+            Err(_) => Vec::new(),
+        };
+        for peer in peers {
+            let _ = peer.notify_tool_list_changed().await;
+        }
+    }
+
+    fn result_of(&self, result: ExecutionResult) -> CallToolResult {
+        if result.status == ExecutionStatus::Success {
+            let structured = match result.data {
+                Value::Object(_) => result.data,
+                other => json!({ "result": other }),
+            };
+            let mut call = CallToolResult::success(vec![ContentBlock::text(structured.to_string())]);
+            call.structured_content = Some(structured);
+            return call;
+        }
+        let error = result.error.unwrap_or_else(|| crate::domain::ExecutionError {
+            error_type: "UnhandledError".to_owned(),
+            error_message: "the function failed without an error".to_owned(),
+            stack_trace: String::new(),
+        });
+        let mut text = format!("{}: {}", error.error_type, error.error_message);
+        if self.inner.options.debug && !error.stack_trace.is_empty() {
+            text.push_str("\n\n");
+            text.push_str(&error.stack_trace);
+        }
+        CallToolResult::error(vec![ContentBlock::text(text)])
+    }
+}
+
+/// Every failing field of a call, as `JSON pointer: message` lines.
+fn argument_problems(validator: &jsonschema::Validator, arguments: &Value) -> Vec<String> {
+    validator
+        .iter_errors(arguments)
+        .map(|error| {
+            let pointer = error.instance_path().to_string();
+            let pointer = if pointer.is_empty() { "/".to_owned() } else { pointer };
+            format!("{pointer}: {error}")
+        })
+        .collect()
+}
+
+async fn progress(context: &RequestContext<RoleServer>, value: f64, message: &str) {
+    if let Some(token) = context.meta.get_progress_token() {
+        let _ = context
+            .peer
+            .notify_progress(ProgressNotificationParam::new(token, value).with_total(1.0).with_message(message))
+            .await;
+    }
+}
+
+impl ServerHandler for Gateway {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build())
+            .with_server_info(Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
+            .with_instructions("Tools are the logic functions of the Twenty apps this gateway serves. Each returns JSON.")
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(self.tool_set().list()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.tool_set().get(name).map(|entry| entry.tool.clone())
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let Some(entry) = self.tool_set().get(&request.name) else {
+            return Err(McpError::invalid_params(format!("Unknown tool: {}", request.name), None));
+        };
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
+        let problems = argument_problems(&entry.validator, &arguments);
+        if !problems.is_empty() {
+            let text = format!("Invalid arguments for tool {}:\n- {}", request.name, problems.join("\n- "));
+            return Ok(CallToolResult::error(vec![ContentBlock::text(text)]).into());
+        }
+        progress(&context, 0.0, "started").await;
+        let invocation = Invocation {
+            function: FunctionRef(entry.function.clone()),
+            trigger: TriggerKind::Tool,
+            payload: arguments.to_string(),
+            context: self.inner.engine.context(),
+        };
+        let outcome = self.inner.engine.invoke_cancellable(&entry.app, invocation, Some(context.ct.clone())).await;
+        progress(&context, 1.0, "finished").await;
+        match outcome {
+            Ok(result) => Ok(self.result_of(result).into()),
+            Err(crate::engine::Error::Sandbox(error)) => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(format!("ServerError: {error}"))]).into())
+            }
+            Err(error) => Err(McpError::internal_error(error.to_string(), None)),
+        }
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        if let Ok(mut peers) = self.inner.legacy_peers.lock() {
+            peers.push(context.peer.clone());
+        }
+    }
+
+    fn accepted_subscription_filter(&self, requested: &SubscriptionFilter) -> Option<SubscriptionFilter> {
+        Some(requested.clone())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let mut changes = self.inner.changed.subscribe();
+        loop {
+            tokio::select! {
+                () = context.cancelled() => return Ok(()),
+                change = changes.recv() => {
+                    if change.is_ok() && context.accepted().tools_list_changed == Some(true) {
+                        context
+                            .sink()
+                            .notify_tool_list_changed()
+                            .await
+                            .map_err(|error| McpError::internal_error(error.to_string(), None))?;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Settings of the Streamable HTTP endpoint.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// `Host` header values accepted (DNS-rebinding protection).
+    pub allowed_hosts: Vec<String>,
+    /// `Origin` values accepted from browsers; others get 403.
+    pub allowed_origins: Vec<String>,
+    /// Larger request bodies get 413.
+    pub max_body_bytes: usize,
+}
+
+/// The Streamable HTTP service to mount at `/mcp`.
+pub fn http_service(
+    gateway: Gateway,
+    options: &HttpOptions,
+    shutdown: tokio_util::sync::CancellationToken,
+) -> rmcp::transport::streamable_http_server::StreamableHttpService<
+    Gateway,
+    rmcp::transport::streamable_http_server::session::local::LocalSessionManager,
+> {
+    use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+    let config = StreamableHttpServerConfig::default()
+        .with_cancellation_token(shutdown)
+        .with_allowed_hosts(options.allowed_hosts.clone())
+        .with_allowed_origins(options.allowed_origins.clone())
+        .with_max_request_body_bytes(options.max_body_bytes);
+    StreamableHttpService::new(move || Ok(gateway.clone()), Default::default(), config)
+}
+
+/// Serves MCP over stdin/stdout until stdin closes.
+pub async fn serve_stdio(gateway: Gateway) -> Result<(), std::io::Error> {
+    use rmcp::ServiceExt;
+    let running = gateway
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|error| std::io::Error::other(error.to_string()))?;
+    running.waiting().await.map_err(|error| std::io::Error::other(error.to_string()))?;
+    Ok(())
+}
