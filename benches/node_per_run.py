@@ -40,7 +40,7 @@ def sh(*args, **kwargs):
 
 
 def build_bundle(work):
-    peers = sh(os.path.join(ROOT, "scripts", "install-test-peers.sh")).stdout.strip()
+    peers = os.path.join(sh(os.path.join(ROOT, "scripts", "install-test-peers.sh")).stdout.strip(), "node_modules")
     app = os.path.join(work, "app")
     shutil.copytree(APP, app, ignore=shutil.ignore_patterns("node_modules", ".twenty"))
     os.symlink(peers, os.path.join(app, "node_modules"))

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/switchboard-target}"
 scripts/setup.sh
-SWITCHBOARD_TWENTY_SDK="$(scripts/install-test-peers.sh)"
-export SWITCHBOARD_TWENTY_SDK SWITCHBOARD_REQUIRE_PEERS=1
+SWITCHBOARD_PEERS="$(scripts/install-test-peers.sh)"
+SWITCHBOARD_TWENTY_SDK="$SWITCHBOARD_PEERS/node_modules"
+export SWITCHBOARD_PEERS SWITCHBOARD_TWENTY_SDK SWITCHBOARD_REQUIRE_PEERS=1
 cargo test --release "$@"

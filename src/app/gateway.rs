@@ -156,6 +156,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let health = crate::http::Health { apps: args.app_dirs.len().max(1), tools: Arc::new(move || counter.tool_names().len()) };
     let router = axum::Router::new()
         .nest_service("/mcp", mcp)
+        .layer(axum::middleware::from_fn_with_state(settings.max_body_bytes, crate::mcp::jsonrpc_guard))
         .layer(axum::middleware::from_fn_with_state(keys, crate::http::require_api_key))
         .merge(crate::http::router(health));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;

@@ -286,3 +286,47 @@ pub async fn serve_stdio(gateway: Gateway) -> Result<(), std::io::Error> {
     running.waiting().await.map_err(|error| std::io::Error::other(error.to_string()))?;
     Ok(())
 }
+
+fn jsonrpc_error(status: axum::http::StatusCode, code: i64, message: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (status, axum::Json(json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } }))).into_response()
+}
+
+/// Checks a POSTed body before rmcp sees it, so malformed input gets the
+/// JSON-RPC error the spec names: -32700 for text that is not JSON, -32600
+/// for JSON that is not a JSON-RPC message. Bodies over `max_bytes` get 413.
+pub async fn jsonrpc_guard(
+    axum::extract::State(max_bytes): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{Method, StatusCode};
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, max_bytes).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return jsonrpc_error(StatusCode::PAYLOAD_TOO_LARGE, -32600, format!("request body is larger than {max_bytes} bytes"));
+        }
+    };
+    match serde_json::from_slice::<Value>(&bytes) {
+        Err(error) => return jsonrpc_error(StatusCode::BAD_REQUEST, -32700, format!("Parse error: {error}")),
+        Ok(Value::Object(message)) => {
+            let is_request = message.get("method").is_some_and(Value::is_string);
+            let is_response = message.contains_key("id") && (message.contains_key("result") || message.contains_key("error"));
+            if message.get("jsonrpc").and_then(Value::as_str) != Some("2.0") || !(is_request || is_response) {
+                return jsonrpc_error(
+                    StatusCode::BAD_REQUEST,
+                    -32600,
+                    "Invalid Request: expected a JSON-RPC 2.0 object with \"jsonrpc\": \"2.0\" and a \"method\"".to_owned(),
+                );
+            }
+        }
+        Ok(_) => {
+            return jsonrpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request: expected one JSON-RPC message object (batches are not supported)".to_owned());
+        }
+    }
+    next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}

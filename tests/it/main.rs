@@ -7,6 +7,7 @@ mod cli;
 mod harness;
 mod imports;
 mod limits;
+mod mcp;
 mod parity;
 mod pool;
 mod schemas;
