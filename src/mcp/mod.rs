@@ -124,11 +124,16 @@ impl Gateway {
 
     fn result_of(&self, result: ExecutionResult) -> CallToolResult {
         if result.status == ExecutionStatus::Success {
+            // A string is its own text; anything else is shown as its JSON.
+            let text = match &result.data {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
             let structured = match result.data {
                 Value::Object(_) => result.data,
                 other => json!({ "result": other }),
             };
-            let mut call = CallToolResult::success(vec![ContentBlock::text(structured.to_string())]);
+            let mut call = CallToolResult::success(vec![ContentBlock::text(text)]);
             call.structured_content = Some(structured);
             return call;
         }

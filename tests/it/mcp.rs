@@ -282,3 +282,14 @@ fn cancellation_frees_the_runtime() {
     let _ = child.kill();
     assert!(answered, "greet was not answered after cancelling slow");
 }
+
+#[test]
+fn conformance_suite_passes_every_applicable_scenario() {
+    let Some(peers) = peers() else { return };
+    let script = repo().join("tests/conformance/run.py").display().to_string();
+    let output = Command::new("python3").args([&script, binary(), path(&peers)]).output().expect("conformance runner");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "conformance failures:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("every applicable scenario passed"), "{stdout}");
+    eprintln!("{stdout}");
+}
