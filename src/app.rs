@@ -174,6 +174,18 @@ impl PayloadSource {
 
 /// Loads an app and builds its snapshot, or reports why not (exit code 2).
 pub async fn snapshot(root: &Path, settings: &Settings, vars: &[String], pool: &Pool) -> Result<std::result::Result<AppSnapshot, i32>> {
+    snapshot_with(root, settings, vars, pool, false).await
+}
+
+/// Like [`snapshot`]; with `only_declared`, variables the app does not
+/// declare are left out instead of refused (several apps share one list).
+pub async fn snapshot_with(
+    root: &Path,
+    settings: &Settings,
+    vars: &[String],
+    pool: &Pool,
+    only_declared: bool,
+) -> Result<std::result::Result<AppSnapshot, i32>> {
     let app = match load_app(root, pool).await? {
         Ok(app) => app,
         Err(error) => {
@@ -181,7 +193,11 @@ pub async fn snapshot(root: &Path, settings: &Settings, vars: &[String], pool: &
             return Ok(Err(exit::USAGE));
         }
     };
-    let vars = gather_vars(settings, vars)?;
+    let mut vars = gather_vars(settings, vars)?;
+    if only_declared {
+        let declared = AppSnapshot::declared_variables(&app);
+        vars.retain(|name, _| declared.contains(name));
+    }
     match AppSnapshot::new(app, &vars, &settings.public_url) {
         Ok(snapshot) => {
             for name in &snapshot.unset_required {

@@ -33,6 +33,13 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Show stack traces in MCP error results (`SWITCHBOARD_DEBUG=1`).
     pub debug: bool,
+    /// Serve 2025-11-25 clients without sessions, answering with plain JSON
+    /// (`SWITCHBOARD_MCP_STATELESS=1`): for load-balanced deployments; legacy
+    /// clients then get no list_changed notifications.
+    pub mcp_stateless: bool,
+    /// Threads for network I/O and request handling (`SWITCHBOARD_IO_THREADS`;
+    /// default: one per core). JavaScript runs on its own threads either way.
+    pub io_threads: Option<usize>,
 }
 
 /// A setting that cannot be used.
@@ -111,6 +118,8 @@ impl Settings {
             allowed_origins: env("SWITCHBOARD_ALLOWED_ORIGINS").map(|v| list(&v)).unwrap_or_default(),
             max_body_bytes: number("SWITCHBOARD_MAX_BODY_BYTES", 1024, 1 << 30)?.unwrap_or(4 * 1024 * 1024),
             debug: matches!(env("SWITCHBOARD_DEBUG").as_deref(), Some("1" | "true" | "yes")),
+            mcp_stateless: matches!(env("SWITCHBOARD_MCP_STATELESS").as_deref(), Some("1" | "true" | "yes")),
+            io_threads: number("SWITCHBOARD_IO_THREADS", 1, 1024)?,
         })
     }
 

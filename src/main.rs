@@ -155,7 +155,11 @@ fn dispatch(cli: Cli) -> Result<i32> {
         max_runtimes: cli.global.max_runtimes,
         vars_file: cli.global.vars_file.clone(),
     })?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(threads) = settings.io_threads {
+        builder.worker_threads(threads);
+    }
+    let runtime = builder.enable_all().build()?;
     runtime.block_on(async move {
         match cli.command {
             Command::Check { app_dir } => app::check(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,

@@ -129,6 +129,12 @@ impl AppSnapshot {
             .or_else(|| self.functions.iter().find(|f| f.name == reference))
     }
 
+    /// Names of every application and server variable `app` declares.
+    pub fn declared_variables(app: &LoadedApp) -> Vec<String> {
+        let application = &app.manifest.application;
+        application.application_variables.keys().chain(application.server_variables.keys()).cloned().collect()
+    }
+
     /// Names of all functions, for messages.
     pub fn function_names(&self) -> Vec<String> {
         self.functions.iter().map(|f| f.name.clone()).collect()

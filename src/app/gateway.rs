@@ -1,7 +1,7 @@
 //! `switchboard mcp` and `switchboard serve`: load the apps, build the MCP
 //! gateway, serve it over stdio or HTTP, and reload apps on change.
 
-use super::{exit, pool_options, snapshot};
+use super::{exit, gather_vars, pool_options, snapshot_with};
 use crate::config::Settings;
 use crate::engine::Engine;
 use crate::mcp::{Gateway, HttpOptions, McpOptions};
@@ -29,7 +29,7 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
     let mut snapshots: Vec<AppSnapshot> = Vec::new();
     let dirs = if args.app_dirs.is_empty() { vec![PathBuf::from(".")] } else { args.app_dirs.clone() };
     for dir in &dirs {
-        match snapshot(dir, settings, &args.vars, &pool).await? {
+        match snapshot_with(dir, settings, &args.vars, &pool, true).await? {
             Ok(app) => {
                 if snapshots.iter().any(|other| other.app.code.root() == app.app.code.root()) {
                     bail!("{} is given twice", dir.display());
@@ -37,6 +37,12 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
                 snapshots.push(app)
             }
             Err(code) => return Ok(Err(code)),
+        }
+    }
+    for name in gather_vars(settings, &args.vars)?.keys() {
+        if !snapshots.iter().any(|app| AppSnapshot::declared_variables(&app.app).contains(name)) {
+            eprintln!("error: variable {name} is not declared by any of the apps served");
+            return Ok(Err(exit::USAGE));
         }
     }
     let engine = Engine::new(pool.clone(), settings.workspace_id.clone());
@@ -91,8 +97,12 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
             return;
         }
     };
-    let given = match super::gather_vars(settings, vars) {
-        Ok(given) => given,
+    let given = match gather_vars(settings, vars) {
+        Ok(mut given) => {
+            let declared = AppSnapshot::declared_variables(&loaded);
+            given.retain(|name, _| declared.contains(name));
+            given
+        }
         Err(error) => {
             eprintln!("reload failed for {}: {error:#}", root.display());
             return;
@@ -149,7 +159,8 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"].iter().map(|o| (*o).to_owned()).collect();
     allowed_origins.extend(settings.allowed_origins.iter().cloned());
     let shutdown = CancellationToken::new();
-    let options = HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes };
+    let options =
+        HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes, stateless: settings.mcp_stateless };
     let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
     let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
     let counter = gateway.clone();

@@ -261,6 +261,8 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
     /// Larger request bodies get 413.
     pub max_body_bytes: usize,
+    /// No sessions for 2025-11-25 clients; JSON responses instead of SSE.
+    pub stateless: bool,
 }
 
 /// The Streamable HTTP service to mount at `/mcp`.
@@ -277,7 +279,9 @@ pub fn http_service(
         .with_cancellation_token(shutdown)
         .with_allowed_hosts(options.allowed_hosts.clone())
         .with_allowed_origins(options.allowed_origins.clone())
-        .with_max_request_body_bytes(options.max_body_bytes);
+        .with_max_request_body_bytes(options.max_body_bytes)
+        .with_legacy_session_mode(!options.stateless)
+        .with_json_response(options.stateless);
     StreamableHttpService::new(move || Ok(gateway.clone()), Default::default(), config)
 }
 

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc as std_mpsc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
@@ -128,61 +127,96 @@ enum Stop {
     Cancelled,
 }
 
-enum WatchMessage {
-    Arm(Instant),
-    Disarm,
+/// Terminates execution when an armed deadline passes. Arming and
+/// disarming only touch atomics: the watchdog thread sleeps until the
+/// earliest deadline it knows of and is woken only when a run arms an
+/// earlier one, so a warm call costs no extra thread wake-ups.
+struct Watchdog {
+    shared: Arc<WatchState>,
+    thread: Option<std::thread::Thread>,
 }
 
-/// Terminates execution when an armed deadline passes.
-struct Watchdog {
-    sender: std_mpsc::Sender<WatchMessage>,
-    fired: Arc<AtomicBool>,
+struct WatchState {
+    /// Deadline of the armed run in nanoseconds since `epoch`; 0 = disarmed.
+    deadline: std::sync::atomic::AtomicU64,
+    /// When the watchdog thread will next wake up (nanoseconds since `epoch`).
+    wake_at: std::sync::atomic::AtomicU64,
+    fired: AtomicBool,
+    epoch: Instant,
+}
+
+impl WatchState {
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX).max(1)
+    }
 }
 
 impl Watchdog {
     fn start(handle: deno_core::v8::IsolateHandle) -> Self {
-        let (sender, receiver) = std_mpsc::channel::<WatchMessage>();
-        let fired = Arc::new(AtomicBool::new(false));
-        let flag = fired.clone();
-        let spawned = std::thread::Builder::new().name("switchboard-watchdog".to_owned()).spawn(move || {
-            let mut deadline: Option<Instant> = None;
-            loop {
-                let message = match deadline {
-                    None => match receiver.recv() {
-                        Ok(message) => message,
-                        Err(_) => return,
-                    },
-                    Some(at) => match receiver.recv_timeout(at.saturating_duration_since(Instant::now())) {
-                        Ok(message) => message,
-                        Err(std_mpsc::RecvTimeoutError::Timeout) => {
-                            flag.store(true, Ordering::SeqCst);
-                            handle.terminate_execution();
-                            deadline = None;
-                            continue;
-                        }
-                        Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
-                    },
-                };
-                deadline = match message {
-                    WatchMessage::Arm(at) => Some(at),
-                    WatchMessage::Disarm => None,
-                };
+        let shared = Arc::new(WatchState {
+            deadline: std::sync::atomic::AtomicU64::new(0),
+            wake_at: std::sync::atomic::AtomicU64::new(u64::MAX),
+            fired: AtomicBool::new(false),
+            epoch: Instant::now(),
+        });
+        let state = shared.clone();
+        let spawned = std::thread::Builder::new().name("switchboard-watchdog".to_owned()).spawn(move || loop {
+            let deadline = state.deadline.load(Ordering::SeqCst);
+            let now = state.now();
+            if deadline != 0 && now >= deadline {
+                if state.deadline.compare_exchange(deadline, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                    state.fired.store(true, Ordering::SeqCst);
+                    handle.terminate_execution();
+                }
+                continue;
+            }
+            if deadline == 0 {
+                state.wake_at.store(u64::MAX, Ordering::SeqCst);
+                // Re-check after publishing: an arm may have raced the store.
+                if state.deadline.load(Ordering::SeqCst) == 0 {
+                    std::thread::park();
+                }
+            } else {
+                state.wake_at.store(deadline, Ordering::SeqCst);
+                std::thread::park_timeout(Duration::from_nanos(deadline - now));
+            }
+            if Arc::strong_count(&state) == 1 {
+                return;
             }
         });
-        if let Err(error) = spawned {
-            tracing::error!(%error, "cannot start a watchdog thread; runs will not time out");
-        }
-        Self { sender, fired }
+        let thread = match spawned {
+            Ok(joined) => Some(joined.thread().clone()),
+            Err(error) => {
+                tracing::error!(%error, "cannot start a watchdog thread; runs will not time out");
+                None
+            }
+        };
+        Self { shared, thread }
     }
 
     fn arm(&self, timeout: Duration) {
-        self.fired.store(false, Ordering::SeqCst);
-        let _ = self.sender.send(WatchMessage::Arm(Instant::now() + timeout));
+        self.shared.fired.store(false, Ordering::SeqCst);
+        let deadline = self.shared.now().saturating_add(u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX));
+        self.shared.deadline.store(deadline, Ordering::SeqCst);
+        if deadline < self.shared.wake_at.load(Ordering::SeqCst)
+            && let Some(thread) = &self.thread
+        {
+            thread.unpark();
+        }
     }
 
     fn disarm(&self) -> bool {
-        let _ = self.sender.send(WatchMessage::Disarm);
-        self.fired.load(Ordering::SeqCst)
+        self.shared.deadline.store(0, Ordering::SeqCst);
+        self.shared.fired.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.shared.deadline.store(0, Ordering::SeqCst);
+        if let Some(thread) = &self.thread {
+            thread.unpark();
+        }
     }
 }
 

@@ -42,13 +42,15 @@ impl Server {
         for (key, value) in envs {
             command.env(key, value);
         }
-        let child = command.spawn().expect("serve");
+        let mut child = command.spawn().expect("serve");
         for _ in 0..200 {
             if TcpStream::connect(&listen).is_ok() {
                 return Server { child, port };
             }
             std::thread::sleep(Duration::from_millis(25));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("switchboard serve did not start listening");
     }
 
@@ -280,6 +282,7 @@ fn cancellation_frees_the_runtime() {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     assert!(answered, "greet was not answered after cancelling slow");
 }
 

@@ -1,0 +1,2 @@
+import { defineApplicationRole } from 'twenty-sdk/define';
+export default defineApplicationRole({ universalIdentifier: '88888888-8888-4888-8888-888888888802', label: 'Role' });

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""MCP over Streamable HTTP: switchboard vs the official Python SDK server
+(MCPServer, formerly FastMCP) vs the official TypeScript SDK server, side by
+side, with the same load generator (wrk + benches/mcp/call.lua) and the same
+trivial tool (`greet` returns "Hello, <name>!"), at 1 and 32 concurrent
+connections. Every server runs stateless with JSON responses.
+
+Usage: benches/mcp_servers.py [--seconds N]
+Needs wrk (Debian package) and the peers from scripts/install-test-peers.sh.
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LUA = os.path.join(ROOT, "benches", "mcp", "call.lua")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port):
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.025)
+    raise SystemExit(f"server on {port} did not start")
+
+
+def call_once(port):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/mcp",
+        data=b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"greet","arguments":{"name":"Ada"}}}',
+        headers={"Content-Type": "application/json", "Accept": "application/json, text/event-stream",
+                 "MCP-Protocol-Version": "2025-11-25"},
+        method="POST",
+    )
+    body = urllib.request.urlopen(request, timeout=10).read().decode()
+    if "Hello, Ada!" not in body:
+        raise SystemExit(f"unexpected answer on {port}: {body}")
+
+
+def to_ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(port, connections, seconds):
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", LUA,
+                          f"http://127.0.0.1:{port}/mcp"], capture_output=True, text=True, check=True).stdout
+    result = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for percent in ("50", "90", "99"):
+        match = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", out)
+        result[f"p{percent}_ms"] = round(to_ms(*match.groups()), 3)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    peers = subprocess.run([os.path.join(ROOT, "scripts", "install-test-peers.sh")], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    target = os.environ.get("CARGO_TARGET_DIR", "/var/tmp/switchboard-target")
+    binary = os.path.join(target, "release", "switchboard")
+    if not os.path.exists(binary):
+        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=target))
+    servers = {
+        "switchboard": lambda port: subprocess.Popen(
+            [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"],
+            env=dict(os.environ, SWITCHBOARD_MCP_STATELESS="1"), stderr=subprocess.DEVNULL),
+        "python_sdk": lambda port: subprocess.Popen(
+            [sys.executable, os.path.join(ROOT, "benches", "mcp", "py_server.py"), str(port)],
+            env=dict(os.environ, PYTHONPATH=os.path.join(peers, "python")), stderr=subprocess.DEVNULL),
+        "typescript_sdk": lambda port: subprocess.Popen(
+            ["node", os.path.join(ROOT, "benches", "mcp", "ts_server.mjs"), str(port)],
+            cwd=os.path.join(peers, "mcp-js"), stderr=subprocess.DEVNULL),
+    }
+    # ts_server.mjs resolves the SDK from the peers folder's node_modules.
+    subprocess.run(["cp", os.path.join(ROOT, "benches", "mcp", "ts_server.mjs"), os.path.join(peers, "mcp-js")], check=True)
+    servers["typescript_sdk"] = lambda port: subprocess.Popen(
+        ["node", "ts_server.mjs", str(port)], cwd=os.path.join(peers, "mcp-js"), stderr=subprocess.DEVNULL)
+    report = {}
+    for name, start in servers.items():
+        port = free_port()
+        process = start(port)
+        try:
+            wait_for(port)
+            call_once(port)
+            wrk(port, 4, 2)  # warm-up
+            report[name] = {"c1": wrk(port, 1, args.seconds), "c32": wrk(port, 32, args.seconds)}
+        finally:
+            process.kill()
+            process.wait()
+    sb = report["switchboard"]
+    report["ratios"] = {
+        f"{level}_over_{other}": round(sb[level]["requests_per_s"] / report[other][level]["requests_per_s"], 1)
+        for other in ("python_sdk", "typescript_sdk") for level in ("c1", "c32")
+    }
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
