@@ -239,7 +239,7 @@ impl Pool {
         let cancel = request.cancel.clone().unwrap_or_default();
         let (reply, mut receive) = oneshot::channel();
         let mut guard = Lease { pool: self, worker: Some(worker), alive: true };
-        if let Err(error) = guard.worker()?.send(Job::Run { app: app.clone(), request, reply }).await {
+        if let Err(error) = guard.worker()?.send(Job::Run { app: app.clone(), request, reply }) {
             guard.alive = false;
             return Err(error);
         }
@@ -268,7 +268,7 @@ impl Pool {
         let worker = self.acquire(app.key(), false).await?;
         let (reply, receive) = oneshot::channel();
         let mut guard = Lease { pool: self, worker: Some(worker), alive: true };
-        if let Err(error) = guard.worker()?.send(Job::Describe { app: app.clone(), files, timeout, reply }).await {
+        if let Err(error) = guard.worker()?.send(Job::Describe { app: app.clone(), files, timeout, reply }) {
             guard.alive = false;
             return Err(error);
         }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// Work a worker can be given.
 pub(crate) enum Job {
@@ -30,7 +30,7 @@ pub(crate) struct RunReply {
 
 /// The pool's handle to a worker thread.
 pub(crate) struct WorkerHandle {
-    jobs: mpsc::Sender<Job>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
     pub(crate) app: Option<AppKey>,
     pub(crate) boot_time: Duration,
     interrupt: Interrupt,
@@ -60,7 +60,7 @@ impl Interrupt {
 impl WorkerHandle {
     /// Starts a worker thread and waits until its runtime has booted.
     pub(crate) async fn spawn(options: SandboxOptions) -> Result<Self, Error> {
-        let (jobs, receiver) = mpsc::channel(1);
+        let (jobs, receiver) = std::sync::mpsc::sync_channel(2);
         let (ready_tx, ready_rx) = oneshot::channel();
         std::thread::Builder::new()
             .name("switchboard-js".to_owned())
@@ -72,8 +72,9 @@ impl WorkerHandle {
         Ok(Self { jobs, app: None, boot_time, interrupt })
     }
 
-    pub(crate) async fn send(&self, job: Job) -> Result<(), Error> {
-        self.jobs.send(job).await.map_err(|_| Error::WorkerGone)
+    pub(crate) fn send(&self, job: Job) -> Result<(), Error> {
+        // The pool gives a worker one job at a time, so the channel has room.
+        self.jobs.try_send(job).map_err(|_| Error::WorkerGone)
     }
 
     pub(crate) fn interrupt(&self) -> Interrupt {
@@ -81,9 +82,13 @@ impl WorkerHandle {
     }
 }
 
+/// The worker thread: boots the runtime, then waits for jobs on a plain
+/// channel (a futex wait, cheaper to wake than an idle event loop) and
+/// drives the event loop only while a job runs. JavaScript left pending
+/// after a run (an unfinished timer) resumes with the next job.
 fn worker_main(
     options: SandboxOptions,
-    mut jobs: mpsc::Receiver<Job>,
+    jobs: std::sync::mpsc::Receiver<Job>,
     ready: oneshot::Sender<Result<(Duration, Interrupt), Error>>,
 ) {
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
@@ -93,13 +98,13 @@ fn worker_main(
             return;
         }
     };
-    runtime.block_on(async move {
+    let booted = runtime.block_on(async move {
         let started = Instant::now();
         let sandbox = match Sandbox::boot(&options) {
             Ok(sandbox) => sandbox,
             Err(error) => {
                 let _ = ready.send(Err(error));
-                return;
+                return None;
             }
         };
         let mut worker = Worker::new(sandbox, options);
@@ -107,15 +112,14 @@ fn worker_main(
             handle: worker.sandbox.js.v8_isolate().thread_safe_handle(),
             cancelled: worker.cancelled.clone(),
         };
-        if ready.send(Ok((started.elapsed(), interrupt))).is_err() {
-            return;
-        }
-        while let Some(job) = jobs.recv().await {
-            if !worker.handle(job).await {
-                break;
-            }
-        }
+        ready.send(Ok((started.elapsed(), interrupt))).ok().map(|()| worker)
     });
+    let Some(mut worker) = booted else { return };
+    while let Ok(job) = jobs.recv() {
+        if !runtime.block_on(worker.handle(job)) {
+            break;
+        }
+    }
 }
 
 /// Why the watchdog stopped a run.
