@@ -89,3 +89,19 @@ pub(crate) const ROLE: &str = "import { defineApplicationRole } from 'twenty-sdk
 pub(crate) fn function(config: &str, handler: &str) -> String {
     format!("import {{ defineLogicFunction }} from 'twenty-sdk/define';\nexport default defineLogicFunction({{ {config}, handler: {handler} }});\n")
 }
+
+/// A folder of installed test peers named by `variable`; with
+/// `SWITCHBOARD_REQUIRE_PEERS` set, a missing one fails the test instead of
+/// skipping it (scripts/install-test-peers.sh installs them).
+pub(crate) fn peer_dir(variable: &str) -> Option<PathBuf> {
+    match std::env::var_os(variable) {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var_os("SWITCHBOARD_REQUIRE_PEERS").is_some() => {
+            panic!("{variable} is not set but SWITCHBOARD_REQUIRE_PEERS is: run scripts/install-test-peers.sh")
+        }
+        None => {
+            eprintln!("skipped: set {variable} (see scripts/install-test-peers.sh)");
+            None
+        }
+    }
+}

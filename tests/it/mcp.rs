@@ -11,16 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 fn peers() -> Option<PathBuf> {
-    match std::env::var_os("SWITCHBOARD_PEERS") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("SWITCHBOARD_REQUIRE_PEERS").is_some() => {
-            panic!("SWITCHBOARD_PEERS is not set but SWITCHBOARD_REQUIRE_PEERS is (see scripts/install-test-peers.sh)")
-        }
-        None => {
-            eprintln!("MCP client test skipped: set SWITCHBOARD_PEERS");
-            None
-        }
-    }
+    peer_dir("SWITCHBOARD_PEERS")
 }
 
 fn binary() -> &'static str {

@@ -10,16 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn peers() -> Option<PathBuf> {
-    match std::env::var_os("SWITCHBOARD_TWENTY_SDK") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("SWITCHBOARD_REQUIRE_PEERS").is_some() => {
-            panic!("SWITCHBOARD_TWENTY_SDK is not set but SWITCHBOARD_REQUIRE_PEERS is: install twenty-sdk@2.43.0 (see .ci/run)")
-        }
-        None => {
-            eprintln!("parity test skipped: set SWITCHBOARD_TWENTY_SDK to a node_modules with twenty-sdk@2.43.0");
-            None
-        }
-    }
+    peer_dir("SWITCHBOARD_TWENTY_SDK")
 }
 
 fn copy_app(from: &Path, to: &Path) {
