@@ -40,6 +40,8 @@ pub struct Settings {
     /// Threads for network I/O and request handling (`SWITCHBOARD_IO_THREADS`;
     /// default: one per core). JavaScript runs on its own threads either way.
     pub io_threads: Option<usize>,
+    /// Largest request body of an HTTP route (`SWITCHBOARD_MAX_ROUTE_BODY_BYTES`, default 10 MiB).
+    pub max_route_body_bytes: usize,
 }
 
 /// A setting that cannot be used.
@@ -120,6 +122,7 @@ impl Settings {
             debug: matches!(env("SWITCHBOARD_DEBUG").as_deref(), Some("1" | "true" | "yes")),
             mcp_stateless: matches!(env("SWITCHBOARD_MCP_STATELESS").as_deref(), Some("1" | "true" | "yes")),
             io_threads: number("SWITCHBOARD_IO_THREADS", 1, 1024)?,
+            max_route_body_bytes: number("SWITCHBOARD_MAX_ROUTE_BODY_BYTES", 1024, 1 << 31)?.unwrap_or(10 * 1024 * 1024),
         })
     }
 

@@ -24,7 +24,7 @@ pub struct GatewayArgs {
 }
 
 /// Loads every app and builds the gateway, or explains why not (exit 2).
-async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool), i32>> {
+async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry), i32>> {
     let pool = Pool::new(pool_options(settings));
     let mut snapshots: Vec<AppSnapshot> = Vec::new();
     let dirs = if args.app_dirs.is_empty() { vec![PathBuf::from(".")] } else { args.app_dirs.clone() };
@@ -47,8 +47,9 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
     }
     let engine = Engine::new(pool.clone(), settings.workspace_id.clone());
     let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
-    match Gateway::new(engine, Registry::new(snapshots), options) {
-        Ok(gateway) => Ok(Ok((gateway, pool))),
+    let registry = Registry::new(snapshots);
+    match Gateway::new(engine.clone(), registry.clone(), options) {
+        Ok(gateway) => Ok(Ok((gateway, pool, engine, registry))),
         Err(error) => {
             eprintln!("error: {error}");
             Ok(Err(exit::USAGE))
@@ -119,7 +120,7 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
 
 /// `switchboard mcp`: MCP over stdio.
 pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
-    let (gateway, pool) = match start(&args, settings).await? {
+    let (gateway, pool, _, _) = match start(&args, settings).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
@@ -143,7 +144,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         );
         return Ok(exit::USAGE);
     }
-    let (gateway, pool) = match start(&args, settings).await? {
+    let (gateway, pool, engine, registry) = match start(&args, settings).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
@@ -163,13 +164,20 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes, stateless: settings.mcp_stateless };
     let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
     let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
+    let route_state = crate::http::routes::RouteState::new(engine, registry, keys.clone(), settings.max_route_body_bytes);
+    let routes = axum::Router::new()
+        .route("/s", axum::routing::any(crate::http::routes::handle))
+        .route("/s/{*rest}", axum::routing::any(crate::http::routes::handle))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(route_state);
     let counter = gateway.clone();
     let health = crate::http::Health { apps: args.app_dirs.len().max(1), tools: Arc::new(move || counter.tool_names().len()) };
     let router = axum::Router::new()
         .nest_service("/mcp", mcp)
         .layer(axum::middleware::from_fn_with_state(settings.max_body_bytes, crate::mcp::jsonrpc_guard))
         .layer(axum::middleware::from_fn_with_state(keys, crate::http::require_api_key))
-        .merge(crate::http::router(health));
+        .merge(crate::http::router(health))
+        .merge(routes);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
     eprintln!(

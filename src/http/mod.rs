@@ -1,6 +1,9 @@
-//! The HTTP side of the gateway: the health endpoint and the API-key check
-//! that guards protected routes. `app` mounts the MCP service at `/mcp` and
-//! wraps it with [`require_api_key`]; this module knows nothing of MCP.
+//! The HTTP side of the gateway: the health endpoint, the API-key check that
+//! guards protected routes, and the `/s/*` route triggers. `app` mounts the
+//! MCP service at `/mcp` and wraps it with [`require_api_key`]; this module
+//! knows nothing of MCP.
+
+pub mod routes;
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -40,6 +43,17 @@ pub fn router(health: Health) -> Router {
 #[derive(Debug, Clone, Default)]
 pub struct ApiKeys(pub Arc<Vec<String>>);
 
+impl ApiKeys {
+    /// Whether `presented` is one of the keys, compared in constant time.
+    pub fn accepts(&self, presented: &str) -> bool {
+        let mut matched = false;
+        for key in self.0.iter() {
+            matched |= constant_time_eq(presented.as_bytes(), key.as_bytes());
+        }
+        matched
+    }
+}
+
 /// Compares in time independent of where the inputs differ.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     let mut difference = a.len() ^ b.len();
@@ -70,11 +84,7 @@ pub async fn require_api_key(State(keys): State<ApiKeys>, request: Request, next
     let Some(presented) = presented else {
         return unauthorized("missing Authorization: Bearer <API key>");
     };
-    let mut matched = false;
-    for key in keys.0.iter() {
-        matched |= constant_time_eq(presented.as_bytes(), key.as_bytes());
-    }
-    if matched { next.run(request).await } else { unauthorized("invalid API key") }
+    if keys.accepts(presented) { next.run(request).await } else { unauthorized("invalid API key") }
 }
 
 #[cfg(test)]

@@ -10,4 +10,5 @@ mod limits;
 mod mcp;
 mod parity;
 mod pool;
+mod routes;
 mod schemas;

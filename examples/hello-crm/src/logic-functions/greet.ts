@@ -1,12 +1,15 @@
 import { defineLogicFunction } from 'twenty-sdk/define';
 import { formatGreeting, Tone, type Person } from '../utils/format';
 
-type GreetInput = Person;
+// As a tool the arguments are the payload; as a route (GET /greet/:name)
+// the payload is Twenty's RoutePayload with the name in pathParameters.
+type GreetInput = Partial<Person> & { pathParameters?: Record<string, string> };
 
 const handler = async (input: GreetInput) => {
   const greeting = process.env.GREETING ?? 'Hello';
+  const name = input.name ?? input.pathParameters?.name ?? 'stranger';
   return {
-    message: formatGreeting(greeting, { name: input.name, tone: input.tone ?? Tone.Plain }),
+    message: formatGreeting(greeting, { name, tone: input.tone ?? Tone.Plain }),
     at: new Date(0),
   };
 };

@@ -1,0 +1,90 @@
+//! HTTP route triggers end to end against `switchboard serve`: Twenty's
+//! RoutePayload (path parameters, forwarded headers, query, body, rawBody),
+//! the Response marker, and every error status.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+
+fn routes_server(envs: &[(&str, &str)]) -> Server {
+    Server::start(&[&fixture("routes").display().to_string(), &example().display().to_string()], envs)
+}
+
+fn json_body(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|error| panic!("not JSON ({error}): {body}"))
+}
+
+#[test]
+fn payload_is_twenty_route_payload() {
+    let server = routes_server(&[]);
+    let (status, _, body) = http(
+        server.port,
+        "GET",
+        "/s/items/a%20b?q=1&q=2&z=x",
+        &[("X-Trace", "t1"), ("X-Multi", "a"), ("X-Multi", "b"), ("X-Other", "not forwarded")],
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        json_body(&body),
+        json!({
+            "headers": { "x-multi": "a, b", "x-trace": "t1" },
+            "queryStringParameters": { "q": "1,2", "z": "x" },
+            "pathParameters": { "id": "a b" },
+            "body": null,
+            "isBase64Encoded": false,
+            "requestContext": { "http": { "method": "GET", "path": "/s/items/a%20b" } },
+            "userWorkspaceId": null
+        })
+    );
+}
+
+#[test]
+fn bodies_are_parsed_or_kept_raw() {
+    let server = routes_server(&[]);
+    let (status, _, body) = http(server.port, "POST", "/s/items", &[("Content-Type", "application/json")], br#"{"name":"Acme"}"#);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_body(&body), json!({ "got": { "name": "Acme" }, "raw": "{\"name\":\"Acme\"}" }));
+    let (_, _, body) = http(server.port, "POST", "/s/items", &[], b"not json");
+    assert_eq!(json_body(&body), json!({ "got": { "raw": "not json" }, "raw": "not json" }));
+}
+
+#[test]
+fn results_map_to_responses_like_twenty() {
+    let server = routes_server(&[]);
+    let (status, head, body) = http(server.port, "GET", "/s/hello", &[], b"");
+    assert_eq!((status, body.as_str()), (200, "plain hello"));
+    assert!(head.contains("content-type: text/plain"), "{head}");
+    let (status, head, body) = http(server.port, "GET", "/s/created", &[], b"");
+    assert_eq!(status, 201);
+    assert!(head.contains("cache-control: no-store"), "{head}");
+    assert!(!head.contains("x-not-allowed"), "only allow-listed headers pass: {head}");
+    assert_eq!(json_body(&body), json!({ "ok": true }));
+    let (status, head, body) = http(server.port, "DELETE", "/s/items/3", &[], b"");
+    assert_eq!((status, body.as_str()), (200, ""), "{head}");
+    let (status, _, body) = http(server.port, "GET", "/s/greet/Ada", &[], b"");
+    assert_eq!(status, 200);
+    assert_eq!(json_body(&body)["message"], "Hello, Ada.");
+}
+
+#[test]
+fn errors_name_the_problem() {
+    let server = routes_server(&[("SWITCHBOARD_API_KEYS", "route-key"), ("SWITCHBOARD_MAX_ROUTE_BODY_BYTES", "2048")]);
+    let (status, _, body) = http(server.port, "GET", "/s/nope", &[], b"");
+    assert_eq!(status, 404);
+    assert_eq!(json_body(&body)["error"], "no route matches GET /nope");
+    let (status, head, _) = http(server.port, "PUT", "/s/items/1", &[], b"");
+    assert_eq!(status, 405);
+    assert!(head.contains("allow: delete, get"), "{head}");
+    let (status, _, body) = http(server.port, "GET", "/s/boom", &[], b"");
+    assert_eq!(status, 500);
+    assert_eq!(json_body(&body), json!({ "error": "route exploded" }), "no stack in the body");
+    let (status, head, _) = http(server.port, "GET", "/s/private", &[], b"");
+    assert_eq!(status, 401);
+    assert!(head.contains("www-authenticate"), "{head}");
+    assert_eq!(http(server.port, "GET", "/s/private", &[("Authorization", "Bearer wrong")], b"").0, 403);
+    let (status, _, body) = http(server.port, "GET", "/s/private", &[("Authorization", "Bearer route-key")], b"");
+    assert_eq!((status, json_body(&body)), (200, json!({ "secret": "data" })));
+    let big = vec![b'x'; 4096];
+    assert_eq!(http(server.port, "POST", "/s/items", &[], &big).0, 413);
+    assert_eq!(http(server.port, "GET", "/s/hello", &[], b"").0, 200, "still serving");
+}
