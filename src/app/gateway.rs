@@ -165,6 +165,9 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
     let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
     let route_state = crate::http::routes::RouteState::new(engine, registry, keys.clone(), settings.max_route_body_bytes);
+    let api = crate::http::api::router(route_state.clone())
+        .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key));
     let routes = axum::Router::new()
         .route("/s", axum::routing::any(crate::http::routes::handle))
         .route("/s/{*rest}", axum::routing::any(crate::http::routes::handle))
@@ -177,7 +180,8 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .layer(axum::middleware::from_fn_with_state(settings.max_body_bytes, crate::mcp::jsonrpc_guard))
         .layer(axum::middleware::from_fn_with_state(keys, crate::http::require_api_key))
         .merge(crate::http::router(health))
-        .merge(routes);
+        .merge(routes)
+        .merge(api);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
     eprintln!(

@@ -3,6 +3,7 @@
 //! MCP service at `/mcp` and wraps it with [`require_api_key`]; this module
 //! knows nothing of MCP.
 
+pub mod api;
 pub mod routes;
 
 use axum::Json;

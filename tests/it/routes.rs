@@ -88,3 +88,42 @@ fn errors_name_the_problem() {
     assert_eq!(http(server.port, "POST", "/s/items", &[], &big).0, 413);
     assert_eq!(http(server.port, "GET", "/s/hello", &[], b"").0, 200, "still serving");
 }
+
+#[test]
+fn workflow_actions_are_listed_and_run() {
+    let server = routes_server(&[]);
+    let (status, _, body) = http(server.port, "GET", "/api/workflow-actions", &[], b"");
+    assert_eq!(status, 200, "{body}");
+    let actions = json_body(&body)["workflowActions"].clone();
+    assert_eq!(actions.as_array().map(Vec::len), Some(1), "{actions}");
+    let action = &actions[0];
+    assert_eq!(action["name"], "score-lead");
+    assert_eq!(action["label"], "Score lead");
+    assert_eq!(action["inputSchema"][0]["properties"]["employees"]["label"], "Employees");
+    assert_eq!(action["inputJsonSchema"]["properties"]["employees"], json!({ "type": "number", "title": "Employees" }));
+    let (status, _, body) = http(server.port, "POST", "/api/workflow-actions/score-lead", &[], br#"{"employees":99,"hasWebsite":true}"#);
+    assert_eq!((status, json_body(&body)), (200, json!({ "data": { "score": 70 } })));
+    let (status, _, body) = http(server.port, "POST", "/api/workflow-actions/echo", &[], b"{}");
+    assert_eq!(status, 404);
+    assert!(body.contains("is not a workflow action"), "{body}");
+}
+
+#[test]
+fn manual_runs_over_http_return_the_execution_result() {
+    let server = routes_server(&[("SWITCHBOARD_API_KEYS", "api-key")]);
+    let auth = [("Authorization", "Bearer api-key")];
+    let (status, _, body) = http(server.port, "POST", "/api/functions/greet/execute", &auth, br#"{"name":"Ada"}"#);
+    assert_eq!(status, 200, "{body}");
+    let result = json_body(&body);
+    assert_eq!(result["status"], "SUCCESS");
+    assert_eq!(result["data"]["message"], "Hello, Ada.");
+    let (status, _, body) = http(server.port, "POST", "/api/functions/boom/execute", &auth, b"");
+    assert_eq!(status, 200, "a failed run is still a result: {body}");
+    assert_eq!(json_body(&body)["error"]["errorMessage"], "route exploded");
+    assert_eq!(http(server.port, "POST", "/api/functions/nope/execute", &auth, b"").0, 404);
+    let (status, _, body) = http(server.port, "POST", "/api/functions/greet/execute", &auth, b"{bad");
+    assert_eq!(status, 400);
+    assert!(body.contains("not valid JSON"), "{body}");
+    assert_eq!(http(server.port, "POST", "/api/functions/greet/execute", &[], b"{}").0, 401, "the API key guards /api");
+    assert_eq!(http(server.port, "GET", "/healthz", &[], b"").0, 200);
+}

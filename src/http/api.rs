@@ -1,0 +1,197 @@
+//! The JSON API under `/api`: manual runs (`POST /api/functions/{name}/execute`,
+//! answering what `switchboard run` prints) and workflow actions
+//! (`GET /api/workflow-actions`, `POST /api/workflow-actions/{name}`) so
+//! Twenty's workflows or any workflow engine can call the functions.
+
+use super::routes::RouteState;
+use crate::domain::{ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
+use crate::registry::{AppSnapshot, FunctionEntry};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn find(state: &RouteState, name: &str) -> Option<(Arc<AppSnapshot>, FunctionEntry)> {
+    state.registry.apps().iter().find_map(|app| app.find(name).map(|function| (app.clone(), function.clone())))
+}
+
+fn parse_body(bytes: &Bytes) -> Result<String, Response> {
+    if bytes.is_empty() {
+        return Ok("{}".to_owned());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(_) => Ok(String::from_utf8_lossy(bytes).into_owned()),
+        Err(problem) => Err(error(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {problem}"))),
+    }
+}
+
+async fn invoke(state: &RouteState, app: &AppSnapshot, function: &FunctionEntry, trigger: TriggerKind, payload: String) -> Result<ExecutionResult, Response> {
+    let invocation = Invocation {
+        function: FunctionRef(function.manifest.universal_identifier.clone()),
+        trigger,
+        payload,
+        context: state.engine.context(),
+    };
+    state.engine.invoke(app, invocation).await.map_err(|problem| match problem {
+        crate::engine::Error::Sandbox(problem) => error(StatusCode::SERVICE_UNAVAILABLE, problem.to_string()),
+        problem => error(StatusCode::BAD_REQUEST, problem.to_string()),
+    })
+}
+
+/// `POST /api/functions/{name}/execute`: the execution result, whatever its status.
+async fn execute(State(state): State<RouteState>, Path(name): Path<String>, body: Bytes) -> Response {
+    let Some((app, function)) = find(&state, &name) else {
+        return error(StatusCode::NOT_FOUND, format!("unknown function \"{name}\""));
+    };
+    let payload = match parse_body(&body) {
+        Ok(payload) => payload,
+        Err(response) => return response,
+    };
+    match invoke(&state, &app, &function, TriggerKind::Manual, payload).await {
+        Ok(result) => Json(result).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// Twenty's workflow InputSchema node as JSON Schema.
+fn input_schema_to_json_schema(node: &Value) -> Value {
+    let mut out = Map::new();
+    match node.get("type").and_then(Value::as_str) {
+        Some(kind @ ("string" | "number" | "boolean")) => {
+            out.insert("type".into(), json!(kind));
+        }
+        Some("array") => {
+            out.insert("type".into(), json!("array"));
+            if let Some(items) = node.get("items") {
+                out.insert("items".into(), input_schema_to_json_schema(items));
+            }
+        }
+        Some("object") => {
+            out.insert("type".into(), json!("object"));
+            if let Some(Value::Object(properties)) = node.get("properties") {
+                let converted: Map<String, Value> = properties.iter().map(|(k, v)| (k.clone(), input_schema_to_json_schema(v))).collect();
+                out.insert("properties".into(), Value::Object(converted));
+            }
+        }
+        Some("record") => {
+            out.insert("type".into(), json!("string"));
+            out.insert("description".into(), json!("Id of the linked record"));
+        }
+        Some("records") => {
+            out.insert("type".into(), json!("array"));
+            out.insert("items".into(), json!({ "type": "string", "description": "Id of the linked record" }));
+        }
+        _ => {}
+    }
+    if let Some(values) = node.get("enum") {
+        out.insert("enum".into(), values.clone());
+    }
+    if let Some(label) = node.get("label") {
+        out.insert("title".into(), label.clone());
+    }
+    Value::Object(out)
+}
+
+fn schema_pair(schema: Option<&Vec<Value>>) -> (Value, Value) {
+    match schema {
+        None => (Value::Null, Value::Null),
+        Some(nodes) => {
+            let json_schema = match nodes.as_slice() {
+                [single] => input_schema_to_json_schema(single),
+                many => json!({ "type": "array", "prefixItems": many.iter().map(input_schema_to_json_schema).collect::<Vec<_>>() }),
+            };
+            (Value::Array(nodes.clone()), json_schema)
+        }
+    }
+}
+
+/// `GET /api/workflow-actions`.
+async fn list_actions(State(state): State<RouteState>) -> Response {
+    let mut actions = Vec::new();
+    for app in state.registry.apps().iter() {
+        for function in &app.functions {
+            let Some(settings) = &function.manifest.workflow_action_trigger_settings else { continue };
+            let (input, input_json) = schema_pair(settings.input_schema.as_ref());
+            let (output, output_json) = schema_pair(settings.output_schema.as_ref());
+            actions.push(json!({
+                "name": function.name,
+                "universalIdentifier": function.manifest.universal_identifier,
+                "label": settings.label.clone().unwrap_or_else(|| function.name.clone()),
+                "icon": settings.icon,
+                "description": function.manifest.description,
+                "inputSchema": input,
+                "outputSchema": output,
+                "inputJsonSchema": input_json,
+                "outputJsonSchema": output_json,
+            }));
+        }
+    }
+    Json(json!({ "workflowActions": actions })).into_response()
+}
+
+/// `POST /api/workflow-actions/{name}`: runs the action with the step input.
+async fn run_action(State(state): State<RouteState>, Path(name): Path<String>, body: Bytes) -> Response {
+    let Some((app, function)) = find(&state, &name) else {
+        return error(StatusCode::NOT_FOUND, format!("unknown workflow action \"{name}\""));
+    };
+    if function.manifest.workflow_action_trigger_settings.is_none() {
+        return error(StatusCode::NOT_FOUND, format!("\"{name}\" is not a workflow action (it has no workflowActionTriggerSettings)"));
+    }
+    let payload = match parse_body(&body) {
+        Ok(payload) => payload,
+        Err(response) => return response,
+    };
+    match invoke(&state, &app, &function, TriggerKind::WorkflowAction, payload).await {
+        Ok(result) if result.status == ExecutionStatus::Success => Json(json!({ "data": result.data })).into_response(),
+        Ok(result) => {
+            let error = result.error.map(|e| json!({ "errorType": e.error_type, "errorMessage": e.error_message }));
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": error }))).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+/// The `/api` routes (wrap them with the API-key middleware).
+pub fn router(state: RouteState) -> Router {
+    Router::new()
+        .route("/api/functions/{name}/execute", post(execute))
+        .route("/api/workflow-actions", get(list_actions))
+        .route("/api/workflow-actions/{name}", post(run_action))
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_input_schema_becomes_json_schema() {
+        let converted = input_schema_to_json_schema(&json!({
+            "type": "object",
+            "properties": {
+                "employees": { "type": "number", "label": "Employees" },
+                "company": { "type": "record", "objectUniversalIdentifier": "x" },
+                "tags": { "type": "array", "items": { "type": "string", "enum": ["a", "b"] } },
+                "anything": { "type": "unknown" }
+            }
+        }));
+        assert_eq!(converted, json!({
+            "type": "object",
+            "properties": {
+                "employees": { "type": "number", "title": "Employees" },
+                "company": { "type": "string", "description": "Id of the linked record" },
+                "tags": { "type": "array", "items": { "type": "string", "enum": ["a", "b"] } },
+                "anything": {}
+            }
+        }));
+    }
+}
