@@ -3,6 +3,7 @@
 //! (`GET /api/workflow-actions`, `POST /api/workflow-actions/{name}`) so
 //! Twenty's workflows or any workflow engine can call the functions.
 
+use super::ApiError;
 use super::routes::RouteState;
 use crate::domain::{ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::{AppSnapshot, FunctionEntry};
@@ -17,24 +18,24 @@ use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": message.into() }))).into_response()
+    ApiError::new(status, message).into_response()
 }
 
 fn find(state: &RouteState, name: &str) -> Option<(Arc<AppSnapshot>, FunctionEntry)> {
     state.registry.apps().iter().find_map(|app| app.find(name).map(|function| (app.clone(), function.clone())))
 }
 
-fn parse_body(bytes: &Bytes) -> Result<String, Response> {
+fn parse_body(bytes: &Bytes) -> Result<String, ApiError> {
     if bytes.is_empty() {
         return Ok("{}".to_owned());
     }
     match serde_json::from_slice::<Value>(bytes) {
         Ok(_) => Ok(String::from_utf8_lossy(bytes).into_owned()),
-        Err(problem) => Err(error(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {problem}"))),
+        Err(problem) => Err(ApiError::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {problem}"))),
     }
 }
 
-async fn invoke(state: &RouteState, app: &AppSnapshot, function: &FunctionEntry, trigger: TriggerKind, payload: String) -> Result<ExecutionResult, Response> {
+async fn invoke(state: &RouteState, app: &AppSnapshot, function: &FunctionEntry, trigger: TriggerKind, payload: String) -> Result<ExecutionResult, ApiError> {
     let invocation = Invocation {
         function: FunctionRef(function.manifest.universal_identifier.clone()),
         trigger,
@@ -42,8 +43,8 @@ async fn invoke(state: &RouteState, app: &AppSnapshot, function: &FunctionEntry,
         context: state.engine.context(),
     };
     state.engine.invoke(app, invocation).await.map_err(|problem| match problem {
-        crate::engine::Error::Sandbox(problem) => error(StatusCode::SERVICE_UNAVAILABLE, problem.to_string()),
-        problem => error(StatusCode::BAD_REQUEST, problem.to_string()),
+        crate::engine::Error::Sandbox(problem) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, problem.to_string()),
+        problem => ApiError::new(StatusCode::BAD_REQUEST, problem.to_string()),
     })
 }
 
@@ -54,11 +55,11 @@ async fn execute(State(state): State<RouteState>, Path(name): Path<String>, body
     };
     let payload = match parse_body(&body) {
         Ok(payload) => payload,
-        Err(response) => return response,
+        Err(problem) => return problem.into_response(),
     };
     match invoke(&state, &app, &function, TriggerKind::Manual, payload).await {
         Ok(result) => Json(result).into_response(),
-        Err(response) => response,
+        Err(problem) => problem.into_response(),
     }
 }
 
@@ -148,7 +149,7 @@ async fn run_action(State(state): State<RouteState>, Path(name): Path<String>, b
     }
     let payload = match parse_body(&body) {
         Ok(payload) => payload,
-        Err(response) => return response,
+        Err(problem) => return problem.into_response(),
     };
     match invoke(&state, &app, &function, TriggerKind::WorkflowAction, payload).await {
         Ok(result) if result.status == ExecutionStatus::Success => Json(json!({ "data": result.data })).into_response(),
@@ -156,7 +157,7 @@ async fn run_action(State(state): State<RouteState>, Path(name): Path<String>, b
             let error = result.error.map(|e| json!({ "errorType": e.error_type, "errorMessage": e.error_message }));
             (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": error }))).into_response()
         }
-        Err(response) => response,
+        Err(problem) => problem.into_response(),
     }
 }
 

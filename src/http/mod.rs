@@ -16,6 +16,26 @@ use axum::Router;
 use serde_json::json;
 use std::sync::Arc;
 
+/// An HTTP error with a JSON body `{"error": message}`: the one error type
+/// of the HTTP adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({ "error": self.message }))).into_response()
+    }
+}
+
 /// What `/healthz` reports: app count and a live tool counter.
 #[derive(Clone)]
 pub struct Health {

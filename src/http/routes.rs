@@ -180,7 +180,7 @@ impl RouteState {
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({ "error": message.into() }))).into_response()
+    super::ApiError::new(status, message).into_response()
 }
 
 fn forwarded_headers(headers: &HeaderMap, forwarded: &[String]) -> BTreeMap<String, String> {
