@@ -270,3 +270,36 @@ pub fn schemas(dir: &Path, check: bool) -> Result<i32> {
         Ok(exit::FAILED)
     }
 }
+
+/// `switchboard cron`: each cron function with its next three fire times.
+pub async fn cron(root: &Path, settings: &Settings) -> Result<i32> {
+    let pool = Pool::new(pool_options(settings));
+    let snapshot = match snapshot(root, settings, &[], &pool).await? {
+        Ok(snapshot) => snapshot,
+        Err(code) => return Ok(code),
+    };
+    let apps = vec![std::sync::Arc::new(snapshot)];
+    let entries = match crate::triggers::cron::entries(&apps) {
+        Ok(entries) => entries,
+        Err(problems) => {
+            for problem in problems {
+                eprintln!("error: {problem}");
+            }
+            return Ok(exit::USAGE);
+        }
+    };
+    let now = chrono::Utc::now();
+    let listing: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|entry| {
+            let next: Vec<String> = entry
+                .upcoming(now, 3)
+                .iter()
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .collect();
+            serde_json::json!({ "name": entry.name, "pattern": entry.pattern, "timezone": entry.timezone, "next": next })
+        })
+        .collect();
+    println!("{}", serde_json::to_string_pretty(&listing)?);
+    Ok(exit::OK)
+}

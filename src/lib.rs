@@ -16,3 +16,4 @@ pub mod http;
 pub mod mcp;
 pub mod registry;
 pub mod sandbox;
+pub mod triggers;

@@ -97,6 +97,11 @@ enum Command {
         #[command(flatten)]
         gateway: GatewayFlags,
     },
+    /// Print each cron function with its next three fire times (JSON, RFC 3339 UTC).
+    Cron {
+        /// App folder [default: .]
+        app_dir: Option<PathBuf>,
+    },
     /// Write the JSON Schemas of the domain types to schemas/ (or check them).
     Schemas {
         /// Fail if the files differ from what would be written
@@ -187,6 +192,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             Command::Serve { app_dirs, listen, insecure, gateway } => {
                 app::serve(gateway.into_args(app_dirs), listen, insecure, &settings).await
             }
+            Command::Cron { app_dir } => app::cron(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
             Command::Schemas { check, dir } => app::schemas(&dir, check),
         }
     })

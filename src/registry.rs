@@ -121,6 +121,32 @@ impl AppSnapshot {
         Ok(Self { app, functions, env: Arc::new(env), unset_required })
     }
 
+    /// An empty snapshot for unit tests that need an app handle.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Self {
+        use crate::domain::{ApplicationManifest, Manifest};
+        let manifest = Manifest {
+            application: ApplicationManifest {
+                universal_identifier: "00000000-0000-4000-8000-000000000000".into(),
+                display_name: "test".into(),
+                description: None,
+                application_variables: Default::default(),
+                server_variables: Default::default(),
+                default_role_universal_identifier: None,
+                extra: Default::default(),
+            },
+            objects: vec![], fields: vec![], indexes: vec![], permission_flags: vec![], roles: vec![],
+            skills: vec![], agents: vec![], connection_providers: vec![], logic_functions: vec![],
+            front_components: vec![], public_assets: vec![], views: vec![], view_fields: vec![],
+            navigation_menu_items: vec![], page_layouts: vec![], page_layout_tabs: vec![],
+            page_layout_widgets: vec![], command_menu_items: vec![], timeline_activity_types: vec![],
+            settings_menu_items: vec![],
+        };
+        let code = crate::sandbox::AppCode::new(&std::env::temp_dir()).expect("temp dir exists");
+        let app = LoadedApp { code: Arc::new(code), manifest_json: serde_json::Value::Null, manifest, warnings: vec![] };
+        Self { app, functions: vec![], env: Arc::default(), unset_required: vec![] }
+    }
+
     /// Finds a function by `name` or universalIdentifier.
     pub fn find(&self, reference: &str) -> Option<&FunctionEntry> {
         self.functions

@@ -164,6 +164,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes, stateless: settings.mcp_stateless };
     let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
     let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
+    let (route_engine, route_registry) = (engine.clone(), registry.clone());
     let route_state = crate::http::routes::RouteState::new(engine, registry, keys.clone(), settings.max_route_body_bytes);
     let api = crate::http::api::router(route_state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
@@ -182,6 +183,13 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .merge(crate::http::router(health))
         .merge(routes)
         .merge(api);
+    tokio::spawn(crate::triggers::cron::run(
+        route_engine,
+        route_registry,
+        Arc::new(crate::triggers::cron::SystemClock),
+        None,
+        shutdown.child_token(),
+    ));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;
     eprintln!(

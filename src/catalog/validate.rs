@@ -205,6 +205,15 @@ fn function_rules(entity: &Evaluated) -> Vec<Problem> {
             format!("\"{pattern}\" is not a valid cron pattern: {error}"),
         ));
     }
+    if let Some(zone) = config.get("cronTriggerSettings").and_then(|c| c.get("timezone"))
+        && zone.as_str().is_none_or(|name| name.parse::<chrono_tz::Tz>().is_err())
+    {
+        problems.push(Problem::file(
+            file,
+            Some("cronTriggerSettings.timezone"),
+            format!("{zone} is not an IANA time zone name (e.g. \"Europe/Paris\")"),
+        ));
+    }
     if let Some(route) = config.get("httpRouteTriggerSettings") {
         if let Some(path) = route.get("path").and_then(Value::as_str)
             && !path.is_empty()

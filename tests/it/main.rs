@@ -4,6 +4,7 @@
 
 mod catalog;
 mod cli;
+mod cron;
 mod harness;
 mod imports;
 mod limits;
