@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""HTTP route triggers: switchboard vs (a) the same handler in one Node http
+server process (an in-process upper bound for a JavaScript route) and (b) a
+Node process per request (Twenty's local driver model), side by side with
+the same load generator (wrk) on GET /s/hello/Ada, at 1 and 32 connections.
+
+Usage: benches/routes.py [--seconds N]   (needs wrk)
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port):
+    for _ in range(400):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.025)
+    raise SystemExit(f"server on {port} did not start")
+
+
+def wrk(port, connections, seconds):
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+                          f"http://127.0.0.1:{port}/s/hello/Ada"], capture_output=True, text=True, check=True).stdout
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    result = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for percent in ("50", "99"):
+        match = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", out)
+        result[f"p{percent}_ms"] = round(float(match.group(1)) * units[match.group(2)], 3) if match else None
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["non_2xx"] = int(errors.group(1)) if errors else 0
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=8)
+    args = parser.parse_args()
+    target = os.environ.get("CARGO_TARGET_DIR", "/var/tmp/switchboard-target")
+    binary = os.path.join(target, "release", "switchboard")
+    if not os.path.exists(binary):
+        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=target))
+    servers = {
+        "switchboard": lambda port: [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"],
+        "node_in_process": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_inprocess.mjs"), str(port)],
+        "node_process_per_request": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_per_request.mjs"), str(port)],
+    }
+    report = {}
+    for name, command in servers.items():
+        port = free_port()
+        process = subprocess.Popen(command(port), stderr=subprocess.DEVNULL)
+        try:
+            wait_for(port)
+            body = urllib.request.urlopen(f"http://127.0.0.1:{port}/s/hello/Ada", timeout=10).read().decode()
+            assert json.loads(body) == {"message": "Hello, Ada!"}, body
+            seconds = args.seconds if name != "node_process_per_request" else max(4, args.seconds // 2)
+            wrk(port, 4, 2)
+            report[name] = {"c1": wrk(port, 1, seconds), "c32": wrk(port, 32, seconds)}
+        finally:
+            process.kill()
+            process.wait()
+    sb, inproc, spawn = report["switchboard"], report["node_in_process"], report["node_process_per_request"]
+    report["ratios"] = {
+        f"{level}_over_node_in_process": round(sb[level]["requests_per_s"] / inproc[level]["requests_per_s"], 2)
+        for level in ("c1", "c32")
+    }
+    report["ratios"].update({
+        f"{level}_over_node_process_per_request": round(sb[level]["requests_per_s"] / max(spawn[level]["requests_per_s"], 0.01), 1)
+        for level in ("c1", "c32")
+    })
+    json.dump(report, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
