@@ -357,7 +357,15 @@ impl Worker {
             .map_err(|error| classify_load_error(app, &error.to_string()))
     }
 
+    /// Clears a cancellation that arrived after the previous run had already
+    /// finished, so it cannot stop the next one.
+    fn reset_interrupts(&mut self) {
+        self.cancelled.store(false, Ordering::SeqCst);
+        self.sandbox.js.v8_isolate().cancel_terminate_execution();
+    }
+
     async fn describe(&mut self, app: &AppCode, file: &Path, timeout: Duration) -> (Result<Value, String>, bool) {
+        self.reset_interrupts();
         self.watchdog.arm(timeout);
         let (loaded, idle_timeout) = match tokio::time::timeout(timeout, self.ensure_loaded(app, file)).await {
             Ok(loaded) => (loaded, false),
@@ -391,6 +399,7 @@ impl Worker {
     }
 
     async fn run(&mut self, app: &AppCode, request: RunRequest, started: Instant) -> (ExecutionResult, bool) {
+        self.reset_interrupts();
         let log_cap = self.options.max_log_bytes;
         let invocation = json!({
             "key": request.module.to_string_lossy(),
