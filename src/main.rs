@@ -84,7 +84,7 @@ enum Command {
         #[command(flatten)]
         gateway: GatewayFlags,
     },
-    /// Serve MCP over Streamable HTTP at /mcp, plus GET /healthz.
+    /// Serve MCP at /mcp, HTTP route triggers under /s/, the /api endpoints, cron schedules and GET /healthz.
     Serve {
         /// App folders [default: .]
         app_dirs: Vec<PathBuf>,
