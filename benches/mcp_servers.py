@@ -12,31 +12,19 @@ Needs wrk (Debian package) and the peers from scripts/install-test-peers.sh.
 import argparse
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, wait_for, wrk  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LUA = os.path.join(ROOT, "benches", "mcp", "call.lua")
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_for(port):
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.025)
-    raise SystemExit(f"server on {port} did not start")
 
 
 def call_once(port):
@@ -52,20 +40,8 @@ def call_once(port):
         raise SystemExit(f"unexpected answer on {port}: {body}")
 
 
-def to_ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(port, connections, seconds):
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", LUA,
-                          f"http://127.0.0.1:{port}/mcp"], capture_output=True, text=True, check=True).stdout
-    result = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
-    for percent in ("50", "90", "99"):
-        match = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", out)
-        result[f"p{percent}_ms"] = round(to_ms(*match.groups()), 3)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result["non_2xx"] = int(errors.group(1)) if errors else 0
-    return result
 
 
 def main():
@@ -100,8 +76,9 @@ def main():
         try:
             wait_for(port)
             call_once(port)
-            wrk(port, 4, 2)  # warm-up
-            report[name] = {"c1": wrk(port, 1, args.seconds), "c32": wrk(port, 32, args.seconds)}
+            wrk(f"http://127.0.0.1:{port}/mcp", 4, 2, LUA)  # warm-up
+            url = f"http://127.0.0.1:{port}/mcp"
+            report[name] = {"c1": wrk(url, 1, args.seconds, LUA), "c32": wrk(url, 32, args.seconds, LUA)}
         finally:
             process.kill()
             process.wait()

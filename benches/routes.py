@@ -10,43 +10,20 @@ Usage: benches/routes.py [--seconds N]   (needs wrk)
 import argparse
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import free_port, wait_for, wrk  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def wait_for(port):
-    for _ in range(400):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.025)
-    raise SystemExit(f"server on {port} did not start")
 
 
-def wrk(port, connections, seconds):
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-                          f"http://127.0.0.1:{port}/s/hello/Ada"], capture_output=True, text=True, check=True).stdout
-    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    result = {"requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
-    for percent in ("50", "99"):
-        match = re.search(rf"\s{percent}%\s+([\d.]+)(us|ms|s)", out)
-        result[f"p{percent}_ms"] = round(float(match.group(1)) * units[match.group(2)], 3) if match else None
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result["non_2xx"] = int(errors.group(1)) if errors else 0
-    return result
 
 
 def main():
@@ -71,8 +48,9 @@ def main():
             body = urllib.request.urlopen(f"http://127.0.0.1:{port}/s/hello/Ada", timeout=10).read().decode()
             assert json.loads(body) == {"message": "Hello, Ada!"}, body
             seconds = args.seconds if name != "node_process_per_request" else max(4, args.seconds // 2)
-            wrk(port, 4, 2)
-            report[name] = {"c1": wrk(port, 1, seconds), "c32": wrk(port, 32, seconds)}
+            url = f"http://127.0.0.1:{port}/s/hello/Ada"
+            wrk(url, 4, 2)
+            report[name] = {"c1": wrk(url, 1, seconds, percents=("50", "99")), "c32": wrk(url, 32, seconds, percents=("50", "99"))}
         finally:
             process.kill()
             process.wait()
