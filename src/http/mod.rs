@@ -84,7 +84,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     difference == 0
 }
 
-fn unauthorized(message: &str) -> Response {
+/// The key in `Authorization: Bearer <key>`, if the header has one.
+pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+}
+
+/// 401 with `WWW-Authenticate: Bearer` and a JSON error.
+pub(crate) fn unauthorized(message: &str) -> Response {
     let mut response = (StatusCode::UNAUTHORIZED, Json(json!({ "error": message }))).into_response();
     response
         .headers_mut()
@@ -97,12 +106,7 @@ pub async fn require_api_key(State(keys): State<ApiKeys>, request: Request, next
     if keys.0.is_empty() {
         return next.run(request).await;
     }
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
-    let Some(presented) = presented else {
+    let Some(presented) = bearer_token(request.headers()) else {
         return unauthorized("missing Authorization: Bearer <API key>");
     };
     if keys.accepts(presented) { next.run(request).await } else { unauthorized("invalid API key") }

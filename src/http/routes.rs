@@ -218,16 +218,8 @@ fn body_value(bytes: &Bytes) -> (Value, Option<String>) {
 
 /// Checks the bearer key of an `isAuthRequired` route; the refusal to send otherwise.
 fn authorize(keys: &ApiKeys, headers: &HeaderMap) -> Option<Response> {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")));
-    match presented {
-        None => {
-            let mut response = error(StatusCode::UNAUTHORIZED, "this route requires Authorization: Bearer <API key>");
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"switchboard\""));
-            Some(response)
-        }
+    match super::bearer_token(headers) {
+        None => Some(super::unauthorized("this route requires Authorization: Bearer <API key>")),
         Some(key) if keys.accepts(key) => None,
         Some(_) => Some(error(StatusCode::FORBIDDEN, "the API key is not valid for this route")),
     }
