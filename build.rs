@@ -66,8 +66,22 @@ fn main() {
     }
     let mut table = String::from("/// Extension sources by the path deno_core records for them.\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
     for file in files {
-        let path = file.to_string_lossy();
-        let _ = writeln!(table, "    ({path:?}, include_str!({path:?})),");
+        // Files of this crate are named relative to CARGO_MANIFEST_DIR at
+        // compile time, so two clones sharing one target directory (as CI
+        // does) never include each other's copy.
+        match file.strip_prefix(&manifest_dir) {
+            Ok(relative) => {
+                let relative = format!("/{}", relative.to_string_lossy());
+                let _ = writeln!(
+                    table,
+                    "    (concat!(env!(\"CARGO_MANIFEST_DIR\"), {relative:?}), include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {relative:?}))),"
+                );
+            }
+            Err(_) => {
+                let path = file.to_string_lossy();
+                let _ = writeln!(table, "    ({path:?}, include_str!({path:?})),");
+            }
+        }
     }
     table.push_str("];\n");
     if let Err(error) = std::fs::write(out_dir.join("embedded_sources.rs"), table) {

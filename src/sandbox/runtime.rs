@@ -225,10 +225,21 @@ impl Sandbox {
         let flag = heap_exceeded.clone();
         let handle = js.v8_isolate().thread_safe_handle();
         js.add_near_heap_limit_callback(move |current, _initial| {
-            // Returning the same limit makes QuickJS stop promptly (see DESIGN §3).
-            flag.store(true, Ordering::SeqCst);
+            // The first time the limit is reached, termination is requested
+            // and the limit raised once by a little headroom, so the
+            // allocation in flight succeeds and the run unwinds at the next
+            // interrupt check. Refusing that allocation instead makes QuickJS
+            // throw an out-of-memory error whose stack trace is built by
+            // evaluating JavaScript with no memory left, and its parser can
+            // crash the process there. Any later call keeps the limit, so a
+            // run that outpaces the termination is bounded all the same
+            // (raising it every time lets QuickJS allocate for gigabytes;
+            // DESIGN §3). The runtime is dropped after the run either way.
+            if flag.swap(true, Ordering::SeqCst) {
+                return current;
+            }
             handle.terminate_execution();
-            current
+            current.saturating_add(termination_headroom(current))
         });
         let runner = js
             .execute_script("switchboard:runner", "globalThis.__switchboard_run")
@@ -236,6 +247,11 @@ impl Sandbox {
         let runner = as_function(&mut js, runner).ok_or_else(|| Error::Boot("the runner is not a function".to_owned()))?;
         Ok(Self { js, runner, loader, heap_exceeded })
     }
+}
+
+/// Memory granted once, past the heap limit, for a terminated run to unwind.
+fn termination_headroom(limit: usize) -> usize {
+    (limit / 4).max(8 * 1024 * 1024)
 }
 
 /// Turns a value handle into a function handle, if it is one.
