@@ -10,6 +10,7 @@ Needs wrk (Debian package) and the peers from scripts/install-test-peers.sh.
 """
 
 import argparse
+import tempfile
 import json
 import os
 import subprocess
@@ -44,6 +45,9 @@ def call_once(port):
 
 
 
+DATA_DIR = tempfile.mkdtemp(prefix="switchboard-bench-")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -57,7 +61,7 @@ def main():
     servers = {
         "switchboard": lambda port: subprocess.Popen(
             [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"],
-            env=dict(os.environ, SWITCHBOARD_MCP_STATELESS="1"), stderr=subprocess.DEVNULL),
+            env=dict(os.environ, SWITCHBOARD_MCP_STATELESS="1", SWITCHBOARD_DATA_DIR=DATA_DIR), stderr=subprocess.DEVNULL),
         "python_sdk": lambda port: subprocess.Popen(
             [sys.executable, os.path.join(ROOT, "benches", "mcp", "py_server.py"), str(port)],
             env=dict(os.environ, PYTHONPATH=os.path.join(peers, "python")), stderr=subprocess.DEVNULL),

@@ -2,8 +2,10 @@
 //! carries out each command. `anyhow` is allowed here and in `main` only.
 
 mod gateway;
+mod history;
 
 pub use gateway::{GatewayArgs, mcp, serve};
+pub use history::{RunsArgs, runs};
 
 use crate::catalog::{self, LoadedApp};
 use crate::config::Settings;
@@ -34,6 +36,11 @@ pub fn pool_options(settings: &Settings) -> PoolOptions {
         spares: settings.spare_runtimes,
         max_waiting: settings.max_waiting,
     }
+}
+
+/// Opens the store of the settings' data directory.
+pub async fn open_store(settings: &Settings) -> Result<std::sync::Arc<crate::store::SqliteStore>> {
+    Ok(std::sync::Arc::new(crate::store::SqliteStore::open(&settings.store_options()).await?))
 }
 
 /// Reads a `NAME=VALUE` file; blank lines and `#` comments are skipped.
@@ -219,12 +226,13 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
         Ok(snapshot) => snapshot,
         Err(code) => return Ok(code),
     };
-    let engine = Engine::new(pool, settings.workspace_id.clone());
+    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(open_store(settings).await?, settings.run_capture_bytes);
     let invocation = Invocation {
         function: FunctionRef(function.to_owned()),
         trigger: TriggerKind::Manual,
         payload: payload.read()?,
         context: engine.context(),
+        detail: serde_json::Value::Null,
     };
     match engine.invoke(&snapshot, invocation).await {
         Ok(result) => {

@@ -53,6 +53,7 @@ pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &
         trigger: TriggerKind::Manual,
         payload: options.payload.clone(),
         context: engine.context(),
+        detail: serde_json::Value::Null,
     };
 
     let mut boots = Vec::new();

@@ -42,6 +42,53 @@ pub struct Settings {
     pub io_threads: Option<usize>,
     /// Largest request body of an HTTP route (`SWITCHBOARD_MAX_ROUTE_BODY_BYTES`, default 10 MiB).
     pub max_route_body_bytes: usize,
+    /// Where the store lives (`--data-dir`, `SWITCHBOARD_DATA_DIR`, default `.switchboard`).
+    pub data_dir: PathBuf,
+    /// `normal` (default: survives a killed process) or `full` (also a power
+    /// cut: every commit is synced) (`SWITCHBOARD_STORE_SYNC`).
+    pub store_sync: crate::store::SyncMode,
+    /// Runs older than this many days are deleted (`SWITCHBOARD_RUNS_MAX_AGE_DAYS`, default 30).
+    pub runs_max_age_days: usize,
+    /// At most this many runs are kept (`SWITCHBOARD_RUNS_MAX_COUNT`, default 100000).
+    pub runs_max_count: usize,
+    /// Bytes kept of each run's payload, result and logs (`SWITCHBOARD_RUN_CAPTURE_BYTES`, default 64 KiB).
+    pub run_capture_bytes: usize,
+    /// First retry delay of a failed event run in ms; each next one is 4× longer
+    /// (`SWITCHBOARD_EVENT_RETRY_MS`, default 1000).
+    pub event_retry_ms: usize,
+    /// Secret of Twenty's webhook signatures (`SWITCHBOARD_TWENTY_WEBHOOK_SECRET`); without it
+    /// `/webhooks/twenty` answers 503.
+    pub webhook_secret: Option<Secret>,
+    /// Oldest webhook timestamp accepted, in seconds (`SWITCHBOARD_WEBHOOK_TOLERANCE_SECONDS`, default 300).
+    pub webhook_tolerance_seconds: usize,
+    /// Cron fires missed while the gateway was down that are made up on start:
+    /// `one` (default) or `none` (`SWITCHBOARD_CRON_CATCH_UP`).
+    pub cron_catch_up: bool,
+}
+
+/// A secret value: shown as `[redacted]` by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("[redacted]")
+    }
+}
+
+impl Settings {
+    /// How long run history is kept.
+    pub fn retention(&self) -> crate::store::Retention {
+        crate::store::Retention {
+            max_age_ms: i64::try_from(self.runs_max_age_days).unwrap_or(3650) * 24 * 3600 * 1000,
+            max_count: self.runs_max_count as u64,
+        }
+    }
+
+    /// How to open the store.
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions { dir: self.data_dir.clone(), sync: self.store_sync, retention: self.retention() }
+    }
 }
 
 /// A setting that cannot be used.
@@ -59,6 +106,7 @@ pub struct Overrides {
     pub allow_net: Option<Vec<String>>,
     pub max_runtimes: Option<usize>,
     pub vars_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Default workspace id handed to handlers when none is configured.
@@ -123,6 +171,27 @@ impl Settings {
             mcp_stateless: matches!(env("SWITCHBOARD_MCP_STATELESS").as_deref(), Some("1" | "true" | "yes")),
             io_threads: number("SWITCHBOARD_IO_THREADS", 1, 1024)?,
             max_route_body_bytes: number("SWITCHBOARD_MAX_ROUTE_BODY_BYTES", 1024, 1 << 31)?.unwrap_or(10 * 1024 * 1024),
+            data_dir: overrides.data_dir.or_else(|| env("SWITCHBOARD_DATA_DIR").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from(".switchboard")),
+            store_sync: match env("SWITCHBOARD_STORE_SYNC").as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("normal") => crate::store::SyncMode::Normal,
+                Some("full") => crate::store::SyncMode::Full,
+                Some(other) => {
+                    return Err(Error::Invalid { name: "SWITCHBOARD_STORE_SYNC", value: other.to_owned(), message: "must be normal or full".into() });
+                }
+            },
+            runs_max_age_days: number("SWITCHBOARD_RUNS_MAX_AGE_DAYS", 1, 36_500)?.unwrap_or(30),
+            runs_max_count: number("SWITCHBOARD_RUNS_MAX_COUNT", 1, 1 << 40)?.unwrap_or(100_000),
+            run_capture_bytes: number("SWITCHBOARD_RUN_CAPTURE_BYTES", 256, 64 << 20)?.unwrap_or(64 * 1024),
+            event_retry_ms: number("SWITCHBOARD_EVENT_RETRY_MS", 10, 3_600_000)?.unwrap_or(1000),
+            webhook_secret: env("SWITCHBOARD_TWENTY_WEBHOOK_SECRET").map(Secret),
+            webhook_tolerance_seconds: number("SWITCHBOARD_WEBHOOK_TOLERANCE_SECONDS", 1, 86_400)?.unwrap_or(300),
+            cron_catch_up: match env("SWITCHBOARD_CRON_CATCH_UP").as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("one") => true,
+                Some("none") => false,
+                Some(other) => {
+                    return Err(Error::Invalid { name: "SWITCHBOARD_CRON_CATCH_UP", value: other.to_owned(), message: "must be one or none".into() });
+                }
+            },
         })
     }
 

@@ -1,10 +1,14 @@
 //! `Engine::invoke`: the one path every run takes, whatever triggered it.
 //! It resolves the function, checks the payload, builds the execution
-//! context, and runs the handler in the app's sandbox.
+//! context, runs the handler in the app's sandbox and, when a store is
+//! attached, records the run before handing back its result.
 
-use crate::domain::{ExecutionContext, ExecutionResult, Invocation};
+use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
 use crate::sandbox::{Pool, RunRequest};
+use crate::store::{RunRecord, RunStatus, SqliteStore, Store};
+use serde_json::Value;
+use std::sync::Arc;
 
 /// Why a run could not be started. A function that ran and failed is an
 /// `ExecutionResult` with status ERROR, not one of these.
@@ -24,11 +28,35 @@ pub enum Error {
 pub struct Engine {
     pool: Pool,
     workspace_id: String,
+    recorder: Option<Recorder>,
 }
+
+/// Where runs are recorded, and how much of each is kept.
+#[derive(Debug, Clone)]
+struct Recorder {
+    store: Arc<SqliteStore>,
+    capture_bytes: usize,
+}
+
+/// Header names whose values never reach a run record.
+const SECRET_HEADERS: &[&str] =
+    &["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-twenty-webhook-signature"];
 
 impl Engine {
     pub fn new(pool: Pool, workspace_id: String) -> Self {
-        Self { pool, workspace_id }
+        Self { pool, workspace_id, recorder: None }
+    }
+
+    /// Records every run in `store`, keeping at most `capture_bytes` of each
+    /// payload, result and log.
+    pub fn with_store(mut self, store: Arc<SqliteStore>, capture_bytes: usize) -> Self {
+        self.recorder = Some(Recorder { store, capture_bytes });
+        self
+    }
+
+    /// The store runs are recorded in, if any.
+    pub fn store(&self) -> Option<&Arc<SqliteStore>> {
+        self.recorder.as_ref().map(|recorder| &recorder.store)
     }
 
     /// The pool this engine runs in.
@@ -79,8 +107,134 @@ impl Engine {
         invocation: Invocation,
         cancel: Option<tokio_util::sync::CancellationToken>,
     ) -> Result<ExecutionResult, Error> {
+        Ok(self.invoke_recorded(app, invocation, cancel).await?.0)
+    }
+
+    /// Runs one invocation and returns its result with the id of its run
+    /// record (`None` when no store is attached or recording failed; the
+    /// failure is logged, and the result is returned all the same).
+    pub async fn invoke_recorded(
+        &self,
+        app: &AppSnapshot,
+        invocation: Invocation,
+        cancel: Option<tokio_util::sync::CancellationToken>,
+    ) -> Result<(ExecutionResult, Option<String>), Error> {
+        let Some(recorder) = &self.recorder else {
+            let mut request = self.prepare(app, invocation)?;
+            request.cancel = cancel;
+            return Ok((self.pool.run(&app.app.code, request).await?, None));
+        };
+        let (trigger, detail, function) = (invocation.trigger, invocation.detail.clone(), invocation.function.clone());
+        let payload = recorder.payload(trigger, &invocation.payload);
         let mut request = self.prepare(app, invocation)?;
         request.cancel = cancel;
-        Ok(self.pool.run(&app.app.code, request).await?)
+        let started_at = crate::store::now_ms();
+        let result = self.pool.run(&app.app.code, request).await?;
+        let ended_at = crate::store::now_ms();
+        let status = if result.status == ExecutionStatus::Success { RunStatus::Success } else { RunStatus::Error };
+        let mut record = recorder.record_for(app, &function, trigger, detail, payload, status, started_at, ended_at);
+        record.data = recorder.capture_value(&result.data);
+        record.error = result.error.clone();
+        record.logs = recorder.capture_text(&result.logs);
+        record.duration_ms = result.duration;
+        Ok((result, recorder.write(record).await))
     }
+
+    /// Records a run that was not started (a cron fire that would overlap
+    /// the previous one); returns the record's id.
+    pub async fn record_skipped(&self, app: &AppSnapshot, function: &FunctionRef, trigger: TriggerKind, detail: Value, reason: &str) -> Option<String> {
+        let recorder = self.recorder.as_ref()?;
+        let now = crate::store::now_ms();
+        let mut record = recorder.record_for(app, function, trigger, detail, Value::Object(Default::default()), RunStatus::Skipped, now, now);
+        record.error = Some(crate::domain::ExecutionError {
+            error_type: "SkippedError".to_owned(),
+            error_message: reason.to_owned(),
+            stack_trace: String::new(),
+        });
+        recorder.write(record).await
+    }
+}
+
+impl Recorder {
+    #[allow(clippy::too_many_arguments)]
+    fn record_for(
+        &self,
+        app: &AppSnapshot,
+        function: &FunctionRef,
+        trigger: TriggerKind,
+        detail: Value,
+        payload: Value,
+        status: RunStatus,
+        started_at: i64,
+        ended_at: i64,
+    ) -> RunRecord {
+        let entry = app.find(&function.0);
+        RunRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            app: app.app.manifest.application.universal_identifier.clone(),
+            function: entry.map(|f| f.name.clone()).unwrap_or_else(|| function.0.clone()),
+            function_id: entry.map(|f| f.manifest.universal_identifier.clone()).unwrap_or_else(|| function.0.clone()),
+            trigger,
+            detail,
+            payload,
+            status,
+            data: Value::Null,
+            error: None,
+            logs: String::new(),
+            duration_ms: 0,
+            started_at,
+            ended_at,
+        }
+    }
+
+    async fn write(&self, record: RunRecord) -> Option<String> {
+        let id = record.id.clone();
+        match self.store.record(record).await {
+            Ok(()) => Some(id),
+            Err(error) => {
+                tracing::error!(%error, "a run could not be recorded");
+                None
+            }
+        }
+    }
+
+    /// The payload as recorded: capped, with secret headers of HTTP routes blanked.
+    fn payload(&self, trigger: TriggerKind, text: &str) -> Value {
+        if text.len() > self.capture_bytes {
+            return serde_json::json!({ "truncated": true, "bytes": text.len() });
+        }
+        let mut value: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+        if trigger == TriggerKind::HttpRoute
+            && let Some(headers) = value.get_mut("headers").and_then(Value::as_object_mut)
+        {
+            for (name, value) in headers.iter_mut() {
+                if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+                    *value = Value::String("[redacted]".to_owned());
+                }
+            }
+        }
+        value
+    }
+
+    fn capture_value(&self, value: &Value) -> Value {
+        let size = serde_json::to_string(value).map(|text| text.len()).unwrap_or(0);
+        if size > self.capture_bytes { serde_json::json!({ "truncated": true, "bytes": size }) } else { value.clone() }
+    }
+
+    fn capture_text(&self, text: &str) -> String {
+        if text.len() <= self.capture_bytes {
+            return text.to_owned();
+        }
+        let mut end = self.capture_bytes;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}\n[{} more bytes not kept]", &text[..end], text.len() - end)
+    }
+}
+
+/// A payload recorded whole can be replayed; a truncated one cannot.
+pub fn replayable_payload(payload: &Value) -> Option<String> {
+    let truncated = payload.get("truncated").and_then(Value::as_bool) == Some(true) && payload.get("bytes").is_some();
+    (!truncated).then(|| payload.to_string())
 }

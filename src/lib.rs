@@ -16,4 +16,5 @@ pub mod http;
 pub mod mcp;
 pub mod registry;
 pub mod sandbox;
+pub mod store;
 pub mod triggers;

@@ -30,6 +30,9 @@ struct Global {
     /// File of NAME=VALUE lines with application/server variables [env: SWITCHBOARD_VARS_FILE]
     #[arg(long, global = true, value_name = "PATH")]
     vars_file: Option<PathBuf>,
+    /// Folder of the store (run history, event queue) [env: SWITCHBOARD_DATA_DIR; default: .switchboard]
+    #[arg(long, global = true, value_name = "PATH")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +100,36 @@ enum Command {
         #[command(flatten)]
         gateway: GatewayFlags,
     },
+    /// List recorded runs, newest first, or replay one with --replay.
+    Runs {
+        /// Only runs of this function (name or universalIdentifier)
+        #[arg(long)]
+        function: Option<String>,
+        /// Only runs with this status: SUCCESS, ERROR or SKIPPED
+        #[arg(long)]
+        status: Option<String>,
+        /// Only runs of this trigger: manual, http_route, cron, database_event, tool, workflow_action
+        #[arg(long)]
+        trigger: Option<String>,
+        /// Most runs to print (1-1000)
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Continue after this cursor (printed at the end of a full page)
+        #[arg(long)]
+        cursor: Option<String>,
+        /// Print JSON ({runs, nextCursor}) instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Re-run the recorded run with this id, same payload, against the current code of --app
+        #[arg(long, value_name = "ID")]
+        replay: Option<String>,
+        /// App folder for --replay
+        #[arg(long = "app", value_name = "APP_DIR", default_value = ".")]
+        app_dir: PathBuf,
+        /// Set an application or server variable for --replay (repeatable)
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
     /// Print each cron function with its next three fire times (JSON, RFC 3339 UTC).
     Cron {
         /// App folder [default: .]
@@ -159,6 +192,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         allow_net: cli.global.allow_net.as_deref().map(Settings::parse_list),
         max_runtimes: cli.global.max_runtimes,
         vars_file: cli.global.vars_file.clone(),
+        data_dir: cli.global.data_dir.clone(),
     })?;
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = settings.io_threads {
@@ -194,6 +228,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Command::Cron { app_dir } => app::cron(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
             Command::Schemas { check, dir } => app::schemas(&dir, check),
+            Command::Runs { function, status, trigger, limit, cursor, json, replay, app_dir, vars } => {
+                let args = app::RunsArgs { function, status, trigger, limit, cursor, json, replay, app_dir, vars };
+                app::runs(args, &settings).await
+            }
         }
     })
 }

@@ -45,7 +45,8 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
             return Ok(Err(exit::USAGE));
         }
     }
-    let engine = Engine::new(pool.clone(), settings.workspace_id.clone());
+    let engine = Engine::new(pool.clone(), settings.workspace_id.clone())
+        .with_store(super::open_store(settings).await?, settings.run_capture_bytes);
     let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
     let registry = Registry::new(snapshots);
     match Gateway::new(engine.clone(), registry.clone(), options) {

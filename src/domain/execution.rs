@@ -79,6 +79,13 @@ pub enum TriggerKind {
     WorkflowAction,
 }
 
+impl TriggerKind {
+    /// Reads a trigger kind as records spell it (`http_route`, `cron`, ...), in any case.
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_value(Value::String(text.to_ascii_lowercase())).ok()
+    }
+}
+
 /// How a caller names a function: its `name` or its universalIdentifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionRef(pub String);
@@ -91,4 +98,7 @@ pub struct Invocation {
     /// JSON text of the payload.
     pub payload: String,
     pub context: ExecutionContext,
+    /// What the trigger knew (route, cron fire time, event, attempt, ...),
+    /// kept in the run's record; `null` when there is nothing to add.
+    pub detail: Value,
 }

@@ -35,12 +35,13 @@ fn parse_body(bytes: &Bytes) -> Result<String, ApiError> {
     }
 }
 
-async fn invoke(state: &RouteState, app: &AppSnapshot, function: &FunctionEntry, trigger: TriggerKind, payload: String) -> Result<ExecutionResult, ApiError> {
+async fn invoke(state: &RouteState, app: &AppSnapshot, function: &FunctionEntry, trigger: TriggerKind, payload: String, detail: Value) -> Result<ExecutionResult, ApiError> {
     let invocation = Invocation {
         function: FunctionRef(function.manifest.universal_identifier.clone()),
         trigger,
         payload,
         context: state.engine.context(),
+        detail,
     };
     state.engine.invoke(app, invocation).await.map_err(|problem| match problem {
         crate::engine::Error::Sandbox(problem) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, problem.to_string()),
@@ -57,7 +58,7 @@ async fn execute(State(state): State<RouteState>, Path(name): Path<String>, body
         Ok(payload) => payload,
         Err(problem) => return problem.into_response(),
     };
-    match invoke(&state, &app, &function, TriggerKind::Manual, payload).await {
+    match invoke(&state, &app, &function, TriggerKind::Manual, payload, serde_json::json!({ "via": "POST /api/functions/{name}/execute" })).await {
         Ok(result) => Json(result).into_response(),
         Err(problem) => problem.into_response(),
     }
@@ -151,7 +152,7 @@ async fn run_action(State(state): State<RouteState>, Path(name): Path<String>, b
         Ok(payload) => payload,
         Err(problem) => return problem.into_response(),
     };
-    match invoke(&state, &app, &function, TriggerKind::WorkflowAction, payload).await {
+    match invoke(&state, &app, &function, TriggerKind::WorkflowAction, payload, serde_json::json!({ "via": "POST /api/workflow-actions/{name}" })).await {
         Ok(result) if result.status == ExecutionStatus::Success => Json(json!({ "data": result.data })).into_response(),
         Ok(result) => {
             let error = result.error.map(|e| json!({ "errorType": e.error_type, "errorMessage": e.error_message }));
@@ -167,6 +168,8 @@ pub fn router(state: RouteState) -> Router {
         .route("/api/functions/{name}/execute", post(execute))
         .route("/api/workflow-actions", get(list_actions))
         .route("/api/workflow-actions/{name}", post(run_action))
+        .route("/api/runs", get(super::runs::list))
+        .route("/api/runs/{id}", get(super::runs::one))
         .with_state(state)
 }
 

@@ -1,10 +1,12 @@
 //! The HTTP side of the gateway: the health endpoint, the API-key check that
-//! guards protected routes, and the `/s/*` route triggers. `app` mounts the
+//! guards protected routes, the `/s/*` route triggers, the `/api` JSON
+//! endpoints (runs, workflow actions, events) and Twenty's webhook receiver. `app` mounts the
 //! MCP service at `/mcp` and wraps it with [`require_api_key`]; this module
 //! knows nothing of MCP.
 
 pub mod api;
 pub mod routes;
+pub mod runs;
 
 use axum::Json;
 use axum::extract::{Request, State};

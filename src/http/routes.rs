@@ -310,6 +310,7 @@ pub async fn handle(State(state): State<RouteState>, request: Request) -> Respon
         trigger: TriggerKind::HttpRoute,
         payload,
         context: state.engine.context(),
+        detail: serde_json::json!({ "method": method.to_string(), "path": full_path }),
     };
     match state.engine.invoke(&route.app, invocation).await {
         Ok(result) if result.status == ExecutionStatus::Success => respond(result.data),

@@ -211,6 +211,7 @@ impl ServerHandler for Gateway {
             trigger: TriggerKind::Tool,
             payload: arguments.to_string(),
             context: self.inner.engine.context(),
+            detail: serde_json::json!({ "tool": request.name.to_string() }),
         };
         let outcome = self.inner.engine.invoke_cancellable(&entry.app, invocation, Some(context.ct.clone())).await;
         progress(&context, 1.0, "finished").await;

@@ -219,6 +219,7 @@ pub async fn run(
                     trigger: TriggerKind::Cron,
                     payload: "{}".to_owned(),
                     context: engine.context(),
+                    detail: serde_json::json!({ "pattern": job.pattern, "timezone": job.timezone, "scheduled": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) }),
                 };
                 let outcome = match engine.invoke(&job.app, invocation).await {
                     Ok(result) => CronOutcome::Ran(result),

@@ -1,0 +1,414 @@
+//! The SQLite store: one database file (WAL) under the data directory,
+//! migrated on open. Run records go through one writer task that commits
+//! whatever has queued up in a single multi-row insert (group commit), so a
+//! busy gateway pays one commit per batch, not per run; each caller still
+//! waits for its own record to be committed.
+
+use super::{
+    Delivery, DeliveryState, Error, NewDelivery, QueueCounts, Retention, RunFilter, RunPage, RunRecord, RunStatus,
+    Settle, Store,
+};
+use crate::domain::{ExecutionError, TriggerKind};
+use serde_json::Value;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Most runs committed in one insert (15 bound values each, well under
+/// SQLite's limit on bound parameters).
+const MAX_BATCH: usize = 256;
+
+/// When SQLite syncs to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyncMode {
+    /// Committed data survives a killed process; the last commits may be
+    /// lost if the machine loses power (WAL with `synchronous=NORMAL`).
+    #[default]
+    Normal,
+    /// Every commit is synced to disk before it is acknowledged.
+    Full,
+}
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The data directory; the database is `switchboard.db` inside it.
+    pub dir: PathBuf,
+    pub sync: SyncMode,
+    /// Applied at open and then every ten minutes.
+    pub retention: Retention,
+}
+
+type Ack = oneshot::Sender<Result<(), Error>>;
+
+/// The SQLite implementation of `Store`.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: mpsc::UnboundedSender<(RunRecord, Ack)>,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating) the store. Must run inside tokio.
+    pub async fn open(options: &StoreOptions) -> Result<Self, Error> {
+        let path = options.dir.join("switchboard.db");
+        let shown = path.display().to_string();
+        std::fs::create_dir_all(&options.dir)
+            .map_err(|error| Error::Open { path: options.dir.display().to_string(), message: error.to_string() })?;
+        let connect = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(match options.sync {
+                SyncMode::Normal => SqliteSynchronous::Normal,
+                SyncMode::Full => SqliteSynchronous::Full,
+            })
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .test_before_acquire(false)
+            .connect_with(connect.clone())
+            .await
+            .map_err(|error| Error::Open { path: shown.clone(), message: error.to_string() })?;
+        MIGRATOR.run(&pool).await.map_err(|error| Error::Migrate { path: shown.clone(), message: error.to_string() })?;
+        // The run writer keeps a connection of its own, so recording never
+        // waits for the pool.
+        let connection = connect.connect().await.map_err(|error| Error::Open { path: shown, message: error.to_string() })?;
+        let (writer, queue) = mpsc::unbounded_channel();
+        let store = Self { pool: pool.clone(), writer, path };
+        prune(&pool, options.retention, super::now_ms()).await?;
+        tokio::spawn(write_loop(connection, pool, queue, options.retention));
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Commits queued run records in batches until every sender is gone.
+async fn write_loop(
+    mut connection: SqliteConnection,
+    pool: SqlitePool,
+    mut queue: mpsc::UnboundedReceiver<(RunRecord, Ack)>,
+    retention: Retention,
+) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut last_prune = std::time::Instant::now();
+    while let Some(first) = queue.recv().await {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let outcome = insert_runs(&mut connection, batch.iter().map(|(run, _)| run)).await;
+        for (_, ack) in batch.drain(..) {
+            let _ = ack.send(match &outcome {
+                Ok(()) => Ok(()),
+                Err(error) => Err(Error::Query { what: "recording runs", message: error.to_string() }),
+            });
+        }
+        if last_prune.elapsed() > Duration::from_secs(600) {
+            last_prune = std::time::Instant::now();
+            if let Err(error) = prune(&pool, retention, super::now_ms()).await {
+                tracing::warn!(%error, "pruning run history failed");
+            }
+        }
+    }
+}
+
+async fn insert_runs<'a>(connection: &mut SqliteConnection, runs: impl Iterator<Item = &'a RunRecord>) -> Result<(), sqlx::Error> {
+    let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO runs (id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at) ",
+    );
+    insert.push_values(runs, |mut row, run| {
+        row.push_bind(run.id.clone())
+            .push_bind(run.app.clone())
+            .push_bind(run.function.clone())
+            .push_bind(run.function_id.clone())
+            .push_bind(trigger_name(run.trigger))
+            .push_bind(run.detail.to_string())
+            .push_bind(run.payload.to_string())
+            .push_bind(run.status.as_str())
+            .push_bind(run.data.to_string())
+            .push_bind(run.error.as_ref().and_then(|error| serde_json::to_string(error).ok()))
+            .push_bind(run.logs.clone())
+            .push_bind(i64::try_from(run.duration_ms).unwrap_or(i64::MAX))
+            .push_bind(run.started_at)
+            .push_bind(run.ended_at);
+    });
+    insert.build().execute(&mut *connection).await?;
+    Ok(())
+}
+
+async fn prune(pool: &SqlitePool, retention: Retention, now_ms: i64) -> Result<u64, Error> {
+    // Runs end in roughly the order they are recorded, so everything up to
+    // the newest run that ended too long ago is old enough.
+    let old = sqlx::query("DELETE FROM runs WHERE seq <= (SELECT MAX(seq) FROM runs WHERE ended_at < ?)")
+        .bind(now_ms.saturating_sub(retention.max_age_ms))
+        .execute(pool)
+        .await
+        .map_err(Error::query("pruning old runs"))?
+        .rows_affected();
+    let surplus = sqlx::query("DELETE FROM runs WHERE seq <= (SELECT seq FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?)")
+        .bind(i64::try_from(retention.max_count).unwrap_or(i64::MAX))
+        .execute(pool)
+        .await
+        .map_err(Error::query("pruning surplus runs"))?
+        .rows_affected();
+    // Finished deliveries are kept as long as runs are, so a re-delivered
+    // event within that window is still recognised.
+    sqlx::query("DELETE FROM deliveries WHERE state IN ('done', 'failed') AND created_at < ?")
+        .bind(now_ms.saturating_sub(retention.max_age_ms))
+        .execute(pool)
+        .await
+        .map_err(Error::query("pruning deliveries"))?;
+    Ok(old + surplus)
+}
+
+fn trigger_name(trigger: TriggerKind) -> &'static str {
+    match trigger {
+        TriggerKind::Manual => "manual",
+        TriggerKind::HttpRoute => "http_route",
+        TriggerKind::Cron => "cron",
+        TriggerKind::DatabaseEvent => "database_event",
+        TriggerKind::Tool => "tool",
+        TriggerKind::WorkflowAction => "workflow_action",
+    }
+}
+
+fn parse_trigger(text: &str) -> TriggerKind {
+    serde_json::from_value(Value::String(text.to_owned())).unwrap_or(TriggerKind::Manual)
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+fn run_from(row: &SqliteRow) -> Result<RunRecord, sqlx::Error> {
+    let error: Option<String> = row.try_get("error")?;
+    Ok(RunRecord {
+        id: row.try_get("id")?,
+        app: row.try_get("app")?,
+        function: row.try_get("function")?,
+        function_id: row.try_get("function_id")?,
+        trigger: parse_trigger(row.try_get("trigger")?),
+        detail: json(row.try_get("detail")?),
+        payload: json(row.try_get("payload")?),
+        status: RunStatus::parse(row.try_get("status")?).unwrap_or(RunStatus::Error),
+        data: json(row.try_get("data")?),
+        error: error.and_then(|text| serde_json::from_str::<ExecutionError>(&text).ok()),
+        logs: row.try_get("logs")?,
+        duration_ms: u64::try_from(row.try_get::<i64, _>("duration_ms")?).unwrap_or(0),
+        started_at: row.try_get("started_at")?,
+        ended_at: row.try_get("ended_at")?,
+    })
+}
+
+const RUN_COLUMNS: &str =
+    "seq, id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at";
+
+impl Store for SqliteStore {
+    async fn record(&self, run: RunRecord) -> Result<(), Error> {
+        let (ack, done) = oneshot::channel();
+        self.writer.send((run, ack)).map_err(|_| Error::WriterGone)?;
+        done.await.map_err(|_| Error::WriterGone)?
+    }
+
+    async fn runs(&self, filter: &RunFilter) -> Result<RunPage, Error> {
+        let before = match &filter.cursor {
+            Some(cursor) => Some(cursor.parse::<i64>().map_err(|_| Error::BadCursor(cursor.clone()))?),
+            None => None,
+        };
+        let limit = filter.limit.clamp(1, 1000);
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {RUN_COLUMNS} FROM runs WHERE 1 = 1"));
+        if let Some(function) = &filter.function {
+            query.push(" AND (function = ").push_bind(function.clone()).push(" OR function_id = ").push_bind(function.clone()).push(")");
+        }
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(trigger) = filter.trigger {
+            query.push(" AND trigger = ").push_bind(trigger_name(trigger));
+        }
+        if let Some(before) = before {
+            query.push(" AND seq < ").push_bind(before);
+        }
+        query.push(" ORDER BY seq DESC LIMIT ").push_bind(i64::try_from(limit + 1).unwrap_or(1001));
+        let rows = query.build().fetch_all(&self.pool).await.map_err(Error::query("listing runs"))?;
+        let mut runs = Vec::with_capacity(limit);
+        let mut last_seq = None;
+        for row in rows.iter().take(limit) {
+            runs.push(run_from(row).map_err(Error::query("reading a run"))?);
+            last_seq = Some(row.try_get::<i64, _>("seq").map_err(Error::query("reading a run"))?);
+        }
+        let next_cursor = if rows.len() > limit { last_seq.map(|seq| seq.to_string()) } else { None };
+        Ok(RunPage { runs, next_cursor })
+    }
+
+    async fn run(&self, id: &str) -> Result<Option<RunRecord>, Error> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?")))
+            .bind(id.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(Error::query("reading a run"))?;
+        row.as_ref().map(run_from).transpose().map_err(Error::query("reading a run"))
+    }
+
+    async fn prune_runs(&self, retention: Retention, now_ms: i64) -> Result<u64, Error> {
+        prune(&self.pool, retention, now_ms).await
+    }
+
+    async fn enqueue(&self, deliveries: Vec<NewDelivery>, now_ms: i64) -> Result<u64, Error> {
+        if deliveries.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await.map_err(Error::query("queueing events"))?;
+        let mut added = 0;
+        for chunk in deliveries.chunks(MAX_BATCH) {
+            let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT OR IGNORE INTO deliveries (key, app, function_id, event_name, batch, event, state, attempts, next_at, created_at) ",
+            );
+            insert.push_values(chunk, |mut row, delivery| {
+                row.push_bind(delivery.key.clone())
+                    .push_bind(delivery.app.clone())
+                    .push_bind(delivery.function_id.clone())
+                    .push_bind(delivery.event_name.clone())
+                    .push_bind(delivery.batch)
+                    .push_bind(delivery.event.to_string())
+                    .push_bind(DeliveryState::Pending.as_str())
+                    .push_bind(0_i64)
+                    .push_bind(now_ms)
+                    .push_bind(now_ms);
+            });
+            added += insert.build().execute(&mut *tx).await.map_err(Error::query("queueing events"))?.rows_affected();
+        }
+        tx.commit().await.map_err(Error::query("queueing events"))?;
+        Ok(added)
+    }
+
+    async fn claim(&self, now_ms: i64, limit: usize) -> Result<Vec<Delivery>, Error> {
+        let rows = sqlx::query(
+            "UPDATE deliveries SET state = 'running' WHERE id IN \
+             (SELECT id FROM deliveries WHERE state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT ?) \
+             RETURNING id, key, app, function_id, event_name, batch, event, attempts",
+        )
+        .bind(now_ms)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(Error::query("claiming deliveries"))?;
+        let mut claimed = rows
+            .iter()
+            .map(|row| {
+                Ok(Delivery {
+                    id: row.try_get("id")?,
+                    key: row.try_get("key")?,
+                    app: row.try_get("app")?,
+                    function_id: row.try_get("function_id")?,
+                    event_name: row.try_get("event_name")?,
+                    batch: row.try_get("batch")?,
+                    event: json(row.try_get("event")?),
+                    attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(Error::query("claiming deliveries"))?;
+        claimed.sort_by_key(|delivery| delivery.id);
+        Ok(claimed)
+    }
+
+    async fn settle(&self, ids: &[i64], outcome: Settle) -> Result<(), Error> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut update: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE deliveries SET attempts = attempts + 1, ");
+        match outcome {
+            Settle::Done => update.push("state = 'done'"),
+            Settle::Failed => update.push("state = 'failed'"),
+            Settle::Retry { at } => update.push("state = 'pending', next_at = ").push_bind(at),
+        };
+        update.push(" WHERE id IN (");
+        let mut list = update.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        update.push(")");
+        update.build().execute(&self.pool).await.map_err(Error::query("settling deliveries"))?;
+        Ok(())
+    }
+
+    async fn requeue_running(&self) -> Result<u64, Error> {
+        Ok(sqlx::query("UPDATE deliveries SET state = 'pending' WHERE state = 'running'")
+            .execute(&self.pool)
+            .await
+            .map_err(Error::query("requeueing deliveries"))?
+            .rows_affected())
+    }
+
+    async fn next_due(&self) -> Result<Option<i64>, Error> {
+        sqlx::query_scalar("SELECT MIN(next_at) FROM deliveries WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(Error::query("reading the queue"))
+    }
+
+    async fn queue_counts(&self) -> Result<QueueCounts, Error> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM deliveries GROUP BY state")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(Error::query("counting deliveries"))?;
+        let mut counts = QueueCounts::default();
+        for row in rows {
+            let state: String = row.try_get("state").map_err(Error::query("counting deliveries"))?;
+            let n = u64::try_from(row.try_get::<i64, _>("n").map_err(Error::query("counting deliveries"))?).unwrap_or(0);
+            match DeliveryState::parse(&state) {
+                DeliveryState::Pending => counts.pending = n,
+                DeliveryState::Running => counts.running = n,
+                DeliveryState::Done => counts.done = n,
+                DeliveryState::Failed => counts.failed = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn delivery_state(&self, key: &str) -> Result<Option<DeliveryState>, Error> {
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM deliveries WHERE key = ?")
+            .bind(key.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(Error::query("reading a delivery"))?;
+        Ok(state.as_deref().map(DeliveryState::parse))
+    }
+
+    async fn last_cron_fire(&self, function_id: &str) -> Result<Option<i64>, Error> {
+        sqlx::query_scalar("SELECT last_fire FROM cron_fires WHERE function_id = ?")
+            .bind(function_id.to_owned())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(Error::query("reading cron fires"))
+    }
+
+    async fn set_cron_fire(&self, function_id: &str, at_ms: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO cron_fires (function_id, last_fire) VALUES (?, ?) \
+             ON CONFLICT (function_id) DO UPDATE SET last_fire = MAX(last_fire, excluded.last_fire)",
+        )
+        .bind(function_id.to_owned())
+        .bind(at_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(Error::query("recording a cron fire"))?;
+        Ok(())
+    }
+}
