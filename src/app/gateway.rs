@@ -166,6 +166,21 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
     let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
     let (route_engine, route_registry) = (engine.clone(), registry.clone());
+    let store = engine.store().cloned().context("the gateway has no store")?;
+    let bus = crate::triggers::events::EventBus::new(store, registry.clone(), engine.clone(), settings.event_retry_ms as u64);
+    let event_state = crate::http::events::EventState {
+        bus: bus.clone(),
+        webhook: crate::http::events::WebhookCheck {
+            secret: settings.webhook_secret.clone(),
+            tolerance_ms: settings.webhook_tolerance_seconds as i64 * 1000,
+        },
+    };
+    let events = axum::Router::new()
+        .route("/api/events", axum::routing::post(crate::http::events::post_events))
+        .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key))
+        .route("/webhooks/twenty", axum::routing::post(crate::http::events::post_webhook))
+        .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
+        .with_state(event_state);
     let route_state = crate::http::routes::RouteState::new(engine, registry, keys.clone(), settings.max_route_body_bytes);
     let api = crate::http::api::router(route_state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
@@ -183,13 +198,16 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .layer(axum::middleware::from_fn_with_state(keys, crate::http::require_api_key))
         .merge(crate::http::router(health))
         .merge(routes)
-        .merge(api);
+        .merge(api)
+        .merge(events);
+    tokio::spawn(bus.dispatch(settings.max_runtimes, shutdown.child_token()));
     tokio::spawn(crate::triggers::cron::run(
         route_engine,
         route_registry,
         Arc::new(crate::triggers::cron::SystemClock),
         None,
         shutdown.child_token(),
+        settings.cron_catch_up,
     ));
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let local = listener.local_addr()?;

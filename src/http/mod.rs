@@ -5,6 +5,7 @@
 //! knows nothing of MCP.
 
 pub mod api;
+pub mod events;
 pub mod routes;
 pub mod runs;
 

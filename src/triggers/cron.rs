@@ -171,27 +171,30 @@ pub struct CronFire {
 }
 
 /// Fires cron functions until `shutdown`. Schedules are re-read from the
-/// registry at every step, so reloaded apps take effect. Fires missed while
-/// the gateway was not running are not replayed.
+/// registry at every step, so reloaded apps take effect. With a store
+/// attached to the engine, each fire is remembered; on start, a function
+/// whose fires were missed while the gateway was down gets at most one
+/// catch-up fire (the latest missed time) when `catch_up` is set, never a burst.
 pub async fn run(
     engine: Engine,
     registry: Registry,
     clock: Arc<dyn Clock>,
     reports: Option<mpsc::UnboundedSender<CronFire>>,
     shutdown: CancellationToken,
+    catch_up: bool,
 ) {
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut checked = clock.now();
-    loop {
-        let jobs = match entries(&registry.apps()) {
-            Ok(jobs) => jobs,
-            Err(problems) => {
-                for problem in &problems {
-                    tracing::error!(%problem, "cron entry skipped");
-                }
-                Vec::new()
+    if catch_up {
+        for job in current_jobs(&registry) {
+            if let Some(at) = missed_fire(&engine, &job, checked).await {
+                tracing::info!(function = %job.name, scheduled = %at, "catching up one missed cron fire");
+                fire(&engine, &job, at, true, &running, &reports).await;
             }
-        };
+        }
+    }
+    loop {
+        let jobs = current_jobs(&registry);
         let next = jobs.iter().filter_map(|job| job.next_after(checked).map(|at| (at, job))).min_by_key(|(at, _)| *at);
         let wake = next.map(|(at, _)| at).unwrap_or_else(|| checked + chrono::Duration::minutes(1));
         tokio::select! {
@@ -200,42 +203,103 @@ pub async fn run(
         }
         for job in &jobs {
             let Some(at) = job.next_after(checked) else { continue };
-            if at > wake {
-                continue;
+            if at <= wake {
+                fire(&engine, job, at, false, &running, &reports).await;
             }
-            let key = format!("{}:{}", job.app.app.code.root().display(), job.function);
-            let fresh = running.lock().map(|mut set| set.insert(key.clone())).unwrap_or(false);
-            if !fresh {
-                tracing::warn!(function = %job.name, scheduled = %at, "cron fire skipped: the previous one is still running");
-                if let Some(reports) = &reports {
-                    let _ = reports.send(CronFire { name: job.name.clone(), scheduled: at, outcome: CronOutcome::Skipped });
-                }
-                continue;
-            }
-            let (engine, job, running, reports) = (engine.clone(), job.clone(), running.clone(), reports.clone());
-            tokio::spawn(async move {
-                let invocation = Invocation {
-                    function: FunctionRef(job.function.clone()),
-                    trigger: TriggerKind::Cron,
-                    payload: "{}".to_owned(),
-                    context: engine.context(),
-                    detail: serde_json::json!({ "pattern": job.pattern, "timezone": job.timezone, "scheduled": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) }),
-                };
-                let outcome = match engine.invoke(&job.app, invocation).await {
-                    Ok(result) => CronOutcome::Ran(result),
-                    Err(problem) => CronOutcome::Failed(problem.to_string()),
-                };
-                if let Ok(mut set) = running.lock() {
-                    set.remove(&key);
-                }
-                tracing::info!(function = %job.name, scheduled = %at, "cron fire finished");
-                if let Some(reports) = reports {
-                    let _ = reports.send(CronFire { name: job.name.clone(), scheduled: at, outcome });
-                }
-            });
         }
         checked = wake;
     }
+}
+
+fn current_jobs(registry: &Registry) -> Vec<CronEntry> {
+    match entries(&registry.apps()) {
+        Ok(jobs) => jobs,
+        Err(problems) => {
+            for problem in &problems {
+                tracing::error!(%problem, "cron entry skipped");
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// The latest scheduled time after the function's last recorded fire and
+/// no later than `now`, if any.
+async fn missed_fire(engine: &Engine, job: &CronEntry, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    use crate::store::Store;
+    let last = engine.store()?.last_cron_fire(&job.function).await.ok()??;
+    let mut cursor = DateTime::<Utc>::from_timestamp_millis(last)?;
+    let mut missed = None;
+    // Bounded walk: a minute pattern down for a year is about 526,000 steps.
+    for _ in 0..1_000_000 {
+        match job.next_after(cursor) {
+            Some(at) if at <= now => {
+                missed = Some(at);
+                cursor = at;
+            }
+            _ => break,
+        }
+    }
+    missed
+}
+
+/// Starts one fire of `job` for time `at`, or records it as skipped when
+/// the previous fire of the same function still runs.
+async fn fire(
+    engine: &Engine,
+    job: &CronEntry,
+    at: DateTime<Utc>,
+    catch_up: bool,
+    running: &Arc<Mutex<HashSet<String>>>,
+    reports: &Option<mpsc::UnboundedSender<CronFire>>,
+) {
+    use crate::store::Store;
+    let key = format!("{}:{}", job.app.app.code.root().display(), job.function);
+    let detail = serde_json::json!({
+        "pattern": job.pattern,
+        "timezone": job.timezone,
+        "scheduled": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "catchUp": catch_up,
+    });
+    let fresh = running.lock().map(|mut set| set.insert(key.clone())).unwrap_or(false);
+    if !fresh {
+        tracing::warn!(function = %job.name, scheduled = %at, "cron fire skipped: the previous one is still running");
+        let (engine, job, reports) = (engine.clone(), job.clone(), reports.clone());
+        tokio::spawn(async move {
+            let reason = "the previous fire of this function was still running";
+            engine.record_skipped(&job.app, &FunctionRef(job.function.clone()), TriggerKind::Cron, detail, reason).await;
+            if let Some(reports) = &reports {
+                let _ = reports.send(CronFire { name: job.name.clone(), scheduled: at, outcome: CronOutcome::Skipped });
+            }
+        });
+        return;
+    }
+    if let Some(store) = engine.store()
+        && let Err(error) = store.set_cron_fire(&job.function, at.timestamp_millis()).await
+    {
+        tracing::error!(%error, function = %job.name, "cannot record a cron fire");
+    }
+    let (engine, job, running, reports) = (engine.clone(), job.clone(), running.clone(), reports.clone());
+    tokio::spawn(async move {
+        let invocation = Invocation {
+            function: FunctionRef(job.function.clone()),
+            trigger: TriggerKind::Cron,
+            payload: "{}".to_owned(),
+            context: engine.context(),
+            detail,
+        };
+        let outcome = match engine.invoke(&job.app, invocation).await {
+            Ok(result) => CronOutcome::Ran(result),
+            Err(problem) => CronOutcome::Failed(problem.to_string()),
+        };
+        if let Ok(mut set) = running.lock() {
+            set.remove(&key);
+        }
+        tracing::info!(function = %job.name, scheduled = %at, "cron fire finished");
+        if let Some(reports) = reports {
+            let _ = reports.send(CronFire { name: job.name.clone(), scheduled: at, outcome });
+        }
+    });
 }
 
 #[cfg(test)]

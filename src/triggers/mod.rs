@@ -1,5 +1,6 @@
-//! Event sources that are not adapters of their own: schedules (cron) now,
-//! workflow and queued triggers later. Each turns what happened into an
-//! `Invocation` for the engine; none imports the HTTP or MCP adapters.
+//! Event sources that are not adapters of their own: schedules (cron) and
+//! the database-event bus with its durable queue. Each turns what happened
+//! into an `Invocation` for the engine; none imports the HTTP or MCP adapters.
 
 pub mod cron;
+pub mod events;

@@ -7,6 +7,7 @@ Exits non-zero, naming the failed check, if any behaviour is wrong.
 import argparse
 import asyncio
 import json
+import os
 import sys
 
 from mcp import Client, StdioServerParameters
@@ -82,7 +83,7 @@ def main():
     args = parser.parse_args()
     if args.stdio:
         binary, app = args.stdio
-        target = StdioServerParameters(command=binary, args=["mcp", app])
+        target = StdioServerParameters(command=binary, args=["mcp", app], env=dict(os.environ))
     else:
         target = args.url
     asyncio.run(run(target, args.mode))

@@ -74,7 +74,7 @@ def main():
     parser.add_argument("app_dir")
     args = parser.parse_args()
     if args.stdio:
-        target = StdioServerParameters(command=args.stdio, args=["mcp", "--watch", args.app_dir])
+        target = StdioServerParameters(command=args.stdio, args=["mcp", "--watch", args.app_dir], env=dict(os.environ))
     else:
         target = args.url
     asyncio.run(run(target, args.mode, args.app_dir))

@@ -21,7 +21,7 @@ if (sdk === 'v2') {
   const versionNegotiation = mode === 'modern' ? { mode: { pin: '2026-07-28' } } : { mode };
   client = new Client({ name: 'switchboard-test', version: '0' }, { versionNegotiation });
   transport = how === '--stdio'
-    ? new StdioClientTransport({ command: rest[0], args: ['mcp', rest[1]], stderr: 'ignore' })
+    ? new StdioClientTransport({ command: rest[0], args: ['mcp', rest[1]], env: { ...process.env }, stderr: 'ignore' })
     : new StreamableHTTPClientTransport(new URL(rest[0]));
 } else {
   const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
@@ -29,7 +29,7 @@ if (sdk === 'v2') {
   const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
   client = new Client({ name: 'switchboard-test', version: '0' });
   transport = how === '--stdio'
-    ? new StdioClientTransport({ command: rest[0], args: ['mcp', rest[1]], stderr: 'ignore' })
+    ? new StdioClientTransport({ command: rest[0], args: ['mcp', rest[1]], env: { ...process.env }, stderr: 'ignore' })
     : new StreamableHTTPClientTransport(new URL(rest[0]));
 }
 

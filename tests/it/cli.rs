@@ -27,6 +27,7 @@ fn run_by_universal_identifier_and_default_app_dir() {
     // Run from the repo root, which is not an app: a usage error naming the problem.
     assert_eq!(run.code, 2, "{run:?}");
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    let _data = isolated(&mut command);
     let output = command
         .current_dir(example())
         .args(["run", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "--payload", r#"{"name":"Bo"}"#])

@@ -27,7 +27,7 @@ async fn fires_on_schedule_and_never_overlaps() {
     let clock = ManualClock::new(start);
     let (sender, mut reports) = tokio::sync::mpsc::unbounded_channel();
     let shutdown = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(run(engine, registry, Arc::new(clock.clone()), Some(sender), shutdown.clone()));
+    tokio::spawn(run(engine, registry, Arc::new(clock.clone()), Some(sender), shutdown.clone(), false));
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let first_minute = Utc.with_ymd_and_hms(2026, 11, 26, 10, 1, 0).single().expect("time");

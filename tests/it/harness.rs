@@ -40,6 +40,7 @@ impl Run {
 pub(crate) fn switchboard_with(args: &[&str], envs: &[(&str, &str)], limit: Duration) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
     command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let data = own_data_dir(&mut command, envs);
     for (key, value) in envs {
         command.env(key, value);
     }
@@ -57,6 +58,7 @@ pub(crate) fn switchboard_with(args: &[&str], envs: &[(&str, &str)], limit: Dura
             panic!("switchboard {args:?} still running after {limit:?}");
         }
     };
+    drop(data);
     let Output { status, stdout, stderr } = output;
     Run {
         code: status.code().unwrap_or(-1),
@@ -108,10 +110,30 @@ pub(crate) fn peer_dir(variable: &str) -> Option<PathBuf> {
     }
 }
 
+/// Gives a command (and whatever it starts) a store of its own; keep the
+/// returned folder until the command is done.
+pub(crate) fn isolated(command: &mut Command) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("data dir");
+    command.env("SWITCHBOARD_DATA_DIR", dir.path());
+    dir
+}
+
+/// Gives a command a store of its own (a fresh data directory) unless
+/// `envs` names one; the folder lives as long as the returned guard.
+fn own_data_dir(command: &mut Command, envs: &[(&str, &str)]) -> Option<tempfile::TempDir> {
+    if envs.iter().any(|(key, _)| *key == "SWITCHBOARD_DATA_DIR") {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("data dir");
+    command.env("SWITCHBOARD_DATA_DIR", dir.path());
+    Some(dir)
+}
+
 /// A `switchboard serve` on a free port, stopped on drop.
 pub(crate) struct Server {
     child: std::process::Child,
     pub(crate) port: u16,
+    _data: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -120,19 +142,26 @@ impl Server {
         let listen = format!("127.0.0.1:{port}");
         let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
         command.arg("serve").args(args).args(["--listen", &listen]).stdout(Stdio::null()).stderr(Stdio::null());
+        let data = own_data_dir(&mut command, envs);
         for (key, value) in envs {
             command.env(key, value);
         }
         let mut child = command.spawn().expect("serve");
         for _ in 0..200 {
             if TcpStream::connect(&listen).is_ok() {
-                return Server { child, port };
+                return Server { child, port, _data: data };
             }
             std::thread::sleep(Duration::from_millis(25));
         }
         let _ = child.kill();
         let _ = child.wait();
         panic!("switchboard serve did not start listening");
+    }
+
+    /// Stops the server with SIGKILL, as a crash would.
+    pub(crate) fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     pub(crate) fn url(&self) -> String {

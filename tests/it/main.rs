@@ -5,6 +5,7 @@
 mod catalog;
 mod cli;
 mod cron;
+mod events;
 mod harness;
 mod imports;
 mod limits;

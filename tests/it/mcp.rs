@@ -20,6 +20,7 @@ fn binary() -> &'static str {
 fn run_client(program: &str, args: &[String], cwd: &std::path::Path, envs: &[(&str, String)]) {
     let mut command = Command::new(program);
     command.args(args).current_dir(cwd);
+    let _data = isolated(&mut command);
     for (key, value) in envs {
         command.env(key, value);
     }
@@ -180,7 +181,9 @@ fn invalid_tool_names_and_collisions_are_refused() {
 #[test]
 fn cancellation_frees_the_runtime() {
     // One runtime: if cancelling `slow` (30 s) did not stop it, `greet` would wait.
-    let mut child = Command::new(binary())
+    let mut command = Command::new(binary());
+    let _data = isolated(&mut command);
+    let mut child = command
         .args(["mcp", "--max-runtimes", "1", &tools_fixture()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -222,7 +225,9 @@ fn cancellation_frees_the_runtime() {
 fn conformance_suite_passes_every_applicable_scenario() {
     let Some(peers) = peers() else { return };
     let script = repo().join("tests/conformance/run.py").display().to_string();
-    let output = Command::new("python3").args([&script, binary(), path(&peers)]).output().expect("conformance runner");
+    let mut command = Command::new("python3");
+    let _data = isolated(&mut command);
+    let output = command.args([&script, binary(), path(&peers)]).output().expect("conformance runner");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "conformance failures:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("every applicable scenario passed"), "{stdout}");

@@ -14,6 +14,7 @@ fn invocation(engine: &Engine, function: &str, payload: &str) -> Invocation {
         trigger: TriggerKind::Manual,
         payload: payload.to_owned(),
         context: engine.context(),
+        detail: serde_json::Value::Null,
     }
 }
 
