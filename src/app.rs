@@ -226,7 +226,7 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
         Ok(snapshot) => snapshot,
         Err(code) => return Ok(code),
     };
-    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(open_store(settings).await?, settings.run_capture_bytes);
+    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(open_store(settings).await?, settings.run_capture_bytes).recording(settings.record_runs);
     let invocation = Invocation {
         function: FunctionRef(function.to_owned()),
         trigger: TriggerKind::Manual,

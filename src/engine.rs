@@ -36,6 +36,8 @@ pub struct Engine {
 struct Recorder {
     store: Arc<SqliteStore>,
     capture_bytes: usize,
+    /// False when run history is switched off (`SWITCHBOARD_RECORD_RUNS=off`).
+    enabled: bool,
 }
 
 /// Header names whose values never reach a run record.
@@ -50,7 +52,16 @@ impl Engine {
     /// Records every run in `store`, keeping at most `capture_bytes` of each
     /// payload, result and log.
     pub fn with_store(mut self, store: Arc<SqliteStore>, capture_bytes: usize) -> Self {
-        self.recorder = Some(Recorder { store, capture_bytes });
+        self.recorder = Some(Recorder { store, capture_bytes, enabled: true });
+        self
+    }
+
+    /// Switches run history on or off; the store stays attached for the
+    /// event queue and cron bookkeeping.
+    pub fn recording(mut self, enabled: bool) -> Self {
+        if let Some(recorder) = &mut self.recorder {
+            recorder.enabled = enabled;
+        }
         self
     }
 
@@ -119,7 +130,7 @@ impl Engine {
         invocation: Invocation,
         cancel: Option<tokio_util::sync::CancellationToken>,
     ) -> Result<(ExecutionResult, Option<String>), Error> {
-        let Some(recorder) = &self.recorder else {
+        let Some(recorder) = self.recorder.as_ref().filter(|recorder| recorder.enabled) else {
             let mut request = self.prepare(app, invocation)?;
             request.cancel = cancel;
             return Ok((self.pool.run(&app.app.code, request).await?, None));
@@ -143,7 +154,7 @@ impl Engine {
     /// Records a run that was not started (a cron fire that would overlap
     /// the previous one); returns the record's id.
     pub async fn record_skipped(&self, app: &AppSnapshot, function: &FunctionRef, trigger: TriggerKind, detail: Value, reason: &str) -> Option<String> {
-        let recorder = self.recorder.as_ref()?;
+        let recorder = self.recorder.as_ref().filter(|recorder| recorder.enabled)?;
         let now = crate::store::now_ms();
         let mut record = recorder.record_for(app, function, trigger, detail, Value::Object(Default::default()), RunStatus::Skipped, now, now);
         record.error = Some(crate::domain::ExecutionError {

@@ -46,7 +46,7 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
         }
     }
     let engine = Engine::new(pool.clone(), settings.workspace_id.clone())
-        .with_store(super::open_store(settings).await?, settings.run_capture_bytes);
+        .with_store(super::open_store(settings).await?, settings.run_capture_bytes).recording(settings.record_runs);
     let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
     let registry = Registry::new(snapshots);
     match Gateway::new(engine.clone(), registry.clone(), options) {

@@ -70,7 +70,10 @@ impl SqliteStore {
                 SyncMode::Normal => SqliteSynchronous::Normal,
                 SyncMode::Full => SqliteSynchronous::Full,
             })
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Checkpoints run in the background (below), never inside the
+            // commit of a run record, where they would stall the caller.
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -84,7 +87,8 @@ impl SqliteStore {
         let (writer, queue) = mpsc::unbounded_channel();
         let store = Self { pool: pool.clone(), writer, path };
         prune(&pool, options.retention, super::now_ms()).await?;
-        tokio::spawn(write_loop(connection, pool, queue, options.retention));
+        tokio::spawn(write_loop(connection, pool.clone(), queue, options.retention));
+        tokio::spawn(checkpoint_loop(pool));
         Ok(store)
     }
 
@@ -123,6 +127,22 @@ async fn write_loop(
             if let Err(error) = prune(&pool, retention, super::now_ms()).await {
                 tracing::warn!(%error, "pruning run history failed");
             }
+        }
+    }
+}
+
+/// Copies the write-ahead log back into the database once a second, without
+/// blocking writers; the loop ends when the pool is closed.
+async fn checkpoint_loop(pool: SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            tracing::warn!(%error, "checkpointing the store failed");
         }
     }
 }
