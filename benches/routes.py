@@ -3,6 +3,8 @@
 server process (an in-process upper bound for a JavaScript route) and (b) a
 Node process per request (Twenty's local driver model), side by side with
 the same load generator (wrk) on GET /s/hello/Ada, at 1 and 32 connections.
+switchboard runs twice: as shipped (every run recorded in the store before
+it is answered) and with SWITCHBOARD_RECORD_RUNS=off.
 
 Usage: benches/routes.py [--seconds N]   (needs wrk)
 """
@@ -12,18 +14,13 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import free_port, wait_for, wrk  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-
-
-
-
 
 
 def main():
@@ -34,15 +31,21 @@ def main():
     binary = os.path.join(target, "release", "switchboard")
     if not os.path.exists(binary):
         subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=target))
+    serve = lambda port: [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"]
+    history_off = {"SWITCHBOARD_RECORD_RUNS": "off"}
     servers = {
-        "switchboard": lambda port: [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"],
+        "switchboard": serve,
+        "switchboard_history_off": serve,
         "node_in_process": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_inprocess.mjs"), str(port)],
         "node_process_per_request": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_per_request.mjs"), str(port)],
     }
     report = {}
     for name, command in servers.items():
         port = free_port()
-        process = subprocess.Popen(command(port), stderr=subprocess.DEVNULL)
+        env = dict(os.environ, SWITCHBOARD_DATA_DIR=tempfile.mkdtemp(prefix="switchboard-bench-"))
+        if name == "switchboard_history_off":
+            env.update(history_off)
+        process = subprocess.Popen(command(port), stderr=subprocess.DEVNULL, env=env)
         try:
             wait_for(port)
             body = urllib.request.urlopen(f"http://127.0.0.1:{port}/s/hello/Ada", timeout=10).read().decode()
@@ -55,10 +58,15 @@ def main():
             process.kill()
             process.wait()
     sb, inproc, spawn = report["switchboard"], report["node_in_process"], report["node_process_per_request"]
+    off = report["switchboard_history_off"]
     report["ratios"] = {
         f"{level}_over_node_in_process": round(sb[level]["requests_per_s"] / inproc[level]["requests_per_s"], 2)
         for level in ("c1", "c32")
     }
+    report["ratios"].update({
+        f"{level}_history_off_over_node_in_process": round(off[level]["requests_per_s"] / inproc[level]["requests_per_s"], 2)
+        for level in ("c1", "c32")
+    })
     report["ratios"].update({
         f"{level}_over_node_process_per_request": round(sb[level]["requests_per_s"] / max(spawn[level]["requests_per_s"], 0.01), 1)
         for level in ("c1", "c32")

@@ -1,7 +1,11 @@
 -- Run history, the database-event delivery queue and cron bookkeeping.
 
+-- Every page a commit touches is written to the log again, so a run record
+-- touches few: the table (seq is the rowid; no AUTOINCREMENT, which would
+-- add sqlite_sequence), the id index and one index by function name.
+-- Status, trigger and functionId filters scan newest-first by seq.
 CREATE TABLE runs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
     app TEXT NOT NULL,
     function TEXT NOT NULL,
@@ -17,10 +21,7 @@ CREATE TABLE runs (
     started_at INTEGER NOT NULL,
     ended_at INTEGER NOT NULL
 );
--- Two indexes only: each one is written on every recorded run. Status and
--- trigger filters scan newest-first from the primary key.
 CREATE INDEX runs_by_function ON runs (function, seq);
-CREATE INDEX runs_by_function_id ON runs (function_id, seq);
 
 CREATE TABLE deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -87,7 +87,7 @@ enum Command {
         #[command(flatten)]
         gateway: GatewayFlags,
     },
-    /// Serve MCP at /mcp, HTTP route triggers under /s/, the /api endpoints, cron schedules and GET /healthz.
+    /// Serve MCP at /mcp, HTTP route triggers under /s/, the /api endpoints, Twenty webhooks, cron schedules, the event queue and GET /healthz.
     Serve {
         /// App folders [default: .]
         app_dirs: Vec<PathBuf>,

@@ -71,9 +71,12 @@ impl SqliteStore {
                 SyncMode::Full => SqliteSynchronous::Full,
             })
             .busy_timeout(Duration::from_secs(10))
-            // Checkpoints run in the background (below), never inside the
-            // commit of a run record, where they would stall the caller.
-            .pragma("wal_autocheckpoint", "0");
+            // A checkpoint copies the log into the database and syncs it.
+            // A background task does that twice a second without blocking
+            // writers; the committing writer checkpoints only past 16,000
+            // pages (64 MB), which bounds the log and, having little left
+            // to copy, lets the log start over.
+            .pragma("wal_autocheckpoint", "16000");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)
@@ -131,16 +134,13 @@ async fn write_loop(
     }
 }
 
-/// Copies the write-ahead log back into the database once a second, without
-/// blocking writers; the loop ends when the pool is closed.
+/// Checkpoints the log in the background, without blocking writers, until
+/// the pool is closed.
 async fn checkpoint_loop(pool: SqlitePool) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    while !pool.is_closed() {
         tick.tick().await;
-        if pool.is_closed() {
-            return;
-        }
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
             tracing::warn!(%error, "checkpointing the store failed");
         }
@@ -253,7 +253,14 @@ impl Store for SqliteStore {
         let limit = filter.limit.clamp(1, 1000);
         let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {RUN_COLUMNS} FROM runs WHERE 1 = 1"));
         if let Some(function) = &filter.function {
-            query.push(" AND (function = ").push_bind(function.clone()).push(" OR function_id = ").push_bind(function.clone()).push(")");
+            // A universalIdentifier is turned into the function's name, so
+            // the one index (by name) serves both.
+            let name: Option<String> = sqlx::query_scalar("SELECT function FROM runs WHERE function_id = ? ORDER BY seq DESC LIMIT 1")
+                .bind(function.clone())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(Error::query("listing runs"))?;
+            query.push(" AND function = ").push_bind(name.unwrap_or_else(|| function.clone()));
         }
         if let Some(status) = filter.status {
             query.push(" AND status = ").push_bind(status.as_str());
