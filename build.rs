@@ -87,4 +87,43 @@ fn main() {
     if let Err(error) = std::fs::write(out_dir.join("embedded_sources.rs"), table) {
         println!("cargo:warning=cannot write the embedded source table: {error}");
     }
+    shipped_library(&manifest_dir, &out_dir);
+}
+
+/// Embeds the project's own `skills/` and `agents/` so every binary serves them.
+fn shipped_library(manifest_dir: &Path, out_dir: &Path) {
+    println!("cargo:rerun-if-changed=skills");
+    println!("cargo:rerun-if-changed=agents");
+    let mut files = Vec::new();
+    for top in ["skills", "agents"] {
+        collect(manifest_dir, &manifest_dir.join(top), &mut files);
+    }
+    files.sort();
+    let mut table = String::from("/// The shipped skills and agents: path relative to the project, text.\nstatic SHIPPED: &[(&str, &str)] = &[\n");
+    for relative in files {
+        let _ = writeln!(
+            table,
+            "    ({relative:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {relative:?}))),"
+        );
+    }
+    table.push_str("];\n");
+    if let Err(error) = std::fs::write(out_dir.join("shipped_library.rs"), table) {
+        println!("cargo:warning=cannot write the shipped library table: {error}");
+    }
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.')) {
+            continue;
+        }
+        if path.is_dir() {
+            println!("cargo:rerun-if-changed={}", path.display());
+            collect(root, &path, files);
+        } else if let Ok(relative) = path.strip_prefix(root) {
+            files.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
 }

@@ -3,9 +3,11 @@
 
 mod gateway;
 mod history;
+mod library;
 
 pub use gateway::{GatewayArgs, mcp, serve};
 pub use history::{RunsArgs, runs};
+pub use library::{LibraryAction, library, load_catalog};
 
 use crate::catalog::{self, LoadedApp};
 use crate::config::Settings;

@@ -13,6 +13,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod http;
+pub mod library;
 pub mod mcp;
 pub mod registry;
 pub mod sandbox;

@@ -130,6 +130,22 @@ enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
+    /// Skills: list, show, versions, diff, label, export (Agent Skills folders).
+    Skills {
+        #[command(subcommand)]
+        action: LibraryCommand,
+        /// App folder whose skills to use (plus the shipped ones)
+        #[arg(long = "app", value_name = "APP_DIR", default_value = ".", global = true)]
+        app_dir: PathBuf,
+    },
+    /// Agents: list, show, versions, diff, label, export (claude-code or twenty).
+    Agents {
+        #[command(subcommand)]
+        action: LibraryCommand,
+        /// App folder whose agents to use (plus the shipped ones)
+        #[arg(long = "app", value_name = "APP_DIR", default_value = ".", global = true)]
+        app_dir: PathBuf,
+    },
     /// Print each cron function with its next three fire times (JSON, RFC 3339 UTC).
     Cron {
         /// App folder [default: .]
@@ -144,6 +160,60 @@ enum Command {
         #[arg(long, default_value = "schemas")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum LibraryCommand {
+    /// Every current item with its version and labels
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One item as markdown: NAME, NAME@VERSION, NAME@LABEL or NAME@latest
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every recorded version of an item
+    Versions {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unified diff between two versions (numbers or labels)
+    Diff { name: String, from: String, to: String },
+    /// Point LABEL at VERSION (a number, label or latest)
+    Label {
+        name: String,
+        version: String,
+        label: String,
+        /// Move a protected label
+        #[arg(long)]
+        force: bool,
+        /// Protect the label from now on (production always is)
+        #[arg(long)]
+        protect: bool,
+    },
+    /// Write the app's own items (not the shipped ones) to DIR (skills: agent-skills; agents: claude-code [default] or twenty)
+    Export {
+        dir: PathBuf,
+        #[arg(long)]
+        format: Option<String>,
+    },
+}
+
+impl From<LibraryCommand> for app::LibraryAction {
+    fn from(command: LibraryCommand) -> Self {
+        match command {
+            LibraryCommand::List { json } => Self::List { json },
+            LibraryCommand::Show { reference, json } => Self::Show { reference, json },
+            LibraryCommand::Versions { name, json } => Self::Versions { name, json },
+            LibraryCommand::Diff { name, from, to } => Self::Diff { name, from, to },
+            LibraryCommand::Label { name, version, label, force, protect } => Self::Label { name, version, label, force, protect },
+            LibraryCommand::Export { dir, format } => Self::Export { dir, format },
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +298,12 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Command::Cron { app_dir } => app::cron(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
             Command::Schemas { check, dir } => app::schemas(&dir, check),
+            Command::Skills { action, app_dir } => {
+                app::library(switchboard::library::Kind::Skill, action.into(), &app_dir, &settings).await
+            }
+            Command::Agents { action, app_dir } => {
+                app::library(switchboard::library::Kind::Agent, action.into(), &app_dir, &settings).await
+            }
             Command::Runs { function, status, trigger, limit, cursor, json, replay, app_dir, vars } => {
                 let args = app::RunsArgs { function, status, trigger, limit, cursor, json, replay, app_dir, vars };
                 app::runs(args, &settings).await

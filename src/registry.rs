@@ -143,7 +143,7 @@ impl AppSnapshot {
             settings_menu_items: vec![],
         };
         let code = crate::sandbox::AppCode::new(&std::env::temp_dir()).expect("temp dir exists");
-        let app = LoadedApp { code: Arc::new(code), manifest_json: serde_json::Value::Null, manifest, warnings: vec![] };
+        let app = LoadedApp { code: Arc::new(code), manifest_json: serde_json::Value::Null, manifest, warnings: vec![], entity_files: Default::default() };
         Self { app, functions: vec![], env: Arc::default(), unset_required: vec![] }
     }
 

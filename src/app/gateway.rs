@@ -50,12 +50,52 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
     let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
     let registry = Registry::new(snapshots);
     match Gateway::new(engine.clone(), registry.clone(), options) {
-        Ok(gateway) => Ok(Ok((gateway, pool, engine, registry))),
+        Ok(gateway) => {
+            let store = engine.store().cloned().context("the gateway has no store")?;
+            match build_library(&registry, store).await {
+                Ok(catalog) => gateway.set_library(catalog, false).await,
+                Err(crate::library::Error::Store(error)) => return Err(error.into()),
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return Ok(Err(exit::USAGE));
+                }
+            }
+            Ok(Ok((gateway, pool, engine, registry)))
+        }
         Err(error) => {
             eprintln!("error: {error}");
             Ok(Err(exit::USAGE))
         }
     }
+}
+
+/// The skills and agents of every served app plus the shipped ones, versioned.
+async fn build_library(registry: &Registry, store: Arc<crate::store::SqliteStore>) -> Result<crate::library::Catalog, crate::library::Error> {
+    let mut all: Vec<crate::library::Sourced> = Vec::new();
+    let mut problems = Vec::new();
+    let apps = registry.apps();
+    if apps.is_empty() {
+        all = crate::library::shipped()?;
+    }
+    for (index, app) in apps.iter().enumerate() {
+        match crate::library::load(app.app.code.root(), Some(&app.app), index == 0) {
+            Ok(items) => {
+                for item in items {
+                    if let Some(first) = all.iter().find(|known| known.item.name == item.item.name) {
+                        problems.push(format!("{}: the name {:?} is already used by {}", item.source, item.item.name, first.source));
+                    } else {
+                        all.push(item);
+                    }
+                }
+            }
+            Err(crate::library::Error::Invalid(mut more)) => problems.append(&mut more),
+            Err(other) => return Err(other),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(crate::library::Error::Invalid(problems));
+    }
+    crate::library::Catalog::sync(store, all).await
 }
 
 /// Reloads apps whose files change; a broken edit keeps the last good version.
@@ -113,10 +153,25 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
     match AppSnapshot::new(loaded, &given, &settings.public_url) {
         Ok(snapshot) => match gateway.replace_app(snapshot).await {
             Ok(()) => eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", ")),
-            Err(error) => eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display()),
+            Err(error) => {
+                eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display());
+                return;
+            }
         },
-        Err(error) => eprintln!("reload failed for {}: {error}", root.display()),
+        Err(error) => {
+            eprintln!("reload failed for {}: {error}", root.display());
+            return;
+        }
     }
+    let Some(store) = engine_store(gateway) else { return };
+    match build_library(&gateway.registry(), store).await {
+        Ok(catalog) => gateway.set_library(catalog, true).await,
+        Err(error) => eprintln!("skills and agents not reloaded; still serving the previous ones:\n{error}"),
+    }
+}
+
+fn engine_store(gateway: &Gateway) -> Option<Arc<crate::store::SqliteStore>> {
+    gateway.engine().store().cloned()
 }
 
 /// `switchboard mcp`: MCP over stdio.
@@ -165,6 +220,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes, stateless: settings.mcp_stateless };
     let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
     let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
+    let library_keys = keys.clone();
     let (route_engine, route_registry) = (engine.clone(), registry.clone());
     let store = engine.store().cloned().context("the gateway has no store")?;
     let bus = crate::triggers::events::EventBus::new(store, registry.clone(), engine.clone(), settings.event_retry_ms as u64);
@@ -199,7 +255,12 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .merge(crate::http::router(health))
         .merge(routes)
         .merge(api)
-        .merge(events);
+        .merge(events)
+        .merge(
+            crate::http::library::router(gateway.clone())
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
+                .layer(axum::middleware::from_fn_with_state(library_keys, crate::http::require_api_key)),
+        );
     tokio::spawn(bus.dispatch(settings.max_runtimes, shutdown.child_token()));
     tokio::spawn(crate::triggers::cron::run(
         route_engine,

@@ -161,6 +161,8 @@ pub struct LoadedApp {
     pub manifest: Manifest,
     /// Warnings reported by define*() calls, prefixed with their file.
     pub warnings: Vec<String>,
+    /// The file (relative to the root) each entity was declared in, by universalIdentifier.
+    pub entity_files: std::collections::BTreeMap<String, String>,
 }
 
 impl LoadedApp {
@@ -209,7 +211,16 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
         }
     };
     match manifest {
-        Some(manifest) if problems.is_empty() => Ok(LoadedApp { code, manifest_json, manifest, warnings }),
+        Some(manifest) if problems.is_empty() => {
+            let entity_files = evaluated
+                .iter()
+                .filter_map(|entity| {
+                    let id = entity.config.get("universalIdentifier")?.as_str()?;
+                    Some((id.to_owned(), entity.file.relative.clone()))
+                })
+                .collect();
+            Ok(LoadedApp { code, manifest_json, manifest, warnings, entity_files })
+        }
         _ => Err(Error::Invalid { root: root.to_path_buf(), problems }),
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod events;
+pub mod library;
 pub mod routes;
 pub mod runs;
 

@@ -5,21 +5,24 @@
 //! eras (2025-11-25 handshake and stateless 2026-07-28), and tells clients
 //! when the tool list changes.
 //!
+//! Skills and agents are served as prompts and resources (`library.rs`).
+//!
 //! Design notes: argument and execution failures are `isError` results the
 //! model can read and correct; an unknown tool is a JSON-RPC invalid-params
 //! error. Legacy sessions are notified through the peers saved at
 //! `initialized`; 2026 clients through `subscriptions/listen`.
 
+mod library;
 mod tools;
-
 
 use crate::domain::{ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::engine::Engine;
 use crate::registry::{AppSnapshot, Registry};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
-    ServerConfig, SubscriptionFilter, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams, GetPromptResponse,
+    Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    ServerCapabilities, ServerConfig, SubscriptionFilter, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, Peer, RoleServer, ServerHandler};
@@ -49,8 +52,16 @@ struct Inner {
     registry: Registry,
     options: McpOptions,
     tools: RwLock<Arc<ToolSet>>,
-    changed: tokio::sync::broadcast::Sender<()>,
+    library: RwLock<Option<Arc<crate::library::Catalog>>>,
+    changed: tokio::sync::broadcast::Sender<Change>,
     legacy_peers: Mutex<Vec<Peer<RoleServer>>>,
+}
+
+/// What changed, for list_changed notifications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Tools,
+    Library,
 }
 
 /// The MCP handler; clones share everything.
@@ -76,6 +87,7 @@ impl Gateway {
                 registry,
                 options,
                 tools: RwLock::new(Arc::new(tools)),
+                library: RwLock::new(None),
                 changed,
                 legacy_peers: Mutex::new(Vec::new()),
             }),
@@ -108,16 +120,54 @@ impl Gateway {
         Ok(())
     }
 
-    async fn notify_tools_changed(&self) {
-        let _ = self.inner.changed.send(());
-        let peers: Vec<_> = match self.inner.legacy_peers.lock() {
+    /// The registry of served apps.
+    pub fn registry(&self) -> Registry {
+        self.inner.registry.clone()
+    }
+
+    /// The engine runs go through.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The skills and agents served, once loaded.
+    pub fn catalog(&self) -> Option<Arc<crate::library::Catalog>> {
+        self.inner.library.read().ok().and_then(|library| library.clone())
+    }
+
+    fn library(&self) -> Result<Arc<crate::library::Catalog>, McpError> {
+        self.catalog().ok_or_else(|| McpError::internal_error("no skills or agents are loaded", None))
+    }
+
+    /// Serves this catalog of skills and agents from now on; clients hear
+    /// that prompts and resources changed when `notify` is set.
+    pub async fn set_library(&self, catalog: crate::library::Catalog, notify: bool) {
+        if let Ok(mut library) = self.inner.library.write() {
+            *library = Some(Arc::new(catalog));
+        }
+        if !notify {
+            return;
+        }
+        let _ = self.inner.changed.send(Change::Library);
+        for peer in self.live_peers() {
+            let _ = peer.notify_prompt_list_changed().await;
+            let _ = peer.notify_resource_list_changed().await;
+        }
+    }
+
+    fn live_peers(&self) -> Vec<Peer<RoleServer>> {
+        match self.inner.legacy_peers.lock() {
             Ok(mut peers) => {
                 peers.retain(|peer| !peer.is_transport_closed());
                 peers.clone()
             }
             Err(_) => Vec::new(),
-        };
-        for peer in peers {
+        }
+    }
+
+    async fn notify_tools_changed(&self) {
+        let _ = self.inner.changed.send(Change::Tools);
+        for peer in self.live_peers() {
             let _ = peer.notify_tool_list_changed().await;
         }
     }
@@ -174,9 +224,20 @@ async fn progress(context: &RequestContext<RoleServer>, value: f64, message: &st
 
 impl ServerHandler for Gateway {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_tool_list_changed().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_list_changed()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
-            .with_instructions("Tools are the logic functions of the Twenty apps this gateway serves. Each returns JSON.")
+            .with_instructions(
+                "Tools are the logic functions of the Twenty apps this gateway serves; each returns JSON. \
+                 Prompts and resources are versioned skills and agents.",
+            )
     }
 
     async fn list_tools(
@@ -185,6 +246,47 @@ impl ServerHandler for Gateway {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         Ok(ListToolsResult::with_all_items(self.tool_set().list()))
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        let catalog = self.library()?;
+        Ok(ListPromptsResult::with_all_items(library::prompts(&catalog)))
+    }
+
+    async fn get_prompt(&self, request: GetPromptRequestParams, _context: RequestContext<RoleServer>) -> Result<GetPromptResponse, McpError> {
+        let catalog = self.library()?;
+        Ok(library::get_prompt(&catalog, &request.name, request.arguments.as_ref()).await?.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let catalog = self.library()?;
+        Ok(ListResourcesResult::with_all_items(library::resources(&catalog)))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(library::templates()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let catalog = self.library()?;
+        let contents = library::read(&catalog, &request.uri).await?;
+        Ok(ReadResourceResult::new(vec![contents]).into())
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -240,12 +342,21 @@ impl ServerHandler for Gateway {
             tokio::select! {
                 () = context.cancelled() => return Ok(()),
                 change = changes.recv() => {
-                    if change.is_ok() && context.accepted().tools_list_changed == Some(true) {
-                        context
-                            .sink()
-                            .notify_tool_list_changed()
-                            .await
-                            .map_err(|error| McpError::internal_error(error.to_string(), None))?;
+                    let accepted = context.accepted();
+                    let failed = |error: rmcp::service::SubscriptionSendError| McpError::internal_error(error.to_string(), None);
+                    match change {
+                        Ok(Change::Tools) if accepted.tools_list_changed == Some(true) => {
+                            context.sink().notify_tool_list_changed().await.map_err(failed)?;
+                        }
+                        Ok(Change::Library) => {
+                            if accepted.prompts_list_changed == Some(true) {
+                                context.sink().notify_prompt_list_changed().await.map_err(failed)?;
+                            }
+                            if accepted.resources_list_changed == Some(true) {
+                                context.sink().notify_resource_list_changed().await.map_err(failed)?;
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }

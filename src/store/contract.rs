@@ -7,7 +7,7 @@
 pub(crate) mod suite {
     use crate::domain::{ExecutionError, TriggerKind};
     use crate::store::{
-        DeliveryState, Error, NewDelivery, Retention, RunFilter, RunRecord, RunStatus, Settle, Store,
+        DeliveryState, Error, LibraryLabel, NewDelivery, Retention, RunFilter, RunRecord, RunStatus, Settle, Store,
     };
     use serde_json::json;
     use std::future::Future;
@@ -61,6 +61,26 @@ pub(crate) mod suite {
         retries_and_failures_settle(&fresh().await).await;
         interrupted_deliveries_are_requeued(&fresh().await).await;
         cron_fires_only_move_forward(&fresh().await).await;
+        library_versions_and_labels(&fresh().await).await;
+    }
+
+    async fn library_versions_and_labels(store: &impl Store) {
+        assert_eq!(store.library_sync("skill", "s", "h1", "{\"v\":1}", "a.md", 10).await.expect("sync"), 1);
+        assert_eq!(store.library_sync("skill", "s", "h1", "{\"v\":1}", "a.md", 20).await.expect("sync"), 1, "same hash, same version");
+        assert_eq!(store.library_sync("skill", "s", "h2", "{\"v\":2}", "a.md", 30).await.expect("sync"), 2);
+        assert_eq!(store.library_sync("skill", "s", "h1", "{\"v\":1}", "a.md", 40).await.expect("sync"), 3, "going back is a new version");
+        assert_eq!(store.library_sync("agent", "s", "h1", "{}", "s.md", 40).await.expect("sync"), 1, "kinds are separate");
+        let versions = store.library_versions("skill", "s").await.expect("versions");
+        assert_eq!(versions.iter().map(|v| (v.version, v.hash.as_str())).collect::<Vec<_>>(), [(1, "h1"), (2, "h2"), (3, "h1")]);
+        assert_eq!(versions[1].content, "{\"v\":2}");
+        assert_eq!(versions[1].created_at, 30);
+        assert_eq!(store.library_names("skill").await.expect("names"), ["s"]);
+        let production = LibraryLabel { label: "production".into(), version: 2, protected: true };
+        store.library_set_label("skill", "s", &production, 50).await.expect("label");
+        store.library_set_label("skill", "s", &LibraryLabel { version: 1, ..production.clone() }, 60).await.expect("move");
+        let labels = store.library_labels("skill", "s").await.expect("labels");
+        assert_eq!(labels, [LibraryLabel { label: "production".into(), version: 1, protected: true }]);
+        assert!(store.library_labels("agent", "s").await.expect("labels").is_empty());
     }
 
     async fn records_round_trip(store: &impl Store) {

@@ -221,6 +221,26 @@ pub struct QueueCounts {
     pub failed: u64,
 }
 
+/// One stored version of a skill or agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryVersion {
+    pub version: i64,
+    pub hash: String,
+    /// The item as JSON.
+    pub content: String,
+    pub source: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A label pointing at a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LibraryLabel {
+    pub label: String,
+    pub version: i64,
+    pub protected: bool,
+}
+
 /// The contract every store implementation satisfies; `contract.rs` checks it.
 pub trait Store: Send + Sync + 'static {
     /// Records a run; returns once it is durable.
@@ -250,6 +270,18 @@ pub trait Store: Send + Sync + 'static {
     fn last_cron_fire(&self, function_id: &str) -> impl Future<Output = Result<Option<i64>, Error>> + Send;
     /// Records a cron fire of a function.
     fn set_cron_fire(&self, function_id: &str, at_ms: i64) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Records `content` as the next version of a skill or agent unless the
+    /// newest version has the same hash; returns the version that holds it.
+    fn library_sync(&self, kind: &str, name: &str, hash: &str, content: &str, source: &str, now_ms: i64)
+    -> impl Future<Output = Result<i64, Error>> + Send;
+    /// Every version of a skill or agent, oldest first.
+    fn library_versions(&self, kind: &str, name: &str) -> impl Future<Output = Result<Vec<LibraryVersion>, Error>> + Send;
+    /// Names with at least one version, sorted.
+    fn library_names(&self, kind: &str) -> impl Future<Output = Result<Vec<String>, Error>> + Send;
+    /// The labels of a skill or agent, by label name.
+    fn library_labels(&self, kind: &str, name: &str) -> impl Future<Output = Result<Vec<LibraryLabel>, Error>> + Send;
+    /// Points a label at a version (creating it), setting its protection.
+    fn library_set_label(&self, kind: &str, name: &str, label: &LibraryLabel, now_ms: i64) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 /// Milliseconds since the Unix epoch, now.

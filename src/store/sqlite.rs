@@ -5,7 +5,7 @@
 //! waits for its own record to be committed.
 
 use super::{
-    Delivery, DeliveryState, Error, NewDelivery, QueueCounts, Retention, RunFilter, RunPage, RunRecord, RunStatus,
+    Delivery, DeliveryState, Error, LibraryLabel, LibraryVersion, NewDelivery, QueueCounts, Retention, RunFilter, RunPage, RunRecord, RunStatus,
     Settle, Store,
 };
 use crate::domain::{ExecutionError, TriggerKind};
@@ -424,6 +424,88 @@ impl Store for SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(Error::query("reading cron fires"))
+    }
+
+    async fn library_sync(&self, kind: &str, name: &str, hash: &str, content: &str, source: &str, now_ms: i64) -> Result<i64, Error> {
+        let mut tx = self.pool.begin().await.map_err(Error::query("versioning"))?;
+        let newest: Option<(i64, String)> = sqlx::query_as(
+            "SELECT version, hash FROM library_versions WHERE kind = ? AND name = ? ORDER BY version DESC LIMIT 1",
+        )
+        .bind(kind.to_owned())
+        .bind(name.to_owned())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::query("versioning"))?;
+        if let Some((version, newest_hash)) = &newest
+            && newest_hash == hash
+        {
+            return Ok(*version);
+        }
+        let version = newest.map(|(version, _)| version + 1).unwrap_or(1);
+        sqlx::query("INSERT INTO library_versions (kind, name, version, hash, content, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(kind.to_owned())
+            .bind(name.to_owned())
+            .bind(version)
+            .bind(hash.to_owned())
+            .bind(content.to_owned())
+            .bind(source.to_owned())
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::query("versioning"))?;
+        tx.commit().await.map_err(Error::query("versioning"))?;
+        Ok(version)
+    }
+
+    async fn library_versions(&self, kind: &str, name: &str) -> Result<Vec<LibraryVersion>, Error> {
+        let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT version, hash, content, source, created_at FROM library_versions WHERE kind = ? AND name = ? ORDER BY version",
+        )
+        .bind(kind.to_owned())
+        .bind(name.to_owned())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(Error::query("reading versions"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(version, hash, content, source, created_at)| LibraryVersion { version, hash, content, source, created_at })
+            .collect())
+    }
+
+    async fn library_names(&self, kind: &str) -> Result<Vec<String>, Error> {
+        sqlx::query_scalar("SELECT DISTINCT name FROM library_versions WHERE kind = ? ORDER BY name")
+            .bind(kind.to_owned())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(Error::query("reading versions"))
+    }
+
+    async fn library_labels(&self, kind: &str, name: &str) -> Result<Vec<LibraryLabel>, Error> {
+        let rows: Vec<(String, i64, bool)> =
+            sqlx::query_as("SELECT label, version, protected FROM library_labels WHERE kind = ? AND name = ? ORDER BY label")
+                .bind(kind.to_owned())
+                .bind(name.to_owned())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(Error::query("reading labels"))?;
+        Ok(rows.into_iter().map(|(label, version, protected)| LibraryLabel { label, version, protected }).collect())
+    }
+
+    async fn library_set_label(&self, kind: &str, name: &str, label: &LibraryLabel, now_ms: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO library_labels (kind, name, label, version, protected, updated_at) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (kind, name, label) DO UPDATE SET version = excluded.version, protected = excluded.protected, updated_at = excluded.updated_at",
+        )
+        .bind(kind.to_owned())
+        .bind(name.to_owned())
+        .bind(label.label.clone())
+        .bind(label.version)
+        .bind(label.protected)
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(Error::query("setting a label"))?;
+        Ok(())
     }
 
     async fn set_cron_fire(&self, function_id: &str, at_ms: i64) -> Result<(), Error> {

@@ -8,6 +8,7 @@ mod cron;
 mod events;
 mod harness;
 mod imports;
+mod library;
 mod limits;
 mod mcp;
 mod parity;
