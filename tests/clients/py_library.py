@@ -3,7 +3,9 @@ client (mcp 2.3): prompts/list, prompts/get (latest and a pinned label),
 resources/list, resources/read (latest, pinned, a skill's other file, an
 agent) and resources/templates/list.
 
-Usage: py_library.py (--stdio BIN APP_DIR | --url URL) --mode legacy|auto|2026-07-28
+Usage: py_library.py (--stdio BIN APP_DIR | --url URL) --mode legacy|auto|2026-07-28 [--watch-edit APP_DIR]
+With --watch-edit (the server runs with --watch), the script then adds a
+skill file and expects prompts and resources list_changed and the new skill.
 Expects the app built by tests/it/library.rs: a markdown skill `demo`
 (version 1 labelled production, version 2 latest) with notes.txt, a
 markdown agent `helper`, and TypeScript `ts-skill` and `ts-agent`.
@@ -27,8 +29,17 @@ def text_of(prompt):
     return "".join(getattr(message.content, "text", "") for message in prompt.messages)
 
 
-async def run(target, mode):
-    async with Client(target, mode=mode, cache=None) as client:
+async def run(target, mode, watch_dir):
+    changes = {"prompts": asyncio.Event(), "resources": asyncio.Event()}
+
+    async def on_message(message):
+        text = type(getattr(message, "root", message)).__name__ + repr(message)
+        if "PromptListChanged" in text or "prompts/list_changed" in text:
+            changes["prompts"].set()
+        if "ResourceListChanged" in text or "resources/list_changed" in text:
+            changes["resources"].set()
+
+    async with Client(target, mode=mode, cache=None, message_handler=on_message) as client:
         prompts = {prompt.name: prompt for prompt in (await client.list_prompts()).prompts}
         for name in ["demo", "helper", "ts-skill", "ts-agent", "twenty-logic-functions", "app-reviewer"]:
             check(name in prompts, f"prompt {name} listed", sorted(prompts))
@@ -66,6 +77,37 @@ async def run(target, mode):
         check((await read("skill://demo/notes.txt")).startswith("Notes for demo"), "read a skill's other file")
         check("You help with markdown." in await read("agent://helper"), "read an agent")
         check("TypeScript skill content" in await read("skill://ts-skill/SKILL.md"), "read a TypeScript skill")
+        if watch_dir:
+            await edit_and_expect_changes(client, mode, watch_dir, changes)
+
+
+ADDED = "---\nname: added\ndescription: Added while serving\n---\nNew instructions.\n"
+
+
+def add_skill(app_dir):
+    os.makedirs(os.path.join(app_dir, "skills", "added"), exist_ok=True)
+    with open(os.path.join(app_dir, "skills", "added", "SKILL.md"), "w") as handle:
+        handle.write(ADDED)
+
+
+async def edit_and_expect_changes(client, mode, app_dir, changes):
+    if mode == "legacy":
+        add_skill(app_dir)
+        await asyncio.wait_for(changes["prompts"].wait(), 20)
+        await asyncio.wait_for(changes["resources"].wait(), 20)
+        check(True, "prompts and resources list_changed notifications")
+    else:
+        async with client.listen(prompts_list_changed=True, resources_list_changed=True) as subscription:
+            add_skill(app_dir)
+            seen = set()
+            while len(seen) < 2:
+                event = await asyncio.wait_for(subscription.__anext__(), 20)
+                seen.add(type(event).__name__)
+            check(seen == {"PromptsListChanged", "ResourcesListChanged"}, "2026 listen events", seen)
+    prompts = [prompt.name for prompt in (await client.list_prompts()).prompts]
+    check("added" in prompts, "the new skill is a prompt", prompts)
+    added = await client.get_prompt("added")
+    check(text_of(added).strip() == "New instructions.", "the new skill is served", text_of(added))
 
 
 def main():
@@ -73,12 +115,14 @@ def main():
     parser.add_argument("--stdio", nargs=2, metavar=("BIN", "APP_DIR"))
     parser.add_argument("--url")
     parser.add_argument("--mode", default="legacy")
+    parser.add_argument("--watch-edit")
     args = parser.parse_args()
     if args.stdio:
-        target = StdioServerParameters(command=args.stdio[0], args=["mcp", args.stdio[1]], env=dict(os.environ))
+        watch = ["--watch"] if args.watch_edit else []
+        target = StdioServerParameters(command=args.stdio[0], args=["mcp", *watch, args.stdio[1]], env=dict(os.environ))
     else:
         target = args.url
-    asyncio.run(run(target, args.mode))
+    asyncio.run(run(target, args.mode, args.watch_edit))
     print("all checks passed")
 
 

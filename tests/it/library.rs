@@ -188,6 +188,11 @@ fn python_client_gets_prompts_and_resources_over_stdio_and_http() {
     let app_dir = library_app();
     let data = tempfile::tempdir().expect("data");
     two_versions(data.path(), app_dir.path());
+    // production goes to 2 and back to 1; MCP must then serve 1 for it.
+    for version in ["2", "1"] {
+        let moved = cli(data.path(), &["skills", "label", "demo", version, "production", "--force", "--app", path(app_dir.path())]);
+        assert_eq!(moved.code, 0, "{moved:?}");
+    }
     let binary = env!("CARGO_BIN_EXE_switchboard").to_owned();
     python_library_client(data.path(), &["--stdio".into(), binary, path(app_dir.path()).into(), "--mode".into(), "legacy".into()]);
     let server = Server::start(&[path(app_dir.path())], &[("SWITCHBOARD_DATA_DIR", path(data.path()))]);
@@ -213,4 +218,25 @@ fn python_client_gets_prompts_and_resources_over_stdio_and_http() {
     let (status, _, body) = http(server.port, "GET", "/api/agents", &[], b"");
     assert_eq!(status, 200);
     assert!(body.contains("\"helper\"") && body.contains("\"ts-agent\""), "{body}");
+}
+
+#[test]
+fn an_edit_under_watch_announces_prompts_and_resources() {
+    let data = tempfile::tempdir().expect("data");
+    let stdio_app = library_app();
+    two_versions(data.path(), stdio_app.path());
+    let binary = env!("CARGO_BIN_EXE_switchboard").to_owned();
+    let app_path = path(stdio_app.path()).to_owned();
+    python_library_client(
+        data.path(),
+        &["--stdio".into(), binary, app_path.clone(), "--mode".into(), "legacy".into(), "--watch-edit".into(), app_path],
+    );
+    let http_app = library_app();
+    let http_data = tempfile::tempdir().expect("data");
+    two_versions(http_data.path(), http_app.path());
+    let server = Server::start(&[path(http_app.path()), "--watch"], &[("SWITCHBOARD_DATA_DIR", path(http_data.path()))]);
+    python_library_client(
+        http_data.path(),
+        &["--url".into(), server.url(), "--mode".into(), "2026-07-28".into(), "--watch-edit".into(), path(http_app.path()).into()],
+    );
 }
