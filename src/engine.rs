@@ -6,7 +6,7 @@
 use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
 use crate::sandbox::{Pool, RunRequest};
-use crate::store::{RunRecord, RunStatus, SqliteStore, Store};
+use crate::store::{RunRecord, RunStatus, Settle, SqliteStore, Store};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -130,6 +130,46 @@ impl Engine {
         invocation: Invocation,
         cancel: Option<tokio_util::sync::CancellationToken>,
     ) -> Result<(ExecutionResult, Option<String>), Error> {
+        let (result, record) = self.run_for_record(app, invocation, cancel).await?;
+        let id = match (record, &self.recorder) {
+            (Some(record), Some(recorder)) => recorder.write(record).await,
+            _ => None,
+        };
+        Ok((result, id))
+    }
+
+    /// Runs one invocation made for queued event deliveries, then writes its
+    /// record and the deliveries' new state (`decide` picks it from the
+    /// result) in one transaction, so a crash cannot leave a recorded run
+    /// whose deliveries still look pending.
+    pub async fn invoke_settling(
+        &self,
+        app: &AppSnapshot,
+        invocation: Invocation,
+        ids: Vec<i64>,
+        decide: impl FnOnce(&ExecutionResult) -> Settle,
+    ) -> Result<ExecutionResult, Error> {
+        let (result, record) = self.run_for_record(app, invocation, None).await?;
+        let outcome = decide(&result);
+        let written = match (record, &self.recorder) {
+            (Some(record), Some(recorder)) => recorder.store.record_settling(record, ids, outcome).await,
+            (_, Some(recorder)) => recorder.store.settle(&ids, outcome).await,
+            (_, None) => Ok(()),
+        };
+        if let Err(error) = written {
+            tracing::error!(%error, "a delivery's run could not be recorded and settled");
+        }
+        Ok(result)
+    }
+
+    /// Runs an invocation; returns the result and, when runs are recorded,
+    /// the record to write.
+    async fn run_for_record(
+        &self,
+        app: &AppSnapshot,
+        invocation: Invocation,
+        cancel: Option<tokio_util::sync::CancellationToken>,
+    ) -> Result<(ExecutionResult, Option<RunRecord>), Error> {
         let Some(recorder) = self.recorder.as_ref().filter(|recorder| recorder.enabled) else {
             let mut request = self.prepare(app, invocation)?;
             request.cancel = cancel;
@@ -148,7 +188,7 @@ impl Engine {
         record.error = result.error.clone();
         record.logs = recorder.capture_text(&result.logs);
         record.duration_ms = result.duration;
-        Ok((result, recorder.write(record).await))
+        Ok((result, Some(record)))
     }
 
     /// Records a run that was not started (a cron fire that would overlap

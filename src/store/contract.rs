@@ -62,6 +62,25 @@ pub(crate) mod suite {
         interrupted_deliveries_are_requeued(&fresh().await).await;
         cron_fires_only_move_forward(&fresh().await).await;
         library_versions_and_labels(&fresh().await).await;
+        records_and_settlements_land_together(&fresh().await).await;
+    }
+
+    async fn records_and_settlements_land_together(store: &impl Store) {
+        store.enqueue(vec![delivery("a:f", "f", false), delivery("b:f", "f", false)], 0).await.expect("enqueue");
+        let claimed = store.claim(0, 10).await.expect("claim");
+        let ids: Vec<i64> = claimed.iter().map(|d| d.id).collect();
+        store.record_settling(run(1, "f", TriggerKind::DatabaseEvent, RunStatus::Success), ids.clone(), Settle::Done).await.expect("write");
+        assert!(store.run("run-1").await.expect("read").is_some());
+        assert_eq!(store.delivery_state("a:f").await.expect("state"), Some(DeliveryState::Done));
+        assert_eq!(store.delivery_state("b:f").await.expect("state"), Some(DeliveryState::Done));
+        store.enqueue(vec![delivery("c:f", "f", false)], 0).await.expect("enqueue");
+        let claimed = store.claim(0, 10).await.expect("claim");
+        store
+            .record_settling(run(2, "f", TriggerKind::DatabaseEvent, RunStatus::Error), vec![claimed[0].id], Settle::Retry { at: 99 })
+            .await
+            .expect("write");
+        assert_eq!(store.next_due().await.expect("due"), Some(99));
+        assert_eq!(store.claim(99, 10).await.expect("claim")[0].attempts, 1);
     }
 
     async fn library_versions_and_labels(store: &impl Store) {

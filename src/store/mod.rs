@@ -245,6 +245,9 @@ pub struct LibraryLabel {
 pub trait Store: Send + Sync + 'static {
     /// Records a run; returns once it is durable.
     fn record(&self, run: RunRecord) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Records a run and settles the deliveries it ran for, atomically:
+    /// after a crash either both happened or neither did.
+    fn record_settling(&self, run: RunRecord, ids: Vec<i64>, outcome: Settle) -> impl Future<Output = Result<(), Error>> + Send;
     /// Runs matching `filter`, newest first.
     fn runs(&self, filter: &RunFilter) -> impl Future<Output = Result<RunPage, Error>> + Send;
     /// One run by id.

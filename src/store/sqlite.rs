@@ -47,11 +47,15 @@ pub struct StoreOptions {
 
 type Ack = oneshot::Sender<Result<(), Error>>;
 
+/// One record for the writer, with the deliveries to settle in the same
+/// transaction.
+type Write = (RunRecord, Option<(Vec<i64>, Settle)>, Ack);
+
 /// The SQLite implementation of `Store`.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: mpsc::UnboundedSender<(RunRecord, Ack)>,
+    writer: mpsc::UnboundedSender<Write>,
     path: PathBuf,
 }
 
@@ -105,7 +109,7 @@ impl SqliteStore {
 async fn write_loop(
     mut connection: SqliteConnection,
     pool: SqlitePool,
-    mut queue: mpsc::UnboundedReceiver<(RunRecord, Ack)>,
+    mut queue: mpsc::UnboundedReceiver<Write>,
     retention: Retention,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -118,8 +122,8 @@ async fn write_loop(
                 Err(_) => break,
             }
         }
-        let outcome = insert_runs(&mut connection, batch.iter().map(|(run, _)| run)).await;
-        for (_, ack) in batch.drain(..) {
+        let outcome = commit_batch(&mut connection, &batch).await;
+        for (_, _, ack) in batch.drain(..) {
             let _ = ack.send(match &outcome {
                 Ok(()) => Ok(()),
                 Err(error) => Err(Error::Query { what: "recording runs", message: error.to_string() }),
@@ -132,6 +136,33 @@ async fn write_loop(
             }
         }
     }
+}
+
+/// Inserts a batch of run records and applies their settlements in one transaction.
+async fn commit_batch(connection: &mut SqliteConnection, batch: &[Write]) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut tx = connection.begin().await?;
+    insert_runs(&mut tx, batch.iter().map(|(run, _, _)| run)).await?;
+    for (ids, outcome) in batch.iter().filter_map(|(_, settle, _)| settle.as_ref()) {
+        settle_query(ids, outcome).build().execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+fn settle_query(ids: &[i64], outcome: &Settle) -> QueryBuilder<Sqlite> {
+    let mut update: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE deliveries SET attempts = attempts + 1, ");
+    match outcome {
+        Settle::Done => update.push("state = 'done'"),
+        Settle::Failed => update.push("state = 'failed'"),
+        Settle::Retry { at } => update.push("state = 'pending', next_at = ").push_bind(*at),
+    };
+    update.push(" WHERE id IN (");
+    let mut list = update.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    update.push(")");
+    update
 }
 
 /// Checkpoints the log in the background, without blocking writers, until
@@ -241,7 +272,13 @@ const RUN_COLUMNS: &str =
 impl Store for SqliteStore {
     async fn record(&self, run: RunRecord) -> Result<(), Error> {
         let (ack, done) = oneshot::channel();
-        self.writer.send((run, ack)).map_err(|_| Error::WriterGone)?;
+        self.writer.send((run, None, ack)).map_err(|_| Error::WriterGone)?;
+        done.await.map_err(|_| Error::WriterGone)?
+    }
+
+    async fn record_settling(&self, run: RunRecord, ids: Vec<i64>, outcome: Settle) -> Result<(), Error> {
+        let (ack, done) = oneshot::channel();
+        self.writer.send((run, Some((ids, outcome)), ack)).map_err(|_| Error::WriterGone)?;
         done.await.map_err(|_| Error::WriterGone)?
     }
 
@@ -359,19 +396,7 @@ impl Store for SqliteStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut update: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE deliveries SET attempts = attempts + 1, ");
-        match outcome {
-            Settle::Done => update.push("state = 'done'"),
-            Settle::Failed => update.push("state = 'failed'"),
-            Settle::Retry { at } => update.push("state = 'pending', next_at = ").push_bind(at),
-        };
-        update.push(" WHERE id IN (");
-        let mut list = update.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        update.push(")");
-        update.build().execute(&self.pool).await.map_err(Error::query("settling deliveries"))?;
+        settle_query(ids, &outcome).build().execute(&self.pool).await.map_err(Error::query("settling deliveries"))?;
         Ok(())
     }
 

@@ -390,21 +390,22 @@ impl EventBus {
             context,
             detail: json!({ "event": first.event_name, "recordIds": record_ids, "attempt": attempts + 1, "batch": first.batch }),
         };
-        let succeeded = match self.engine.invoke_recorded(&app, invocation, None).await {
-            Ok((result, _)) => result.status == crate::domain::ExecutionStatus::Success,
-            Err(error) => {
-                tracing::warn!(%error, function = %first.function_id, "an event run could not start");
-                false
+        let backoff = self.backoff_ms(attempts);
+        let decide = move |result: &crate::domain::ExecutionResult| {
+            if result.status == crate::domain::ExecutionStatus::Success {
+                Settle::Done
+            } else if attempts >= MAX_RETRIES {
+                Settle::Failed
+            } else {
+                Settle::Retry { at: crate::store::now_ms() + backoff }
             }
         };
-        let outcome = if succeeded {
-            Settle::Done
-        } else if attempts >= MAX_RETRIES {
-            Settle::Failed
-        } else {
-            Settle::Retry { at: crate::store::now_ms() + self.backoff_ms(attempts) }
-        };
-        self.settle(&ids, outcome).await;
+        if let Err(error) = self.engine.invoke_settling(&app, invocation, ids.clone(), decide).await {
+            // The run never started (no free runtime, or the function is
+            // gone from the app): try again later; it counts as an attempt.
+            tracing::warn!(%error, function = %first.function_id, "an event run could not start");
+            self.settle(&ids, Settle::Retry { at: crate::store::now_ms() + backoff }).await;
+        }
     }
 
     /// Delay before retry number `attempts + 1`: the base, then 4× longer each time.
