@@ -62,6 +62,10 @@ def main():
         "switchboard": lambda port: subprocess.Popen(
             [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"],
             env=dict(os.environ, SWITCHBOARD_MCP_STATELESS="1", SWITCHBOARD_DATA_DIR=DATA_DIR), stderr=subprocess.DEVNULL),
+        "switchboard_history_off": lambda port: subprocess.Popen(
+            [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"],
+            env=dict(os.environ, SWITCHBOARD_MCP_STATELESS="1", SWITCHBOARD_DATA_DIR=tempfile.mkdtemp(prefix="switchboard-bench-"),
+                     SWITCHBOARD_RECORD_RUNS="off"), stderr=subprocess.DEVNULL),
         "python_sdk": lambda port: subprocess.Popen(
             [sys.executable, os.path.join(ROOT, "benches", "mcp", "py_server.py"), str(port)],
             env=dict(os.environ, PYTHONPATH=os.path.join(peers, "python")), stderr=subprocess.DEVNULL),
@@ -87,10 +91,15 @@ def main():
             process.kill()
             process.wait()
     sb = report["switchboard"]
+    off = report["switchboard_history_off"]
     report["ratios"] = {
         f"{level}_over_{other}": round(sb[level]["requests_per_s"] / report[other][level]["requests_per_s"], 1)
         for other in ("python_sdk", "typescript_sdk") for level in ("c1", "c32")
     }
+    report["ratios"].update({
+        f"{level}_history_off_over_{other}": round(off[level]["requests_per_s"] / report[other][level]["requests_per_s"], 1)
+        for other in ("python_sdk", "typescript_sdk") for level in ("c1", "c32")
+    })
     json.dump(report, sys.stdout, indent=2)
     print()
 
