@@ -40,6 +40,10 @@ struct Recorder {
     enabled: bool,
 }
 
+/// Query-string keys whose values never reach a run record.
+const SECRET_QUERY_KEYS: &[&str] =
+    &["token", "access_token", "refresh_token", "key", "api_key", "apikey", "secret", "signature", "sig", "password", "code"];
+
 /// Header names whose values never reach a run record.
 const SECRET_HEADERS: &[&str] =
     &["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-twenty-webhook-signature"];
@@ -255,14 +259,18 @@ impl Recorder {
             return serde_json::json!({ "truncated": true, "bytes": text.len() });
         }
         let mut value: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
-        if trigger == TriggerKind::HttpRoute
-            && let Some(headers) = value.get_mut("headers").and_then(Value::as_object_mut)
-        {
-            for (name, value) in headers.iter_mut() {
-                if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-                    *value = Value::String("[redacted]".to_owned());
+        if trigger == TriggerKind::HttpRoute {
+            let redact = |field: &str, value: &mut Value, secret: &dyn Fn(&str) -> bool| {
+                if let Some(map) = value.get_mut(field).and_then(Value::as_object_mut) {
+                    for (name, value) in map.iter_mut() {
+                        if secret(&name.to_ascii_lowercase()) {
+                            *value = Value::String("[redacted]".to_owned());
+                        }
+                    }
                 }
-            }
+            };
+            redact("headers", &mut value, &|name| SECRET_HEADERS.contains(&name));
+            redact("queryStringParameters", &mut value, &|name| SECRET_QUERY_KEYS.contains(&name));
         }
         value
     }

@@ -85,10 +85,11 @@ pub fn verify(check: &WebhookCheck, headers: &HeaderMap, raw: &[u8], now_ms: i64
     let sent: i64 = timestamp.parse().map_err(|_| {
         ApiError::new(StatusCode::UNAUTHORIZED, "the x-twenty-webhook-timestamp header is not a number of milliseconds")
     })?;
-    if (now_ms - sent).abs() > check.tolerance_ms {
+    let distance = now_ms.abs_diff(sent);
+    if distance > check.tolerance_ms.unsigned_abs() {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            format!("the x-twenty-webhook-timestamp header is {} s away from now; at most {} s is accepted", (now_ms - sent).abs() / 1000, check.tolerance_ms / 1000),
+            format!("the x-twenty-webhook-timestamp header is {} s away from now; at most {} s is accepted", distance / 1000, check.tolerance_ms / 1000),
         ));
     }
     let given = decode_hex(signature)
@@ -146,6 +147,8 @@ mod tests {
         assert!(tampered.message.contains("does not match"), "{}", tampered.message);
         let stale = verify(&check, &signed("s3cret", &now.to_string(), body), body, now + 301_000).expect_err("stale");
         assert!(stale.message.contains("301 s away"), "{}", stale.message);
+        let extreme = verify(&check, &signed("s3cret", &i64::MIN.to_string(), body), body, now).expect_err("absurd timestamp");
+        assert_eq!(extreme.status, StatusCode::UNAUTHORIZED);
         let missing = verify(&check, &HeaderMap::new(), body, now).expect_err("missing");
         assert!(missing.message.contains("x-twenty-webhook-timestamp"), "{}", missing.message);
         let unset = verify(&WebhookCheck { secret: None, tolerance_ms: 1 }, &HeaderMap::new(), body, now).expect_err("unset");

@@ -65,11 +65,22 @@ fn twenty_agent(item: &Item) -> String {
     lines.join("\n")
 }
 
+/// A relative path that stays inside the folder it is joined to.
+fn contained(relative: &str) -> bool {
+    let path = Path::new(relative);
+    !relative.is_empty() && path.components().all(|part| matches!(part, std::path::Component::Normal(_)))
+}
+
 /// Writes `items` of the format's kind under `dir`; returns one note per
-/// file written and per field that could not be carried.
+/// file written and per field that could not be carried. Names and resource
+/// paths that would leave `dir` are refused.
 pub fn export(items: &[&Item], format: ExportFormat, dir: &Path) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
     for item in items {
+        let unsafe_path = std::iter::once(item.name.as_str()).chain(item.files.keys().map(String::as_str)).find(|path| !contained(path));
+        if let Some(path) = unsafe_path {
+            return Err(Error::Write { path: path.to_owned(), message: format!("{} {}: the path would leave {}", item.kind, item.name, dir.display()) });
+        }
         match (format, item.kind) {
             (ExportFormat::AgentSkills, Kind::Skill) => {
                 let folder = dir.join(&item.name);
@@ -96,4 +107,30 @@ pub fn export(items: &[&Item], format: ExportFormat, dir: &Path) -> Result<Vec<S
         }
     }
     Ok(notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_folder_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut item = Item {
+            kind: Kind::Agent,
+            name: "../escape".into(),
+            description: "d".into(),
+            fields: Default::default(),
+            body: "b".into(),
+            files: Default::default(),
+        };
+        assert!(export(&[&item], ExportFormat::ClaudeCode, dir.path()).is_err());
+        item.name = "/etc".into();
+        assert!(export(&[&item], ExportFormat::Twenty, dir.path()).is_err());
+        item.kind = Kind::Skill;
+        item.name = "fine".into();
+        item.files.insert("../../x.txt".into(), "x".into());
+        assert!(export(&[&item], ExportFormat::AgentSkills, dir.path()).is_err());
+        assert!(!dir.path().join("fine").exists(), "nothing is written for a refused item");
+    }
 }

@@ -63,7 +63,12 @@ pub fn load(root: &Path, app: Option<&LoadedApp>, with_shipped: bool) -> Result<
         }
     }
     if let Some(app) = app {
-        found.extend(from_app(app));
+        for sourced in from_app(app) {
+            match name_problem(&sourced.item.name) {
+                Some(problem) => problems.push(format!("{}: {problem}", sourced.source)),
+                None => found.push(sourced),
+            }
+        }
     }
     let (mut markdown, mut more) = from_folders(root);
     problems.append(&mut more);

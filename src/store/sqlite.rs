@@ -94,8 +94,9 @@ impl SqliteStore {
         let (writer, queue) = mpsc::unbounded_channel();
         let store = Self { pool: pool.clone(), writer, path };
         prune(&pool, options.retention, super::now_ms()).await?;
-        tokio::spawn(write_loop(connection, pool.clone(), queue, options.retention));
-        tokio::spawn(checkpoint_loop(pool));
+        tokio::spawn(write_loop(connection, queue));
+        tokio::spawn(checkpoint_loop(pool.clone()));
+        tokio::spawn(prune_loop(pool, options.retention));
         Ok(store)
     }
 
@@ -106,14 +107,8 @@ impl SqliteStore {
 }
 
 /// Commits queued run records in batches until every sender is gone.
-async fn write_loop(
-    mut connection: SqliteConnection,
-    pool: SqlitePool,
-    mut queue: mpsc::UnboundedReceiver<Write>,
-    retention: Retention,
-) {
+async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::UnboundedReceiver<Write>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    let mut last_prune = std::time::Instant::now();
     while let Some(first) = queue.recv().await {
         batch.push(first);
         while batch.len() < MAX_BATCH {
@@ -129,12 +124,7 @@ async fn write_loop(
                 Err(error) => Err(Error::Query { what: "recording runs", message: error.to_string() }),
             });
         }
-        if last_prune.elapsed() > Duration::from_secs(600) {
-            last_prune = std::time::Instant::now();
-            if let Err(error) = prune(&pool, retention, super::now_ms()).await {
-                tracing::warn!(%error, "pruning run history failed");
-            }
-        }
+
     }
 }
 
@@ -169,6 +159,19 @@ fn settle_query(ids: &[i64], outcome: &Settle) -> QueryBuilder<Sqlite> {
     }
     update.push(")");
     update
+}
+
+/// Applies the retention every ten minutes until the pool is closed.
+async fn prune_loop(pool: SqlitePool, retention: Retention) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    while !pool.is_closed() {
+        tick.tick().await;
+        if let Err(error) = prune(&pool, retention, super::now_ms()).await {
+            tracing::warn!(%error, "pruning run history failed");
+        }
+    }
 }
 
 /// Checkpoints the log in the background, without blocking writers, until
@@ -209,10 +212,14 @@ async fn insert_runs<'a>(connection: &mut SqliteConnection, runs: impl Iterator<
 }
 
 async fn prune(pool: &SqlitePool, retention: Retention, now_ms: i64) -> Result<u64, Error> {
-    // Runs end in roughly the order they are recorded, so everything up to
-    // the newest run that ended too long ago is old enough.
-    let old = sqlx::query("DELETE FROM runs WHERE seq <= (SELECT MAX(seq) FROM runs WHERE ended_at < ?)")
-        .bind(now_ms.saturating_sub(retention.max_age_ms))
+    // Runs end in roughly the order they are recorded: everything before
+    // the oldest run that is still young enough goes. One record with a
+    // wrong clock can only make this keep too much, never delete too much.
+    let cutoff = now_ms.saturating_sub(retention.max_age_ms);
+    let old = sqlx::query(
+        "DELETE FROM runs WHERE seq < COALESCE((SELECT MIN(seq) FROM runs WHERE ended_at >= ?), (SELECT MAX(seq) + 1 FROM runs))",
+    )
+        .bind(cutoff)
         .execute(pool)
         .await
         .map_err(Error::query("pruning old runs"))?
@@ -303,7 +310,10 @@ impl Store for SqliteStore {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(Error::query("listing runs"))?;
-            query.push(" AND function = ").push_bind(name.unwrap_or_else(|| function.clone()));
+            match name {
+                Some(name) => query.push(" AND function = ").push_bind(name).push(" AND function_id = ").push_bind(function.clone()),
+                None => query.push(" AND function = ").push_bind(function.clone()),
+            };
         }
         if let Some(status) = filter.status {
             query.push(" AND status = ").push_bind(status.as_str());
@@ -458,7 +468,9 @@ impl Store for SqliteStore {
     }
 
     async fn library_sync(&self, kind: &str, name: &str, hash: &str, content: &str, source: &str, now_ms: i64) -> Result<i64, Error> {
-        let mut tx = self.pool.begin().await.map_err(Error::query("versioning"))?;
+        // IMMEDIATE takes the write lock first, so two loaders (a CLI and a
+        // gateway) cannot both pick the same next version number.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(Error::query("versioning"))?;
         let newest: Option<(i64, String)> = sqlx::query_as(
             "SELECT version, hash FROM library_versions WHERE kind = ? AND name = ? ORDER BY version DESC LIMIT 1",
         )

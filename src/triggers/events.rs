@@ -337,9 +337,15 @@ impl EventBus {
             if busy {
                 continue;
             }
-            let wait = match self.store.next_due().await {
-                Ok(Some(due)) => Duration::from_millis(u64::try_from(due - crate::store::now_ms()).unwrap_or(0).min(1000)),
-                _ => Duration::from_secs(1),
+            let wait = if free == 0 {
+                // Every slot is taken: nothing can start before a run ends,
+                // and a finishing run wakes this loop.
+                Duration::from_secs(1)
+            } else {
+                match self.store.next_due().await {
+                    Ok(Some(due)) => Duration::from_millis(u64::try_from(due - crate::store::now_ms()).unwrap_or(0).clamp(1, 1000)),
+                    _ => Duration::from_secs(1),
+                }
             };
             tokio::select! {
                 () = shutdown.cancelled() => return,
@@ -352,7 +358,8 @@ impl EventBus {
     async fn deliver(&self, group: Vec<Delivery>) {
         let Some(first) = group.first() else { return };
         let ids: Vec<i64> = group.iter().map(|delivery| delivery.id).collect();
-        let attempts = group.iter().map(|delivery| delivery.attempts).max().unwrap_or(0);
+        // Deliveries are grouped by attempt count, so the group shares one.
+        let attempts = first.attempts;
         let apps = self.registry.apps();
         let Some(app) = apps.iter().find(|app| app.find(&first.function_id).is_some()).cloned() else {
             tracing::warn!(function = %first.function_id, "an event delivery's function is no longer served; it is marked failed");
@@ -404,7 +411,8 @@ impl EventBus {
             // The run never started (no free runtime, or the function is
             // gone from the app): try again later; it counts as an attempt.
             tracing::warn!(%error, function = %first.function_id, "an event run could not start");
-            self.settle(&ids, Settle::Retry { at: crate::store::now_ms() + backoff }).await;
+            let outcome = if attempts >= MAX_RETRIES { Settle::Failed } else { Settle::Retry { at: crate::store::now_ms() + backoff } };
+            self.settle(&ids, outcome).await;
         }
     }
 
@@ -422,8 +430,9 @@ impl EventBus {
 }
 
 /// Splits claimed deliveries into runs: one per delivery, except that a
-/// batch-mode function gets its deliveries of one event name together, at
-/// most `MAX_BATCH` per run.
+/// batch-mode function gets its deliveries of one event name (and one
+/// attempt count, so retries are counted per delivery) together, at most
+/// `MAX_BATCH` per run.
 fn group(claimed: Vec<Delivery>) -> Vec<Vec<Delivery>> {
     let mut runs: Vec<Vec<Delivery>> = Vec::new();
     for delivery in claimed {
@@ -433,6 +442,7 @@ fn group(claimed: Vec<Delivery>) -> Vec<Vec<Delivery>> {
                     && run[0].batch
                     && run[0].function_id == delivery.function_id
                     && run[0].event_name == delivery.event_name
+                    && run[0].attempts == delivery.attempts
             })
         {
             run.push(delivery);
@@ -536,8 +546,11 @@ mod tests {
         let mut claimed = vec![delivery(1, "single", "person.created", false), delivery(2, "single", "person.created", false)];
         claimed.extend((10..260).map(|id| delivery(id, "batched", "person.created", true)));
         claimed.push(delivery(300, "batched", "person.updated", true));
+        let mut retried = delivery(301, "batched", "person.created", true);
+        retried.attempts = 2;
+        claimed.push(retried);
         let runs = group(claimed);
         let sizes: Vec<usize> = runs.iter().map(Vec::len).collect();
-        assert_eq!(sizes, [1, 1, 200, 50, 1]);
+        assert_eq!(sizes, [1, 1, 200, 50, 1, 1], "a retried delivery is not batched with first tries");
     }
 }

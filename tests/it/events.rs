@@ -282,7 +282,7 @@ fn run_history_shows_every_trigger_kind() {
         &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_DATA_DIR", &dir), ("SWITCHBOARD_MCP_STATELESS", "1")],
     );
     let auth = bearer();
-    let (status, _, text) = http(server.port, "GET", "/s/hello/ada", &[("Authorization", "Bearer route-secret")], b"");
+    let (status, _, text) = http(server.port, "GET", "/s/hello/ada?token=query-secret&page=2", &[("Authorization", "Bearer route-secret")], b"");
     assert_eq!(status, 200, "{text}");
     let (status, _, text) = http(server.port, "POST", "/api/functions/double/execute", &[("Authorization", &auth)], br#"{"n":2}"#);
     assert_eq!(status, 200, "{text}");
@@ -309,6 +309,7 @@ fn run_history_shows_every_trigger_kind() {
     });
     let route = all.iter().find(|run| run["trigger"] == "http_route").expect("route run");
     assert_eq!(route["payload"]["headers"]["authorization"], "[redacted]", "secrets never reach run records");
+    assert_eq!(route["payload"]["queryStringParameters"], json!({ "token": "[redacted]", "page": "2" }));
     assert_eq!(route["detail"]["path"], "/s/hello/ada");
     let tick = wait_for_runs(&server, "trigger=cron", |runs| !runs.is_empty());
     assert_eq!(tick[0]["detail"]["catchUp"], true);
