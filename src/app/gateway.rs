@@ -101,7 +101,10 @@ async fn build_library(registry: &Registry, store: Arc<crate::store::SqliteStore
 /// Reloads apps whose files change; a broken edit keeps the last good version.
 fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Settings) -> Result<()> {
     let roots: Vec<PathBuf> = gateway_roots(&gateway_registry_roots(args))?;
-    let (watcher, mut changes) = crate::catalog::watch(roots).context("cannot watch the app folders")?;
+    // The store is written on every run; inside an app folder its files
+    // must not look like edits.
+    let skip: Vec<PathBuf> = settings.data_dir.canonicalize().into_iter().collect();
+    let (watcher, mut changes) = crate::catalog::watch(roots, skip).context("cannot watch the app folders")?;
     let settings = settings.clone();
     let vars = args.vars.clone();
     tokio::spawn(async move {

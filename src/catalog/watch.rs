@@ -24,8 +24,9 @@ fn ignored(path: &Path) -> bool {
 }
 
 /// Starts watching `roots` (canonical paths); each change sends the root it
-/// happened under.
-pub fn watch(roots: Vec<PathBuf>) -> Result<(AppWatcher, mpsc::UnboundedReceiver<PathBuf>), notify::Error> {
+/// happened under. Changes under `skip` (canonical paths, such as a data
+/// directory kept inside an app folder) are not reported.
+pub fn watch(roots: Vec<PathBuf>, skip: Vec<PathBuf>) -> Result<(AppWatcher, mpsc::UnboundedReceiver<PathBuf>), notify::Error> {
     let (sender, receiver) = mpsc::unbounded_channel();
     let watched = roots.clone();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -33,7 +34,7 @@ pub fn watch(roots: Vec<PathBuf>) -> Result<(AppWatcher, mpsc::UnboundedReceiver
         if matches!(event.kind, notify::EventKind::Access(_)) {
             return;
         }
-        for path in event.paths.iter().filter(|path| !ignored(path)) {
+        for path in event.paths.iter().filter(|path| !ignored(path) && !skip.iter().any(|dir| path.starts_with(dir))) {
             if let Some(root) = watched.iter().find(|root| path.starts_with(root)) {
                 let _ = sender.send(root.clone());
             }
@@ -43,4 +44,25 @@ pub fn watch(roots: Vec<PathBuf>) -> Result<(AppWatcher, mpsc::UnboundedReceiver
         watcher.watch(root, RecursiveMode::Recursive)?;
     }
     Ok((AppWatcher { _watcher: watcher }, receiver))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn changes_under_a_skipped_folder_are_not_reported() {
+        let dir = tempfile::tempdir().expect("dir");
+        let root = dir.path().canonicalize().expect("canonical");
+        let state = root.join("state");
+        std::fs::create_dir_all(&state).expect("mkdir");
+        let (_watcher, mut changes) = watch(vec![root.clone()], vec![state.clone()]).expect("watch");
+        std::fs::write(state.join("switchboard.db"), "written by every run").expect("write");
+        let quiet = tokio::time::timeout(Duration::from_millis(500), changes.recv()).await;
+        assert!(quiet.is_err(), "a write under the skipped folder was reported: {quiet:?}");
+        std::fs::write(root.join("edit.ts"), "export default 1;").expect("write");
+        let reported = tokio::time::timeout(Duration::from_secs(10), changes.recv()).await;
+        assert_eq!(reported.ok().flatten(), Some(root));
+    }
 }
