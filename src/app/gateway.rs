@@ -79,19 +79,12 @@ async fn build_library(registry: &Registry, store: Arc<crate::store::SqliteStore
     }
     for (index, app) in apps.iter().enumerate() {
         match crate::library::load(app.app.code.root(), Some(&app.app), index == 0) {
-            Ok(items) => {
-                for item in items {
-                    if let Some(first) = all.iter().find(|known| known.item.name == item.item.name) {
-                        problems.push(format!("{}: the name {:?} is already used by {}", item.source, item.item.name, first.source));
-                    } else {
-                        all.push(item);
-                    }
-                }
-            }
+            Ok(mut items) => all.append(&mut items),
             Err(crate::library::Error::Invalid(mut more)) => problems.append(&mut more),
             Err(other) => return Err(other),
         }
     }
+    problems.extend(crate::library::clashes(&all));
     if !problems.is_empty() {
         return Err(crate::library::Error::Invalid(problems));
     }
@@ -166,16 +159,13 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
             return;
         }
     }
-    let Some(store) = engine_store(gateway) else { return };
+    let Some(store) = gateway.engine().store().cloned() else { return };
     match build_library(&gateway.registry(), store).await {
         Ok(catalog) => gateway.set_library(catalog, true).await,
         Err(error) => eprintln!("skills and agents not reloaded; still serving the previous ones:\n{error}"),
     }
 }
 
-fn engine_store(gateway: &Gateway) -> Option<Arc<crate::store::SqliteStore>> {
-    gateway.engine().store().cloned()
-}
 
 /// `switchboard mcp`: MCP over stdio.
 pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {

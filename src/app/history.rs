@@ -76,7 +76,7 @@ pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
             run.id,
             crate::store::rfc3339(run.started_at),
             run.function,
-            trigger_text(run.trigger),
+            run.trigger.as_str(),
             run.status.as_str(),
             run.duration_ms
         );
@@ -85,10 +85,6 @@ pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
         println!("more: switchboard runs --cursor {cursor}");
     }
     Ok(exit::OK)
-}
-
-fn trigger_text(trigger: TriggerKind) -> String {
-    serde_json::to_value(trigger).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, args: &RunsArgs, settings: &Settings) -> Result<i32> {

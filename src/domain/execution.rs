@@ -80,6 +80,18 @@ pub enum TriggerKind {
 }
 
 impl TriggerKind {
+    /// The spelling used in run records, filters and output (`http_route`, `cron`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::HttpRoute => "http_route",
+            Self::Cron => "cron",
+            Self::DatabaseEvent => "database_event",
+            Self::Tool => "tool",
+            Self::WorkflowAction => "workflow_action",
+        }
+    }
+
     /// Reads a trigger kind as records spell it (`http_route`, `cron`, ...), in any case.
     pub fn parse(text: &str) -> Option<Self> {
         serde_json::from_value(Value::String(text.to_ascii_lowercase())).ok()

@@ -138,14 +138,10 @@ fn routes_for(kind: Kind) -> Router<Gateway> {
         )
         .route(
             &format!("{base}/{{name}}/labels/{{label}}"),
-            put(move |State(gateway): State<Gateway>, Path((name, label)): Path<(String, String)>, body: Bytes| {
-                label_handler(gateway, kind, name, label, body)
+            put(move |State(gateway): State<Gateway>, Path((name, label_name)): Path<(String, String)>, body: Bytes| {
+                label(gateway, kind, name, label_name, body)
             }),
         )
-}
-
-async fn label_handler(gateway: Gateway, kind: Kind, name: String, label_name: String, body: Bytes) -> Response {
-    label(gateway, kind, name, label_name, body).await
 }
 
 /// The `/api/skills` and `/api/agents` routes (wrap them with the API-key middleware).

@@ -11,7 +11,7 @@ mod sources;
 mod versions;
 
 pub use export::{ExportFormat, export};
-pub use sources::{Sourced, load, shipped};
+pub use sources::{Sourced, clashes, load, shipped};
 pub use versions::{Catalog, Entry, LabelOutcome, PROTECTED_BY_DEFAULT, Resolved, VersionInfo};
 
 use serde::{Deserialize, Serialize};

@@ -80,13 +80,20 @@ pub fn load(root: &Path, app: Option<&LoadedApp>, with_shipped: bool) -> Result<
             None => found.push(local),
         }
     }
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for sourced in &found {
-        if let Some(first) = seen.insert(sourced.item.name.clone(), sourced.source.clone()) {
-            problems.push(format!("{}: the name {:?} is already used by {first}", sourced.source, sourced.item.name));
-        }
-    }
+    problems.extend(clashes(&found));
     if problems.is_empty() { Ok(found) } else { Err(Error::Invalid(problems)) }
+}
+
+/// One problem per item whose name an earlier item already uses.
+pub fn clashes(items: &[Sourced]) -> Vec<String> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    items
+        .iter()
+        .filter_map(|sourced| {
+            let first = seen.insert(&sourced.item.name, &sourced.source)?;
+            Some(format!("{}: the name {:?} is already used by {first}", sourced.source, sourced.item.name))
+        })
+        .collect()
 }
 
 fn insert_string(fields: &mut Map<String, Value>, key: &str, value: Option<&String>) {

@@ -60,6 +60,12 @@ pub struct LabelOutcome {
     pub protected: bool,
 }
 
+/// The names on `version`: `latest` first when it is the newest, then its labels.
+fn labels_on(labels: &[LibraryLabel], version: i64, latest: i64) -> Vec<String> {
+    let latest_name = (version == latest).then(|| "latest".to_owned());
+    latest_name.into_iter().chain(labels.iter().filter(|l| l.version == version).map(|l| l.label.clone())).collect()
+}
+
 impl Catalog {
     /// Records every item's content as a version (a new one only when it changed).
     pub async fn sync(store: Arc<SqliteStore>, sourced: Vec<Sourced>) -> Result<Self, Error> {
@@ -127,11 +133,7 @@ impl Catalog {
         let stored = versions.iter().find(|v| v.version == version).ok_or_else(|| Error::BadLabel(format!("version {version} vanished")))?;
         let item: Item = serde_json::from_str(&stored.content)
             .map_err(|error| Error::BadLabel(format!("stored version {version} of {kind} {name} is unreadable: {error}")))?;
-        let mut names: Vec<String> = labels.iter().filter(|label| label.version == version).map(|label| label.label.clone()).collect();
-        if version == latest {
-            names.insert(0, "latest".to_owned());
-        }
-        Ok(Resolved { item, version, latest, source: stored.source.clone(), labels: names })
+        Ok(Resolved { item, version, latest, source: stored.source.clone(), labels: labels_on(&labels, version, latest) })
     }
 
     /// Every version of `name`, oldest first, with the labels on each.
@@ -144,12 +146,12 @@ impl Catalog {
         let latest = versions.last().map(|v| v.version).unwrap_or_default();
         Ok(versions
             .into_iter()
-            .map(|v| {
-                let mut names: Vec<String> = labels.iter().filter(|l| l.version == v.version).map(|l| l.label.clone()).collect();
-                if v.version == latest {
-                    names.insert(0, "latest".to_owned());
-                }
-                VersionInfo { version: v.version, hash: v.hash, created_at: crate::store::rfc3339(v.created_at), source: v.source, labels: names }
+            .map(|v| VersionInfo {
+                labels: labels_on(&labels, v.version, latest),
+                version: v.version,
+                hash: v.hash,
+                created_at: crate::store::rfc3339(v.created_at),
+                source: v.source,
             })
             .collect())
     }

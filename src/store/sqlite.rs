@@ -196,7 +196,7 @@ async fn insert_runs<'a>(connection: &mut SqliteConnection, runs: impl Iterator<
             .push_bind(run.app.clone())
             .push_bind(run.function.clone())
             .push_bind(run.function_id.clone())
-            .push_bind(trigger_name(run.trigger))
+            .push_bind(run.trigger.as_str())
             .push_bind(run.detail.to_string())
             .push_bind(run.payload.to_string())
             .push_bind(run.status.as_str())
@@ -240,21 +240,6 @@ async fn prune(pool: &SqlitePool, retention: Retention, now_ms: i64) -> Result<u
     Ok(old + surplus)
 }
 
-fn trigger_name(trigger: TriggerKind) -> &'static str {
-    match trigger {
-        TriggerKind::Manual => "manual",
-        TriggerKind::HttpRoute => "http_route",
-        TriggerKind::Cron => "cron",
-        TriggerKind::DatabaseEvent => "database_event",
-        TriggerKind::Tool => "tool",
-        TriggerKind::WorkflowAction => "workflow_action",
-    }
-}
-
-fn parse_trigger(text: &str) -> TriggerKind {
-    serde_json::from_value(Value::String(text.to_owned())).unwrap_or(TriggerKind::Manual)
-}
-
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
@@ -266,7 +251,7 @@ fn run_from(row: &SqliteRow) -> Result<RunRecord, sqlx::Error> {
         app: row.try_get("app")?,
         function: row.try_get("function")?,
         function_id: row.try_get("function_id")?,
-        trigger: parse_trigger(row.try_get("trigger")?),
+        trigger: TriggerKind::parse(row.try_get("trigger")?).unwrap_or(TriggerKind::Manual),
         detail: json(row.try_get("detail")?),
         payload: json(row.try_get("payload")?),
         status: RunStatus::parse(row.try_get("status")?).unwrap_or(RunStatus::Error),
@@ -319,7 +304,7 @@ impl Store for SqliteStore {
             query.push(" AND status = ").push_bind(status.as_str());
         }
         if let Some(trigger) = filter.trigger {
-            query.push(" AND trigger = ").push_bind(trigger_name(trigger));
+            query.push(" AND trigger = ").push_bind(trigger.as_str());
         }
         if let Some(before) = before {
             query.push(" AND seq < ").push_bind(before);
