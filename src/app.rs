@@ -1,10 +1,12 @@
 //! Composition root: builds the pool, engine and registry from settings and
 //! carries out each command. `anyhow` is allowed here and in `main` only.
 
+mod connections;
 mod gateway;
 mod history;
 mod library;
 
+pub use connections::{ConnectionsAction, connections, rotate_key};
 pub use gateway::{GatewayArgs, mcp, serve};
 pub use history::{RunsArgs, runs};
 pub use library::{LibraryAction, library, load_catalog};

@@ -67,6 +67,20 @@ pub struct Settings {
     /// Cron fires missed while the gateway was down that are made up on start:
     /// `one` (default) or `none` (`SWITCHBOARD_CRON_CATCH_UP`).
     pub cron_catch_up: bool,
+    /// The vault key (`SWITCHBOARD_VAULT_KEY`: 32 bytes as 64 hex digits or
+    /// base64); without it the key lives in `<data dir>/vault.key`, created
+    /// with mode 0600 on first start.
+    pub vault_key: Option<Secret>,
+    /// The key `switchboard vault rotate-key` moves to (`SWITCHBOARD_VAULT_NEW_KEY`);
+    /// without it a new random key is generated into the key file.
+    pub vault_new_key: Option<Secret>,
+    /// Hosts `fetch(url, { connection })` may reach per provider
+    /// (`SWITCHBOARD_CONNECTION_HOSTS_<PROVIDER>`, provider name upper-cased
+    /// with `-` as `_`, comma-separated `host`, `host:port` or `*.domain`;
+    /// default: the hosts of the provider's own endpoints).
+    pub connection_hosts: std::collections::BTreeMap<String, Vec<String>>,
+    /// The API key CLI commands present to a running gateway (`SWITCHBOARD_API_KEY`).
+    pub api_key: Option<Secret>,
 }
 
 /// A secret value: shown as `[redacted]` by `Debug`.
@@ -157,7 +171,17 @@ impl Settings {
         if url::Url::parse(&public_url).is_err() {
             return Err(Error::Invalid { name: "SWITCHBOARD_PUBLIC_URL", value: public_url, message: "must be an absolute URL".into() });
         }
+        let connection_hosts = std::env::vars()
+            .filter_map(|(name, value)| {
+                let provider = name.strip_prefix("SWITCHBOARD_CONNECTION_HOSTS_")?;
+                Some((provider.to_ascii_lowercase().replace('_', "-"), list(&value)))
+            })
+            .collect();
         Ok(Self {
+            connection_hosts,
+            vault_key: env("SWITCHBOARD_VAULT_KEY").map(Secret),
+            vault_new_key: env("SWITCHBOARD_VAULT_NEW_KEY").map(Secret),
+            api_key: env("SWITCHBOARD_API_KEY").map(Secret),
             heap_mb,
             allow_net: overrides.allow_net.unwrap_or_else(|| env("SWITCHBOARD_ALLOW_NET").map(|v| list(&v)).unwrap_or_default()),
             max_runtimes,
@@ -203,6 +227,15 @@ impl Settings {
                 }
             },
         })
+    }
+
+    /// The value of server variable `name` from the process environment,
+    /// used when neither the variables file nor `--var` gives it.
+    pub fn server_variable_from_env(name: &str) -> Option<String> {
+        if name.is_empty() || name.starts_with("SWITCHBOARD_") {
+            return None;
+        }
+        env(name)
     }
 
     /// Parses a comma-separated host list as given to `--allow-net`.

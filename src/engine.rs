@@ -1,7 +1,11 @@
 //! `Engine::invoke`: the one path every run takes, whatever triggered it.
 //! It resolves the function, checks the payload, builds the execution
 //! context, runs the handler in the app's sandbox and, when a store is
-//! attached, records the run before handing back its result.
+//! attached, records the run before handing back its result. A run of an
+//! app with connection providers gets the vault's services (`host`), and
+//! any token they hand out is blanked from what the run returns.
+
+mod host;
 
 use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
@@ -29,6 +33,7 @@ pub struct Engine {
     pool: Pool,
     workspace_id: String,
     recorder: Option<Recorder>,
+    vault: Option<crate::vault::Vault>,
 }
 
 /// Where runs are recorded, and how much of each is kept.
@@ -50,7 +55,18 @@ const SECRET_HEADERS: &[&str] =
 
 impl Engine {
     pub fn new(pool: Pool, workspace_id: String) -> Self {
-        Self { pool, workspace_id, recorder: None }
+        Self { pool, workspace_id, recorder: None, vault: None }
+    }
+
+    /// Gives runs of apps with connection providers the vault's services.
+    pub fn with_vault(mut self, vault: crate::vault::Vault) -> Self {
+        self.vault = Some(vault);
+        self
+    }
+
+    /// The vault, if connections are served.
+    pub fn vault(&self) -> Option<&crate::vault::Vault> {
+        self.vault.as_ref()
     }
 
     /// Records every run in `store`, keeping at most `capture_bytes` of each
@@ -92,6 +108,23 @@ impl Engine {
 
     /// Checks an invocation and turns it into a sandbox request.
     pub fn prepare(&self, app: &AppSnapshot, invocation: Invocation) -> Result<RunRequest, Error> {
+        Ok(self.prepare_with_host(app, invocation)?.0)
+    }
+
+    /// Runs a prepared request and blanks handed-out tokens from its result.
+    async fn run_request(&self, app: &AppSnapshot, invocation: Invocation, cancel: Option<tokio_util::sync::CancellationToken>) -> Result<ExecutionResult, Error> {
+        let (mut request, handed_out) = self.prepare_with_host(app, invocation)?;
+        request.cancel = cancel;
+        let mut result = self.pool.run(&app.app.code, request).await?;
+        if let Some(tokens) = handed_out {
+            host::redact(&mut result, &tokens);
+        }
+        Ok(result)
+    }
+
+    /// Like [`Engine::prepare`], also returning the list the run's host
+    /// fills with the tokens it hands out.
+    fn prepare_with_host(&self, app: &AppSnapshot, invocation: Invocation) -> Result<(RunRequest, Option<host::HandedOut>), Error> {
         let function = app.find(&invocation.function.0).ok_or_else(|| Error::UnknownFunction {
             name: invocation.function.0.clone(),
             available: app.function_names().join(", "),
@@ -99,7 +132,17 @@ impl Engine {
         serde_json::from_str::<serde::de::IgnoredAny>(&invocation.payload)
             .map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let context = serde_json::to_value(&invocation.context).map_err(|error| Error::InvalidPayload(error.to_string()))?;
-        Ok(RunRequest {
+        let run_host = match (&self.vault, tokio::runtime::Handle::try_current()) {
+            (Some(vault), Ok(runtime)) if !app.app.manifest.connection_providers.is_empty() => Some(host::RunHost {
+                vault: vault.clone(),
+                app: app.app.manifest.application.universal_identifier.clone(),
+                runtime,
+                handed_out: host::HandedOut::default(),
+            }),
+            _ => None,
+        };
+        let handed_out = run_host.as_ref().map(|run_host| run_host.handed_out.clone());
+        let request = RunRequest {
             module: function.module.clone(),
             handler_name: function.manifest.handler_name.clone(),
             payload: invocation.payload,
@@ -107,7 +150,9 @@ impl Engine {
             env: app.env.clone(),
             timeout: function.manifest.timeout(),
             cancel: None,
-        })
+            host: run_host.map(|run_host| crate::sandbox::HostHandle(Arc::new(run_host))),
+        };
+        Ok((request, handed_out))
     }
 
     /// Runs one invocation to its result.
@@ -175,16 +220,12 @@ impl Engine {
         cancel: Option<tokio_util::sync::CancellationToken>,
     ) -> Result<(ExecutionResult, Option<RunRecord>), Error> {
         let Some(recorder) = self.recorder.as_ref().filter(|recorder| recorder.enabled) else {
-            let mut request = self.prepare(app, invocation)?;
-            request.cancel = cancel;
-            return Ok((self.pool.run(&app.app.code, request).await?, None));
+            return Ok((self.run_request(app, invocation, cancel).await?, None));
         };
         let (trigger, detail, function) = (invocation.trigger, invocation.detail.clone(), invocation.function.clone());
         let payload = recorder.payload(trigger, &invocation.payload);
-        let mut request = self.prepare(app, invocation)?;
-        request.cancel = cancel;
         let started_at = crate::store::now_ms();
-        let result = self.pool.run(&app.app.code, request).await?;
+        let result = self.run_request(app, invocation, cancel).await?;
         let ended_at = crate::store::now_ms();
         let status = if result.status == ExecutionStatus::Success { RunStatus::Success } else { RunStatus::Error };
         let mut record = recorder.record_for(app, &function, trigger, detail, payload, status, started_at, ended_at);

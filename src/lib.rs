@@ -19,3 +19,4 @@ pub mod registry;
 pub mod sandbox;
 pub mod store;
 pub mod triggers;
+pub mod vault;

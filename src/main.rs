@@ -146,6 +146,16 @@ enum Command {
         #[arg(long = "app", value_name = "APP_DIR", default_value = ".", global = true)]
         app_dir: PathBuf,
     },
+    /// OAuth connections held by a running gateway (at SWITCHBOARD_PUBLIC_URL, with SWITCHBOARD_API_KEY): connect, list, disconnect.
+    Connections {
+        #[command(subcommand)]
+        action: ConnectionsCommand,
+    },
+    /// The token vault: rotate-key re-encrypts every stored token under a new key.
+    Vault {
+        #[command(subcommand)]
+        action: VaultCommand,
+    },
     /// Print each cron function with its next three fire times (JSON, RFC 3339 UTC).
     Cron {
         /// App folder [default: .]
@@ -160,6 +170,37 @@ enum Command {
         #[arg(long, default_value = "schemas")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConnectionsCommand {
+    /// Print the provider's consent URL and wait until the connection is made
+    Connect {
+        /// Provider name, as in defineConnectionProvider
+        provider: String,
+        /// user (just the requester) or workspace (shared)
+        #[arg(long, default_value = "user")]
+        visibility: String,
+        /// The app's universalIdentifier, when several apps declare the provider
+        #[arg(long)]
+        app: Option<String>,
+        /// Seconds to wait for the flow to finish (0 = print the URL and return)
+        #[arg(long, default_value_t = 600)]
+        wait: u64,
+    },
+    /// Every connection (never a token)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke the connection's token at the provider (when it has a revokeEndpoint) and delete it
+    Disconnect { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum VaultCommand {
+    /// Re-encrypt every token under a new key (SWITCHBOARD_VAULT_NEW_KEY, or a generated one written to the key file); stop the gateway first
+    RotateKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -296,6 +337,17 @@ fn dispatch(cli: Cli) -> Result<i32> {
             Command::Serve { app_dirs, listen, insecure, gateway } => {
                 app::serve(gateway.into_args(app_dirs), listen, insecure, &settings).await
             }
+            Command::Connections { action } => {
+                let action = match action {
+                    ConnectionsCommand::Connect { provider, visibility, app, wait } => {
+                        app::ConnectionsAction::Connect { provider, visibility, app, wait_seconds: wait }
+                    }
+                    ConnectionsCommand::List { json } => app::ConnectionsAction::List { json },
+                    ConnectionsCommand::Disconnect { id } => app::ConnectionsAction::Disconnect { id },
+                };
+                app::connections(action, &settings).await
+            }
+            Command::Vault { action: VaultCommand::RotateKey } => app::rotate_key(&settings).await,
             Command::Cron { app_dir } => app::cron(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
             Command::Schemas { check, dir } => app::schemas(&dir, check),
             Command::Skills { action, app_dir } => {

@@ -92,10 +92,20 @@ impl AppSnapshot {
                 None => {}
             }
         }
+        // A connection provider's client secret stays with the gateway: the
+        // vault uses it, sandboxed code never sees it.
+        let client_secrets: Vec<&str> = app
+            .manifest
+            .connection_providers
+            .iter()
+            .filter_map(|provider| provider.oauth.as_ref()?.get("clientSecretVariable")?.as_str())
+            .collect();
         for (name, raw) in &application.server_variables {
             declared.push(name.clone());
             if let Some(value) = given.get(name) {
-                env.insert(name.clone(), value.clone());
+                if !client_secrets.contains(&name.as_str()) {
+                    env.insert(name.clone(), value.clone());
+                }
             } else if raw.get("isRequired").and_then(Value::as_bool) == Some(true) {
                 unset_required.push(name.clone());
             }

@@ -45,10 +45,14 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
             return Ok(Err(exit::USAGE));
         }
     }
-    let engine = Engine::new(pool.clone(), settings.workspace_id.clone())
-        .with_store(super::open_store(settings).await?, settings.run_capture_bytes).recording(settings.record_runs);
-    let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
     let registry = Registry::new(snapshots);
+    let store = super::open_store(settings).await?;
+    let vault = super::connections::open_vault(settings, store.clone(), &registry, &gather_vars(settings, &args.vars)?).await?;
+    let engine = Engine::new(pool.clone(), settings.workspace_id.clone())
+        .with_store(store, settings.run_capture_bytes)
+        .recording(settings.record_runs)
+        .with_vault(vault);
+    let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
     match Gateway::new(engine.clone(), registry.clone(), options) {
         Ok(gateway) => {
             let store = engine.store().cloned().context("the gateway has no store")?;
@@ -148,7 +152,15 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
     };
     match AppSnapshot::new(loaded, &given, &settings.public_url) {
         Ok(snapshot) => match gateway.replace_app(snapshot).await {
-            Ok(()) => eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", ")),
+            Ok(()) => {
+                eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", "));
+                if let (Some(vault), Ok(all_given)) = (gateway.engine().vault(), gather_vars(settings, vars)) {
+                    match super::connections::providers(&gateway.registry(), settings, &all_given) {
+                        Ok(providers) => vault.set_providers(providers),
+                        Err(error) => eprintln!("connection providers not reloaded: {error}"),
+                    }
+                }
+            }
             Err(error) => {
                 eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display());
                 return;
@@ -239,6 +251,15 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .route("/s/{*rest}", axum::routing::any(crate::http::routes::handle))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(route_state);
+    let connections_state = crate::http::connections::ConnectionsState {
+        vault: route_engine.vault().cloned().context("the gateway has no vault")?,
+        keys: keys.clone(),
+        engine: route_engine.clone(),
+        registry: route_registry.clone(),
+    };
+    let connections = crate::http::connections::protected(connections_state.clone())
+        .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key))
+        .merge(crate::http::connections::callback_router(connections_state));
     let counter = gateway.clone();
     let health = crate::http::Health { apps: args.app_dirs.len().max(1), tools: Arc::new(move || counter.tool_names().len()) };
     let router = axum::Router::new()
@@ -249,6 +270,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .merge(routes)
         .merge(api)
         .merge(events)
+        .merge(connections)
         .merge(
             crate::http::library::router(gateway.clone())
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

@@ -1,10 +1,12 @@
 //! The HTTP side of the gateway: the health endpoint, the API-key check that
 //! guards protected routes, the `/s/*` route triggers, the `/api` JSON
-//! endpoints (runs, workflow actions, events) and Twenty's webhook receiver. `app` mounts the
+//! endpoints (runs, workflow actions, events, connections), the OAuth
+//! callback and Twenty's webhook receiver. `app` mounts the
 //! MCP service at `/mcp` and wraps it with [`require_api_key`]; this module
 //! knows nothing of MCP.
 
 pub mod api;
+pub mod connections;
 pub mod events;
 pub mod library;
 pub mod routes;

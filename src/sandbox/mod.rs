@@ -7,8 +7,9 @@
 //!
 //! Design notes: values cross the boundary as JSON text (payload in, result
 //! out) so results follow `JSON.stringify` exactly as in Twenty's Node
-//! runner. The host talks to a runtime through four ops (`op_sb_*`) and two
-//! non-writable globals installed by `js/bootstrap.js`. This module knows
+//! runner. The host talks to a runtime through a handful of ops (`op_sb_*`) and
+//! non-writable globals installed by `js/bootstrap.js`; services a run may
+//! call (connections) come in through the narrow [`Host`] trait. This module knows
 //! nothing of stores or vaults; it imports only `domain`.
 
 mod embedded;
@@ -44,6 +45,35 @@ pub struct RunRequest {
     pub timeout: Duration,
     /// Cancelling it stops the run (result `CancelledError`).
     pub cancel: Option<tokio_util::sync::CancellationToken>,
+    /// Services this run may call (connections); `None` when it has none.
+    pub host: Option<HostHandle>,
+}
+
+/// A failed host call, rethrown in the sandbox as an error named `error_type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostError {
+    pub error_type: String,
+    pub message: String,
+}
+
+/// What a host call returns: a JSON value, or an error for the caller.
+pub type HostFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, HostError>> + Send>>;
+
+/// Services a run asks of the host through `__switchboard_host(name,
+/// input)`. The engine implements it per run, so the sandbox never sees
+/// store or vault types.
+pub trait Host: Send + Sync {
+    fn call(&self, name: &str, input: Value) -> HostFuture;
+}
+
+/// A shared [`Host`].
+#[derive(Clone)]
+pub struct HostHandle(pub Arc<dyn Host>);
+
+impl std::fmt::Debug for HostHandle {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("HostHandle")
+    }
 }
 
 /// What evaluating one entity file produced: the description reported by

@@ -8,6 +8,7 @@ use super::Error;
 use super::loader::AppLoader;
 use deno_core::{JsRuntime, OpState, RuntimeOptions, op2, v8};
 use deno_permissions::{Permissions, PermissionsContainer, PermissionsOptions};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,6 +46,8 @@ pub(crate) struct RunState {
     pub(crate) describe: Option<String>,
     pub(crate) load_error: Option<String>,
     pub(crate) log: RunLog,
+    /// The current run's host services.
+    pub(crate) host: Option<super::HostHandle>,
 }
 
 /// Collected console output of one run, capped.
@@ -114,10 +117,32 @@ fn op_sb_load_failed(state: &mut OpState, #[string] json: &str) {
     state.borrow_mut::<RunState>().load_error = Some(json.to_owned());
 }
 
+/// Calls a host service for the current run. Answers JSON text:
+/// `{"ok": value}` or `{"error": {"type", "message"}}`.
+#[op2]
+#[string]
+async fn op_sb_host(state: Rc<RefCell<OpState>>, #[string] name: String, #[string] input: String) -> String {
+    let host = state.borrow().borrow::<RunState>().host.clone();
+    let outcome = match (host, serde_json::from_str::<serde_json::Value>(&input)) {
+        (None, _) => Err(super::HostError {
+            error_type: "UnavailableError".to_owned(),
+            message: format!(
+                "{name} is not available in this run: connections are served by `switchboard serve` and `switchboard mcp` to apps that declare a connection provider"
+            ),
+        }),
+        (Some(_), Err(error)) => Err(super::HostError { error_type: "TypeError".to_owned(), message: format!("{name}: {error}") }),
+        (Some(host), Ok(input)) => host.0.call(&name, input).await,
+    };
+    match outcome {
+        Ok(value) => serde_json::json!({ "ok": value }).to_string(),
+        Err(error) => serde_json::json!({ "error": { "type": error.error_type, "message": error.message } }).to_string(),
+    }
+}
+
 deno_core::extension!(
     switchboard,
     deps = [deno_webidl, deno_web, deno_fetch, deno_crypto],
-    ops = [op_sb_log, op_sb_take_invocation, op_sb_complete, op_sb_describe_done, op_sb_load_failed],
+    ops = [op_sb_log, op_sb_take_invocation, op_sb_complete, op_sb_describe_done, op_sb_load_failed, op_sb_host],
     esm_entry_point = "ext:switchboard/bootstrap.js",
     esm = [dir "src/sandbox/js", "bootstrap.js"],
     options = { permissions: PermissionsContainer, log_cap: usize },

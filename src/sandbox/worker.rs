@@ -412,6 +412,7 @@ impl Worker {
         self.state(|state| {
             state.invocation = Some(invocation);
             state.completion = None;
+            state.host = request.host.clone();
         });
         self.watchdog.arm(request.timeout);
         // The watchdog stops JavaScript that is running; the timer below stops
@@ -432,7 +433,10 @@ impl Worker {
         };
         let fired = self.watchdog.disarm() || idle_timeout;
         let duration = started.elapsed().as_millis() as u64;
-        let logs = self.state(|state| state.log.take(log_cap));
+        let logs = self.state(|state| {
+            state.host = None;
+            state.log.take(log_cap)
+        });
         let completion = if idle_timeout { None } else { self.state(|state| state.completion.take()) };
         let stop = self.stop_reason(fired);
         let result = match (stop, completion, loaded, settled) {

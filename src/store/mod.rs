@@ -1,13 +1,16 @@
 //! The durable state of the gateway: run history, the database-event delivery
-//! queue and cron bookkeeping. `Store` is the contract; `SqliteStore` (one
+//! queue, cron bookkeeping, skill/agent versions and the connections vault
+//! (ciphertext only: `vault` encrypts). `Store` is the contract; `SqliteStore` (one
 //! file under the data directory, through sqlx, with migrations) is the
 //! implementation today, and a Postgres one must pass the same contract
 //! suite (`contract.rs`). Nothing here knows about sandboxes or HTTP: callers
 //! hand in plain records and get plain records back.
 
+mod connections;
 mod contract;
 mod sqlite;
 
+pub use connections::{ConnectionRow, FlowRow, TokenUpdate};
 pub use sqlite::{SqliteStore, StoreOptions, SyncMode};
 
 use crate::domain::{ExecutionError, TriggerKind};

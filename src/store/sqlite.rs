@@ -104,6 +104,10 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    pub(super) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 /// Commits queued run records in batches until every sender is gone.

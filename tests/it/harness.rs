@@ -129,6 +129,11 @@ fn own_data_dir(command: &mut Command, envs: &[(&str, &str)]) -> Option<tempfile
     Some(dir)
 }
 
+/// A loopback port nobody listens on right now.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
+}
+
 /// A `switchboard serve` on a free port, stopped on drop.
 pub(crate) struct Server {
     child: std::process::Child,
@@ -138,10 +143,17 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(args: &[&str], envs: &[(&str, &str)]) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+        Self::start_on(free_port(), args, envs)
+    }
+
+    /// Like [`Server::start`], on a port chosen beforehand (for URLs that
+    /// must be known before the server starts, such as OAuth redirects).
+    pub(crate) fn start_on(port: u16, args: &[&str], envs: &[(&str, &str)]) -> Server {
         let listen = format!("127.0.0.1:{port}");
         let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-        command.arg("serve").args(args).args(["--listen", &listen]).stdout(Stdio::null()).stderr(Stdio::null());
+        // SWITCHBOARD_TEST_STDERR=1 shows the server's stderr, for debugging a test.
+        let stderr = if std::env::var_os("SWITCHBOARD_TEST_STDERR").is_some() { Stdio::inherit() } else { Stdio::null() };
+        command.arg("serve").args(args).args(["--listen", &listen]).stdout(Stdio::null()).stderr(stderr);
         let data = own_data_dir(&mut command, envs);
         for (key, value) in envs {
             command.env(key, value);
@@ -193,6 +205,22 @@ pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]
     let text = String::from_utf8_lossy(&response).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    (status, head.to_ascii_lowercase(), body.to_owned())
+    let head = head.to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
+    (status, head, body)
+}
+
+/// The payload of a `Transfer-Encoding: chunked` body.
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16) else { break };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
 }
 

@@ -4,6 +4,7 @@
 
 mod catalog;
 mod cli;
+mod connections;
 mod cron;
 mod events;
 mod harness;

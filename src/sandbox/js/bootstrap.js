@@ -8,6 +8,7 @@ import { core } from "ext:core/mod.js";
 import {
   op_sb_complete,
   op_sb_describe_done,
+  op_sb_host,
   op_sb_load_failed,
   op_sb_log,
   op_sb_take_invocation,
@@ -71,6 +72,65 @@ Object.defineProperties(globalThis, {
   Response: writable(response.Response),
   fetch: writable(fetchMod.fetch),
 });
+
+// Host services of the current run (connections). A failed call throws an
+// Error whose name is the host's error type.
+const hostCall = async (name, input) => {
+  const reply = JSON.parse(await op_sb_host(String(name), JSON.stringify(input ?? null)));
+  if (reply.error) {
+    const error = new Error(reply.error.message);
+    error.name = reply.error.type;
+    throw error;
+  }
+  return reply.ok;
+};
+
+// `fetch(url, { connection })`: the request is sent by the host, which adds
+// the connection's token, so the token never enters the sandbox. Bodies
+// cross as base64.
+const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+const bytesToBase64 = (bytes) => {
+  let binary = "";
+  for (let index = 0; index < bytes.length; index += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  }
+  return base64.btoa(binary);
+};
+const base64ToBytes = (text) => {
+  const binary = base64.atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+};
+const plainFetch = fetchMod.fetch;
+const connectedFetch = async (input, init) => {
+  const { connection, ...rest } = init;
+  const connectionId = typeof connection === "object" ? connection?.id : connection;
+  if (typeof connectionId !== "string" || connectionId === "") {
+    throw new TypeError("fetch: `connection` must be a connection id or an AppConnection object");
+  }
+  const outgoing = new request.Request(input, rest);
+  const body = outgoing.body === null ? null : new Uint8Array(await outgoing.arrayBuffer());
+  const reply = await hostCall("connections.fetch", {
+    connectionId,
+    url: outgoing.url,
+    method: outgoing.method,
+    headers: [...outgoing.headers],
+    body: body === null ? null : bytesToBase64(body),
+  });
+  return new response.Response(NULL_BODY_STATUS.includes(reply.status) ? null : base64ToBytes(reply.body), {
+    status: reply.status,
+    statusText: reply.statusText,
+    headers: reply.headers,
+  });
+};
+const sandboxFetch = function fetch(input, init) {
+  if (init !== null && typeof init === "object" && init.connection !== undefined && init.connection !== null) {
+    return connectedFetch(input, init);
+  }
+  return plainFetch(input, init);
+};
+Object.defineProperty(globalThis, "fetch", writable(sandboxFetch));
 webidl.configureInterface?.(globalThis.URL);
 event.saveGlobalThisReference?.(globalThis);
 event.setEventTargetData?.(globalThis);
@@ -241,6 +301,7 @@ Object.defineProperties(globalThis, {
   __switchboard_load_failed: readOnly(loadFailed),
   __switchboard_describe: readOnly(describe),
   __switchboard_run: readOnly(run),
+  __switchboard_host: readOnly(hostCall),
 });
 
 delete globalThis.Deno;

@@ -1,9 +1,10 @@
-// Built-in `twenty-sdk/logic-function`: the parts of Twenty's runtime helpers
-// that need no workspace — `Response` (the route response marker),
-// `RetryableLogicFunctionError`, `AppConnectionAuthFailedError` and
-// `jsonSchemaToInputSchema`. Helpers that talk to a workspace (kv,
-// connections, jobs, agents) arrive with the issues that build those
-// services; until then calling one throws an error that says so.
+// Built-in `twenty-sdk/logic-function`: Twenty's runtime helpers —
+// `Response` (the route response marker), `RetryableLogicFunctionError`,
+// `AppConnectionAuthFailedError`, `jsonSchemaToInputSchema`, and the
+// connection helpers, answered by the gateway's vault through
+// `__switchboard_host`. Helpers that talk to a workspace (kv, jobs, agents)
+// arrive with the issues that build those services; until then calling one
+// throws an error that says so.
 
 export class Response {
   constructor(body, init) {
@@ -77,9 +78,34 @@ const notYet = (name) => () => {
 };
 
 export const kv = { get: notYet("kv.get"), set: notYet("kv.set"), delete: notYet("kv.delete") };
-export const listConnections = notYet("listConnections");
-export const getConnection = notYet("getConnection");
-export const reportConnectionAuthFailure = notYet("reportConnectionAuthFailure");
+// The access token is a non-enumerable property: `connection.accessToken`
+// reads it, but logging the object or returning it from a handler
+// (JSON.stringify) leaves it out.
+const withHiddenToken = (connection) => {
+  const { accessToken, ...rest } = connection;
+  Object.defineProperty(rest, "accessToken", { value: accessToken, enumerable: false, writable: false, configurable: true });
+  return rest;
+};
+
+const host = (name, input) => globalThis.__switchboard_host(name, input);
+
+export const listConnections = async (filter = {}) => {
+  const connections = await host("connections.list", filter ?? {});
+  return connections.map(withHiddenToken);
+};
+
+export const getConnection = async (id) => {
+  try {
+    return withHiddenToken(await host("connections.get", { id }));
+  } catch (error) {
+    if (error?.name === "AppConnectionAuthFailedError") throw new AppConnectionAuthFailedError(id);
+    throw error;
+  }
+};
+
+export const reportConnectionAuthFailure = async ({ connectionId, reason } = {}) => {
+  await host("connections.reportAuthFailure", { connectionId, reason });
+};
 export const runAgent = notYet("runAgent");
 export const enqueueJob = notYet("enqueueJob");
 export const enqueueJobs = notYet("enqueueJobs");

@@ -1,0 +1,253 @@
+//! Connections at the top: opening the vault for `serve`/`mcp` (key, key
+//! check, providers resolved from the served apps and the gateway's server
+//! variables), the `switchboard connections` commands, which talk to a
+//! running gateway over HTTP, and `switchboard vault rotate-key`, which works
+//! on the store directly.
+
+use super::exit;
+use crate::config::Settings;
+use crate::registry::Registry;
+use crate::vault::{Provider, Vault};
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Every provider the served apps declare, with client credentials from
+/// `given` variables or, failing that, the environment.
+pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeMap<String, String>) -> Result<Vec<Provider>, crate::vault::Error> {
+    let mut out = Vec::new();
+    for app in registry.apps().iter() {
+        let application = &app.app.manifest.application;
+        for manifest in &app.app.manifest.connection_providers {
+            let mut vars = BTreeMap::new();
+            for field in ["clientIdVariable", "clientSecretVariable"] {
+                let Some(name) = manifest.oauth.as_ref().and_then(|oauth| oauth.get(field)).and_then(Value::as_str) else { continue };
+                if let Some(value) = given.get(name).cloned().or_else(|| Settings::server_variable_from_env(name)) {
+                    vars.insert(name.to_owned(), value);
+                }
+            }
+            let provider = Provider::resolve(
+                &application.universal_identifier,
+                &application.display_name,
+                manifest,
+                &vars,
+                settings.connection_hosts.get(&manifest.name),
+            )?;
+            if !provider.is_configured() {
+                eprintln!(
+                    "warning: connection provider {} cannot connect until the server variables {} and {} are set",
+                    provider.name, provider.client_id_variable, provider.client_secret_variable
+                );
+            }
+            out.push(provider);
+        }
+    }
+    Ok(out)
+}
+
+/// Opens the vault over `store` for the apps in `registry`.
+pub(crate) async fn open_vault(
+    settings: &Settings,
+    store: Arc<crate::store::SqliteStore>,
+    registry: &Registry,
+    given: &BTreeMap<String, String>,
+) -> Result<Vault> {
+    let (cipher, source) = crate::vault::load_key(settings.vault_key.as_ref().map(|key| key.0.as_str()), &settings.data_dir)?;
+    let mut vault = Vault::new(store.clone(), cipher, &settings.public_url)?;
+    if let Err(error) = vault.check_key().await {
+        // A rotation that committed but stopped before moving the new key
+        // file into place left it beside the old one: finish the move.
+        let crate::vault::KeySource::File(path) = source else { return Err(error.into()) };
+        let staged = path.with_extension("key.new");
+        let text = std::fs::read_to_string(&staged).map_err(|_| error)?;
+        let staged_cipher = crate::vault::Cipher::new(crate::vault::parse_key(&text, &staged.display().to_string())?);
+        let candidate = Vault::new(store, staged_cipher, &settings.public_url)?;
+        candidate.check_key().await?;
+        std::fs::rename(&staged, &path).with_context(|| format!("cannot move {} to {}", staged.display(), path.display()))?;
+        eprintln!("finished an interrupted key rotation: {} is now the vault key", path.display());
+        vault = candidate;
+    }
+    vault.set_providers(providers(registry, settings, given)?);
+    Ok(vault)
+}
+
+/// `switchboard connections ...`.
+#[derive(Debug, Clone)]
+pub enum ConnectionsAction {
+    Connect { provider: String, visibility: String, app: Option<String>, wait_seconds: u64 },
+    List { json: bool },
+    Disconnect { id: String },
+}
+
+fn client(settings: &Settings) -> Result<reqwest::Client> {
+    crate::vault::install_crypto_provider();
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(key) = &settings.api_key {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.0)).context("SWITCHBOARD_API_KEY is not a valid header value")?;
+        value.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    Ok(reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build()?)
+}
+
+/// Sends a request to the gateway; an error status becomes its `error` text.
+async fn call(request: reqwest::RequestBuilder, base: &str) -> Result<std::result::Result<Value, (u16, String)>> {
+    let response = request.send().await.with_context(|| format!("cannot reach the gateway at {base} (is `switchboard serve` running? set SWITCHBOARD_PUBLIC_URL)"))?;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        Ok(Ok(body))
+    } else {
+        let message = body.get("error").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| status.to_string());
+        Ok(Err((status.as_u16(), message)))
+    }
+}
+
+/// Runs a `connections` command against the gateway at `SWITCHBOARD_PUBLIC_URL`.
+pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Result<i32> {
+    let base = settings.public_url.clone();
+    let http = client(settings)?;
+    match action {
+        ConnectionsAction::List { json } => {
+            let body = match call(http.get(format!("{base}/api/connections")), &base).await? {
+                Ok(body) => body,
+                Err((_, message)) => {
+                    eprintln!("error: {message}");
+                    return Ok(exit::FAILED);
+                }
+            };
+            let list = body.get("connections").and_then(Value::as_array).cloned().unwrap_or_default();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&body)?);
+            } else if list.is_empty() {
+                println!("no connections");
+            } else {
+                println!("{:<38} {:<14} {:<10} {:<28} STATUS", "ID", "PROVIDER", "VISIBILITY", "HANDLE");
+                for connection in &list {
+                    let text = |name: &str| connection.get(name).and_then(Value::as_str).unwrap_or("-").to_owned();
+                    let status = match connection.get("authFailedAt").and_then(Value::as_str) {
+                        Some(at) => format!("reconnect needed since {at}"),
+                        None => "ok".to_owned(),
+                    };
+                    println!("{:<38} {:<14} {:<10} {:<28} {status}", text("id"), text("providerName"), text("visibility"), text("handle"));
+                }
+            }
+            Ok(exit::OK)
+        }
+        ConnectionsAction::Disconnect { id } => match call(http.delete(format!("{base}/api/connections/{id}")), &base).await? {
+            Ok(body) => {
+                let revoked = body.get("revoked").and_then(Value::as_bool) == Some(true);
+                println!("disconnected {id}{}", if revoked { " (token revoked at the provider)" } else { "" });
+                if let Some(note) = body.get("note").and_then(Value::as_str) {
+                    eprintln!("note: {note}");
+                }
+                Ok(exit::OK)
+            }
+            Err((_, message)) => {
+                eprintln!("error: {message}");
+                Ok(exit::FAILED)
+            }
+        },
+        ConnectionsAction::Connect { provider, visibility, app, wait_seconds } => {
+            let mut query = vec![("visibility", visibility), ("format", "json".to_owned())];
+            if let Some(app) = app {
+                query.push(("app", app));
+            }
+            let started = match call(http.get(format!("{base}/connections/{provider}/connect")).query(&query), &base).await? {
+                Ok(body) => body,
+                Err((_, message)) => {
+                    eprintln!("error: {message}");
+                    return Ok(exit::FAILED);
+                }
+            };
+            let (Some(url), Some(flow)) = (started.get("url").and_then(Value::as_str), started.get("flowId").and_then(Value::as_str)) else {
+                bail!("the gateway's answer has no url/flowId");
+            };
+            println!("Open this URL in a browser to connect {provider}:\n\n  {url}\n");
+            if wait_seconds == 0 {
+                return Ok(exit::OK);
+            }
+            eprintln!("waiting up to {wait_seconds} s for the provider to send you back (Ctrl-C to stop waiting)...");
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(wait_seconds);
+            while tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let status = match call(http.get(format!("{base}/api/connections/flows/{flow}")), &base).await? {
+                    Ok(body) => body,
+                    Err((_, message)) => {
+                        eprintln!("error: {message}");
+                        return Ok(exit::FAILED);
+                    }
+                };
+                match status.get("status").and_then(Value::as_str) {
+                    Some("done") => {
+                        println!("connected: {}", status.get("connectionId").and_then(Value::as_str).unwrap_or_default());
+                        return Ok(exit::OK);
+                    }
+                    Some("failed") => {
+                        eprintln!("error: {}", status.get("error").and_then(Value::as_str).unwrap_or("the connection failed"));
+                        return Ok(exit::FAILED);
+                    }
+                    _ => {}
+                }
+            }
+            eprintln!("error: no answer from the provider within {wait_seconds} s; the link stays valid for 10 minutes");
+            Ok(exit::FAILED)
+        }
+    }
+}
+
+/// `switchboard vault rotate-key`: re-encrypts every stored token under a
+/// new key in one transaction. With the key in a file, the new key is
+/// written beside it first and moved into place after the commit; with
+/// `SWITCHBOARD_VAULT_KEY`, give the new key in `SWITCHBOARD_VAULT_NEW_KEY`
+/// and switch the variable afterwards.
+pub async fn rotate_key(settings: &Settings) -> Result<i32> {
+    use crate::vault::{Cipher, KeySource};
+    let store = super::open_store(settings).await?;
+    let (old, source) = crate::vault::load_key(settings.vault_key.as_ref().map(|key| key.0.as_str()), &settings.data_dir)?;
+    let new_key = match (&settings.vault_new_key, &source) {
+        (Some(text), _) => crate::vault::parse_key(&text.0, "SWITCHBOARD_VAULT_NEW_KEY")?,
+        (None, KeySource::File(_)) => Cipher::generate(),
+        (None, KeySource::Environment) => {
+            eprintln!("error: the key comes from SWITCHBOARD_VAULT_KEY; give the new one in SWITCHBOARD_VAULT_NEW_KEY");
+            return Ok(exit::USAGE);
+        }
+    };
+    let new = Cipher::new(new_key);
+    if new.key_id() == old.key_id() {
+        eprintln!("error: the new key is the key in use");
+        return Ok(exit::USAGE);
+    }
+    let staged = match &source {
+        KeySource::File(path) => {
+            let staged = path.with_extension("key.new");
+            let _ = std::fs::remove_file(&staged);
+            crate::vault::write_key_file(&staged, &new_key)?;
+            Some((staged, path.clone()))
+        }
+        KeySource::Environment => None,
+    };
+    let outcome = store
+        .reencrypt_connections(new.key_id(), |aad, sealed| old.open(aad, sealed).and_then(|plain| new.seal(aad, &plain)))
+        .await?;
+    let count = match outcome {
+        Ok(count) => count,
+        Err(error) => {
+            if let Some((staged, _)) = &staged {
+                let _ = std::fs::remove_file(staged);
+            }
+            eprintln!("error: nothing was changed: {error}");
+            return Ok(exit::FAILED);
+        }
+    };
+    match staged {
+        Some((staged, path)) => {
+            std::fs::rename(&staged, &path).with_context(|| format!("re-encrypted, but cannot move {} to {}", staged.display(), path.display()))?;
+            println!("re-encrypted {count} connection(s) under key {} (written to {})", new.key_id(), path.display());
+        }
+        None => println!("re-encrypted {count} connection(s) under key {}; now set SWITCHBOARD_VAULT_KEY to the new key", new.key_id()),
+    }
+    Ok(exit::OK)
+}

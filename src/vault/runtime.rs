@@ -1,0 +1,240 @@
+//! What a running function may ask of the vault: its app's connections with
+//! a valid access token (refreshed before expiry; a refused refresh sets
+//! `authFailedAt`), reporting an auth failure, and `fetch` with the token
+//! attached here, outside the sandbox, only to the provider's allowed hosts.
+
+use super::{Error, Vault, iso, oauth, public_view};
+use crate::store::{ConnectionRow, TokenUpdate};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Largest response body a connection fetch hands back to the sandbox.
+const MAX_FETCH_BODY: usize = 10 * 1024 * 1024;
+
+/// A request a function makes through one of its connections.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    pub connection_id: String,
+    pub url: String,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// The answer, as the sandbox rebuilds it into a `Response`.
+#[derive(Debug, Clone)]
+pub struct FetchResponse {
+    pub status: u16,
+    pub status_text: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Refresh this long before expiry, but never earlier than half the
+/// token's lifetime.
+const REFRESH_MARGIN_MS: i64 = 30_000;
+
+fn needs_refresh(row: &ConnectionRow, now: i64) -> bool {
+    match row.expires_at {
+        Some(expires) => now >= expires - REFRESH_MARGIN_MS.min((expires - row.issued_at).max(0) / 2),
+        None => false,
+    }
+}
+
+impl Vault {
+    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        match self.inner.refreshing.lock() {
+            Ok(mut locks) => locks.entry(id.to_owned()).or_default().clone(),
+            Err(_) => Arc::default(),
+        }
+    }
+
+    /// The connection `id` of `app`, or UnknownConnection (also for another
+    /// app's connection: apps never see each other's).
+    async fn row_of(&self, app: &str, id: &str) -> Result<ConnectionRow, Error> {
+        self.inner
+            .store
+            .connection(id)
+            .await?
+            .filter(|row| row.app == app)
+            .ok_or_else(|| Error::UnknownConnection(id.to_owned()))
+    }
+
+    /// A valid access token for `row`, refreshing it first when it is about
+    /// to expire. Concurrent callers share one refresh.
+    async fn access_token(&self, row: ConnectionRow) -> Result<(String, ConnectionRow), Error> {
+        let failed = |row: &ConnectionRow| Error::AuthFailed {
+            id: row.id.clone(),
+            reason: row.auth_failed_reason.clone().unwrap_or_else(|| "unknown".to_owned()),
+        };
+        if row.auth_failed_at.is_some() {
+            return Err(failed(&row));
+        }
+        let cipher = &self.inner.cipher;
+        if !needs_refresh(&row, crate::store::now_ms()) {
+            return Ok((cipher.open_text(&format!("{}/access", row.id), &row.access_token)?, row));
+        }
+        let lock = self.lock_for(&row.id);
+        let _guard = lock.lock().await;
+        let row = self.inner.store.connection(&row.id).await?.ok_or_else(|| Error::UnknownConnection(row.id.clone()))?;
+        if row.auth_failed_at.is_some() {
+            return Err(failed(&row));
+        }
+        let now = crate::store::now_ms();
+        if !needs_refresh(&row, now) {
+            return Ok((cipher.open_text(&format!("{}/access", row.id), &row.access_token)?, row));
+        }
+        let provider = self.provider_of(&row)?;
+        let Some(sealed) = &row.refresh_token else {
+            let reason = "the access token expired and the provider gave no refresh token".to_owned();
+            self.inner.store.mark_auth_failed(&row.id, now, &reason).await?;
+            return Err(Error::AuthFailed { id: row.id.clone(), reason });
+        };
+        let refresh_token = cipher.open_text(&format!("{}/refresh", row.id), sealed)?;
+        match oauth::refresh(&provider, &self.inner.http, &self.inner.callback, refresh_token).await? {
+            Ok(tokens) => {
+                let update = TokenUpdate {
+                    access_token: cipher.seal_text(&format!("{}/access", row.id), &tokens.access)?,
+                    refresh_token: tokens.refresh.as_deref().map(|token| cipher.seal_text(&format!("{}/refresh", row.id), token)).transpose()?,
+                    expires_at: tokens.expires_in.map(|lifetime| now + lifetime.as_millis() as i64),
+                    issued_at: now,
+                    key_id: cipher.key_id().to_owned(),
+                };
+                self.inner.store.update_tokens(&row.id, &update, now).await?;
+                tracing::info!(connection = %row.id, "access token refreshed");
+                let row = self.inner.store.connection(&row.id).await?.ok_or_else(|| Error::UnknownConnection(row.id.clone()))?;
+                Ok((tokens.access, row))
+            }
+            Err(failure) if failure.transient => Err(Error::Http(failure.to_string())),
+            Err(failure) => {
+                let reason = format!("refresh failed: {failure}");
+                self.inner.store.mark_auth_failed(&row.id, now, &reason).await?;
+                tracing::warn!(connection = %row.id, %reason, "connection needs to be reconnected");
+                Err(Error::AuthFailed { id: row.id.clone(), reason })
+            }
+        }
+    }
+
+    /// `listConnections(filter)` for a run of `app`: Twenty's AppConnection
+    /// objects; a connection whose refresh fails is listed with
+    /// `authFailedAt` set and no token. Returns the tokens handed out.
+    pub async fn list_for_run(&self, app: &str, filter: &Value) -> Result<(Value, Vec<String>), Error> {
+        let field = |name: &str| filter.get(name).and_then(Value::as_str);
+        let rows: Vec<ConnectionRow> = self
+            .inner
+            .store
+            .connections(Some(app))
+            .await?
+            .into_iter()
+            .filter(|row| field("providerName").is_none_or(|wanted| row.provider == wanted))
+            .filter(|row| field("visibility").is_none_or(|wanted| row.visibility == wanted))
+            .filter(|row| field("userWorkspaceId").is_none_or(|wanted| row.user_workspace_id.as_deref() == Some(wanted)))
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        let mut tokens = Vec::new();
+        for row in rows {
+            let id = row.id.clone();
+            match self.access_token(row).await {
+                Ok((token, row)) => {
+                    out.push(app_connection(&row, Some(&token)));
+                    tokens.push(token);
+                }
+                Err(Error::AuthFailed { .. }) => {
+                    if let Some(row) = self.inner.store.connection(&id).await? {
+                        out.push(app_connection(&row, None));
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok((Value::Array(out), tokens))
+    }
+
+    /// `getConnection(id)` for a run of `app`.
+    pub async fn get_for_run(&self, app: &str, id: &str) -> Result<(Value, String), Error> {
+        let row = self.row_of(app, id).await?;
+        let (token, row) = self.access_token(row).await?;
+        Ok((app_connection(&row, Some(&token)), token))
+    }
+
+    /// `reportConnectionAuthFailure({connectionId, reason})`.
+    pub async fn report_failure(&self, app: &str, id: &str, reason: Option<&str>) -> Result<(), Error> {
+        let row = self.row_of(app, id).await?;
+        let reason = reason.unwrap_or("reported by a logic function");
+        Ok(self.inner.store.mark_auth_failed(&row.id, crate::store::now_ms(), reason).await?)
+    }
+
+    /// Sends `request` with the connection's token as a bearer token, if the
+    /// URL's host is one the provider allows. Redirects are not followed
+    /// (the token must not travel on to another host).
+    pub async fn fetch(&self, app: &str, request: FetchRequest) -> Result<FetchResponse, Error> {
+        let row = self.row_of(app, &request.connection_id).await?;
+        let provider = self.provider_of(&row)?;
+        let url = url::Url::parse(&request.url).map_err(|error| Error::BadRequest(format!("fetch: invalid URL {:?}: {error}", request.url)))?;
+        if !matches!(url.scheme(), "http" | "https") || !provider.allows(&url) {
+            return Err(Error::HostNotAllowed {
+                id: row.id.clone(),
+                host: url.host_str().map(|host| match url.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_owned(),
+                }).unwrap_or_else(|| url.scheme().to_owned()),
+                provider: provider.name.clone(),
+                allowed: provider.allowed_hosts.join(", "),
+                variable: provider.name.to_ascii_uppercase().replace('-', "_"),
+            });
+        }
+        let (token, _) = self.access_token(row).await?;
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| Error::BadRequest(format!("fetch: invalid method {:?}", request.method)))?;
+        let mut builder = self.inner.http.request(method, url);
+        for (name, value) in &request.headers {
+            if !name.eq_ignore_ascii_case("authorization") && !name.eq_ignore_ascii_case("host") {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+        }
+        builder = builder.bearer_auth(&token);
+        if let Some(body) = request.body {
+            builder = builder.body(body);
+        }
+        let response = builder.send().await.map_err(|error| Error::Http(error.without_url().to_string()))?;
+        let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| value.to_str().ok().map(|value| (name.as_str().to_owned(), value.to_owned())))
+            .collect();
+        let mut body = Vec::new();
+        let mut response = response;
+        while let Some(chunk) = response.chunk().await.map_err(|error| Error::Http(error.without_url().to_string()))? {
+            if body.len() + chunk.len() > MAX_FETCH_BODY {
+                return Err(Error::BadRequest(format!("fetch: the response body is over {MAX_FETCH_BODY} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(FetchResponse {
+            status: status.as_u16(),
+            status_text: status.canonical_reason().unwrap_or_default().to_owned(),
+            headers,
+            body,
+        })
+    }
+}
+
+/// Twenty's AppConnection: the public fields plus `accessToken`.
+fn app_connection(row: &ConnectionRow, token: Option<&str>) -> Value {
+    let view = public_view(row);
+    let pick = |name: &str| view.get(name).cloned().unwrap_or(Value::Null);
+    serde_json::json!({
+        "id": pick("id"),
+        "providerName": pick("providerName"),
+        "name": pick("name"),
+        "handle": pick("handle"),
+        "visibility": pick("visibility"),
+        "userWorkspaceId": pick("userWorkspaceId"),
+        "workspaceMemberId": Value::Null,
+        "accessToken": token,
+        "scopes": pick("scopes"),
+        "authFailedAt": iso(row.auth_failed_at),
+        "authFailedReason": row.auth_failed_reason,
+    })
+}
