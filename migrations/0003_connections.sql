@@ -29,6 +29,7 @@ CREATE TABLE oauth_flows (
     provider TEXT NOT NULL,
     visibility TEXT NOT NULL,
     requester TEXT NOT NULL,
+    binding_hash TEXT,
     verifier BLOB,
     key_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL,

@@ -229,13 +229,15 @@ impl Settings {
         })
     }
 
-    /// The value of server variable `name` from the process environment,
-    /// used when neither the variables file nor `--var` gives it.
+    /// The value of server variable `name` from the process environment, as
+    /// `SWITCHBOARD_VAR_<name>`, used when neither the variables file nor
+    /// `--var` gives it. (The prefix keeps an app from naming, say,
+    /// `DATABASE_URL` and reading the gateway's own environment.)
     pub fn server_variable_from_env(name: &str) -> Option<String> {
-        if name.is_empty() || name.starts_with("SWITCHBOARD_") {
+        if name.is_empty() {
             return None;
         }
-        env(name)
+        env(&format!("SWITCHBOARD_VAR_{name}"))
     }
 
     /// Parses a comma-separated host list as given to `--allow-net`.

@@ -113,18 +113,18 @@ impl Engine {
 
     /// Runs a prepared request and blanks handed-out tokens from its result.
     async fn run_request(&self, app: &AppSnapshot, invocation: Invocation, cancel: Option<tokio_util::sync::CancellationToken>) -> Result<ExecutionResult, Error> {
-        let (mut request, handed_out) = self.prepare_with_host(app, invocation)?;
+        let (mut request, vault) = self.prepare_with_host(app, invocation)?;
         request.cancel = cancel;
         let mut result = self.pool.run(&app.app.code, request).await?;
-        if let Some(tokens) = handed_out {
-            host::redact(&mut result, &tokens);
+        if let Some(vault) = vault {
+            host::redact(&mut result, &vault.handed_tokens(&app.app.manifest.application.universal_identifier));
         }
         Ok(result)
     }
 
-    /// Like [`Engine::prepare`], also returning the list the run's host
-    /// fills with the tokens it hands out.
-    fn prepare_with_host(&self, app: &AppSnapshot, invocation: Invocation) -> Result<(RunRequest, Option<host::HandedOut>), Error> {
+    /// Like [`Engine::prepare`], also returning the vault when the run gets
+    /// connection services (its result is then checked for tokens).
+    fn prepare_with_host(&self, app: &AppSnapshot, invocation: Invocation) -> Result<(RunRequest, Option<crate::vault::Vault>), Error> {
         let function = app.find(&invocation.function.0).ok_or_else(|| Error::UnknownFunction {
             name: invocation.function.0.clone(),
             available: app.function_names().join(", "),
@@ -137,11 +137,10 @@ impl Engine {
                 vault: vault.clone(),
                 app: app.app.manifest.application.universal_identifier.clone(),
                 runtime,
-                handed_out: host::HandedOut::default(),
             }),
             _ => None,
         };
-        let handed_out = run_host.as_ref().map(|run_host| run_host.handed_out.clone());
+        let vault = run_host.as_ref().map(|run_host| run_host.vault.clone());
         let request = RunRequest {
             module: function.module.clone(),
             handler_name: function.manifest.handler_name.clone(),
@@ -152,7 +151,7 @@ impl Engine {
             cancel: None,
             host: run_host.map(|run_host| crate::sandbox::HostHandle(Arc::new(run_host))),
         };
-        Ok((request, handed_out))
+        Ok((request, vault))
     }
 
     /// Runs one invocation to its result.

@@ -48,6 +48,16 @@ pub const RESERVED_VARIABLES: &[&str] = &[
     "APPLICATION_ID",
 ];
 
+/// The server variables `app`'s connection providers take their client
+/// secrets from.
+pub fn client_secret_variables(app: &LoadedApp) -> Vec<String> {
+    app.manifest
+        .connection_providers
+        .iter()
+        .filter_map(|provider| provider.oauth.as_ref()?.get("clientSecretVariable")?.as_str().map(str::to_owned))
+        .collect()
+}
+
 /// A declared value as the string `process.env` gets (Twenty's rules).
 fn env_string(value: &Value, variable_type: VariableType) -> Option<String> {
     match (value, variable_type) {
@@ -92,20 +102,10 @@ impl AppSnapshot {
                 None => {}
             }
         }
-        // A connection provider's client secret stays with the gateway: the
-        // vault uses it, sandboxed code never sees it.
-        let client_secrets: Vec<&str> = app
-            .manifest
-            .connection_providers
-            .iter()
-            .filter_map(|provider| provider.oauth.as_ref()?.get("clientSecretVariable")?.as_str())
-            .collect();
         for (name, raw) in &application.server_variables {
             declared.push(name.clone());
             if let Some(value) = given.get(name) {
-                if !client_secrets.contains(&name.as_str()) {
-                    env.insert(name.clone(), value.clone());
-                }
+                env.insert(name.clone(), value.clone());
             } else if raw.get("isRequired").and_then(Value::as_bool) == Some(true) {
                 unset_required.push(name.clone());
             }
@@ -114,6 +114,12 @@ impl AppSnapshot {
             if !declared.contains(name) {
                 return Err(Error::UndeclaredVariable { name: name.clone(), declared: declared.join(", ") });
             }
+        }
+        // A connection provider's client secret stays with the gateway: the
+        // vault uses it, sandboxed code never sees it, whatever kind of
+        // variable also carries its name.
+        for secret in client_secret_variables(&app) {
+            env.remove(&secret);
         }
         env.insert("TWENTY_API_URL".into(), public_url.to_owned());
         env.insert("TWENTY_FUNCTIONS_URL".into(), format!("{public_url}/s"));
@@ -163,6 +169,17 @@ impl AppSnapshot {
             .iter()
             .find(|f| f.manifest.universal_identifier == reference)
             .or_else(|| self.functions.iter().find(|f| f.name == reference))
+    }
+
+    /// Removes the variables `names` from this app's run environment (the
+    /// client secrets of other served apps' connection providers).
+    pub fn without_variables(mut self, names: &[String]) -> Self {
+        if names.iter().any(|name| self.env.contains_key(name)) {
+            let mut env = (*self.env).clone();
+            env.retain(|name, _| !names.contains(name));
+            self.env = Arc::new(env);
+        }
+        self
     }
 
     /// Names of every application and server variable `app` declares.

@@ -24,6 +24,14 @@ pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeM
             let mut vars = BTreeMap::new();
             for field in ["clientIdVariable", "clientSecretVariable"] {
                 let Some(name) = manifest.oauth.as_ref().and_then(|oauth| oauth.get(field)).and_then(Value::as_str) else { continue };
+                // Only the app's declared server variables: the app names
+                // them, the operator gives their values.
+                if !application.server_variables.contains_key(name) {
+                    return Err(crate::vault::Error::Provider(format!(
+                        "connection provider \"{}\": oauth.{field} \"{name}\" is not one of the app's serverVariables (declare it in defineApplication)",
+                        manifest.name
+                    )));
+                }
                 if let Some(value) = given.get(name).cloned().or_else(|| Settings::server_variable_from_env(name)) {
                     vars.insert(name.to_owned(), value);
                 }
@@ -47,6 +55,45 @@ pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeM
     Ok(out)
 }
 
+/// The vault key in use, finishing a rotation that committed but stopped
+/// before moving the new key file into place.
+async fn open_cipher(settings: &Settings, store: &Arc<crate::store::SqliteStore>) -> Result<crate::vault::Cipher> {
+    let (cipher, source) = crate::vault::load_key(settings.vault_key.as_ref().map(|key| key.0.as_str()), &settings.data_dir)?;
+    let Err(error) = crate::vault::check_key(store, &cipher).await else { return Ok(cipher) };
+    let crate::vault::KeySource::File(path) = source else { return Err(error.into()) };
+    let staged = path.with_extension("key.new");
+    let Ok(text) = std::fs::read_to_string(&staged) else { return Err(error.into()) };
+    let staged_cipher = crate::vault::Cipher::new(crate::vault::parse_key(&text, &staged.display().to_string())?)?;
+    crate::vault::check_key(store, &staged_cipher).await?;
+    std::fs::rename(&staged, &path).with_context(|| format!("cannot move {} to {}", staged.display(), path.display()))?;
+    eprintln!("finished an interrupted key rotation: {} is now the vault key", path.display());
+    Ok(staged_cipher)
+}
+
+/// Locks the data directory's vault: shared by gateways, exclusive for a
+/// key rotation, so a key is never rotated under a running gateway.
+fn lock_vault(settings: &Settings, exclusive: bool) -> Result<std::fs::File> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+    let path = settings.data_dir.join("vault.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let locked = if exclusive { file.try_lock() } else { file.try_lock_shared() };
+    match locked {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) if exclusive => {
+            bail!("a gateway is running on {}; stop it before rotating the vault key", settings.data_dir.display())
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!("the vault key of {} is being rotated; start the gateway when that is done", settings.data_dir.display())
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(error).with_context(|| format!("cannot lock {}", path.display())),
+    }
+}
+
 /// Opens the vault over `store` for the apps in `registry`.
 pub(crate) async fn open_vault(
     settings: &Settings,
@@ -54,21 +101,10 @@ pub(crate) async fn open_vault(
     registry: &Registry,
     given: &BTreeMap<String, String>,
 ) -> Result<Vault> {
-    let (cipher, source) = crate::vault::load_key(settings.vault_key.as_ref().map(|key| key.0.as_str()), &settings.data_dir)?;
-    let mut vault = Vault::new(store.clone(), cipher, &settings.public_url)?;
-    if let Err(error) = vault.check_key().await {
-        // A rotation that committed but stopped before moving the new key
-        // file into place left it beside the old one: finish the move.
-        let crate::vault::KeySource::File(path) = source else { return Err(error.into()) };
-        let staged = path.with_extension("key.new");
-        let text = std::fs::read_to_string(&staged).map_err(|_| error)?;
-        let staged_cipher = crate::vault::Cipher::new(crate::vault::parse_key(&text, &staged.display().to_string())?);
-        let candidate = Vault::new(store, staged_cipher, &settings.public_url)?;
-        candidate.check_key().await?;
-        std::fs::rename(&staged, &path).with_context(|| format!("cannot move {} to {}", staged.display(), path.display()))?;
-        eprintln!("finished an interrupted key rotation: {} is now the vault key", path.display());
-        vault = candidate;
-    }
+    let lock = lock_vault(settings, false)?;
+    let cipher = open_cipher(settings, &store).await?;
+    let vault = Vault::new(store, cipher, &settings.public_url, settings.allow_net.clone())?;
+    vault.hold(lock);
     vault.set_providers(providers(registry, settings, given)?);
     Ok(vault)
 }
@@ -92,6 +128,12 @@ fn client(settings: &Settings) -> Result<reqwest::Client> {
     Ok(reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build()?)
 }
 
+/// `text` without control characters, for printing what a server or a
+/// provider said.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control() || *c == '\n').collect()
+}
+
 /// Sends a request to the gateway; an error status becomes its `error` text.
 async fn call(request: reqwest::RequestBuilder, base: &str) -> Result<std::result::Result<Value, (u16, String)>> {
     let response = request.send().await.with_context(|| format!("cannot reach the gateway at {base} (is `switchboard serve` running? set SWITCHBOARD_PUBLIC_URL)"))?;
@@ -100,7 +142,7 @@ async fn call(request: reqwest::RequestBuilder, base: &str) -> Result<std::resul
     if status.is_success() {
         Ok(Ok(body))
     } else {
-        let message = body.get("error").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| status.to_string());
+        let message = body.get("error").and_then(Value::as_str).map(printable).unwrap_or_else(|| status.to_string());
         Ok(Err((status.as_u16(), message)))
     }
 }
@@ -186,7 +228,7 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
                         return Ok(exit::OK);
                     }
                     Some("failed") => {
-                        eprintln!("error: {}", status.get("error").and_then(Value::as_str).unwrap_or("the connection failed"));
+                        eprintln!("error: {}", printable(status.get("error").and_then(Value::as_str).unwrap_or("the connection failed")));
                         return Ok(exit::FAILED);
                     }
                     _ => {}
@@ -205,8 +247,19 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
 /// and switch the variable afterwards.
 pub async fn rotate_key(settings: &Settings) -> Result<i32> {
     use crate::vault::{Cipher, KeySource};
+    let _lock = match lock_vault(settings, true) {
+        Ok(lock) => lock,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(exit::USAGE);
+        }
+    };
     let store = super::open_store(settings).await?;
-    let (old, source) = crate::vault::load_key(settings.vault_key.as_ref().map(|key| key.0.as_str()), &settings.data_dir)?;
+    let old = open_cipher(settings, &store).await?;
+    let source = match &settings.vault_key {
+        Some(_) => KeySource::Environment,
+        None => KeySource::File(crate::vault::key_file(&settings.data_dir)),
+    };
     let new_key = match (&settings.vault_new_key, &source) {
         (Some(text), _) => crate::vault::parse_key(&text.0, "SWITCHBOARD_VAULT_NEW_KEY")?,
         (None, KeySource::File(_)) => Cipher::generate(),
@@ -215,13 +268,16 @@ pub async fn rotate_key(settings: &Settings) -> Result<i32> {
             return Ok(exit::USAGE);
         }
     };
-    let new = Cipher::new(new_key);
+    let new = Cipher::new(new_key)?;
     if new.key_id() == old.key_id() {
         eprintln!("error: the new key is the key in use");
         return Ok(exit::USAGE);
     }
     let staged = match &source {
         KeySource::File(path) => {
+            // The stored tokens open with the current key (checked above),
+            // so a leftover staged key from a rotation that never committed
+            // holds nothing and can go.
             let staged = path.with_extension("key.new");
             let _ = std::fs::remove_file(&staged);
             crate::vault::write_key_file(&staged, &new_key)?;

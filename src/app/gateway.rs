@@ -39,6 +39,20 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
             Err(code) => return Ok(Err(code)),
         }
     }
+    for (index, app) in snapshots.iter().enumerate() {
+        let id = &app.app.manifest.application.universal_identifier;
+        if let Some(other) = snapshots[..index].iter().find(|other| &other.app.manifest.application.universal_identifier == id) {
+            eprintln!(
+                "error: {} and {} are the same application (universalIdentifier {id}); each served app needs its own",
+                other.app.code.root().display(),
+                app.app.code.root().display()
+            );
+            return Ok(Err(exit::USAGE));
+        }
+    }
+    // No app's runs see another served app's provider client secrets.
+    let secrets: Vec<String> = snapshots.iter().flat_map(|app| crate::registry::client_secret_variables(&app.app)).collect();
+    let snapshots: Vec<AppSnapshot> = snapshots.into_iter().map(|app| app.without_variables(&secrets)).collect();
     for name in gather_vars(settings, &args.vars)?.keys() {
         if !snapshots.iter().any(|app| AppSnapshot::declared_variables(&app.app).contains(name)) {
             eprintln!("error: variable {name} is not declared by any of the apps served");
@@ -150,7 +164,23 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
             return;
         }
     };
-    match AppSnapshot::new(loaded, &given, &settings.public_url) {
+    let id = loaded.manifest.application.universal_identifier.clone();
+    if let Some(other) = gateway
+        .registry()
+        .apps()
+        .iter()
+        .find(|other| other.app.code.root() != root && other.app.manifest.application.universal_identifier == id)
+    {
+        eprintln!(
+            "reload refused; still serving the previous version of {}: {} already has universalIdentifier {id}",
+            root.display(),
+            other.app.code.root().display()
+        );
+        return;
+    }
+    let mut secrets: Vec<String> = gateway.registry().apps().iter().flat_map(|app| crate::registry::client_secret_variables(&app.app)).collect();
+    secrets.extend(crate::registry::client_secret_variables(&loaded));
+    match AppSnapshot::new(loaded, &given, &settings.public_url).map(|snapshot| snapshot.without_variables(&secrets)) {
         Ok(snapshot) => match gateway.replace_app(snapshot).await {
             Ok(()) => {
                 eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", "));

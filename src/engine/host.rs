@@ -1,7 +1,7 @@
 //! The host services one run may call from the sandbox — its app's
-//! connections — answered by the vault on the gateway's runtime. Every
-//! access token handed to the run is remembered so the engine can blank it
-//! out of the run's logs, result and error before anything is returned or
+//! connections — answered by the vault on the gateway's runtime, and the
+//! blanking of every access token the vault has handed to the app's runs
+//! out of a run's logs, result and error before anything is returned or
 //! recorded.
 
 use crate::domain::ExecutionResult;
@@ -9,17 +9,12 @@ use crate::sandbox::{Host, HostError, HostFuture};
 use crate::vault::{FetchRequest, Vault};
 use base64::Engine as _;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
-
-/// Tokens handed to one run.
-pub(crate) type HandedOut = Arc<Mutex<Vec<String>>>;
 
 pub(crate) struct RunHost {
     pub(crate) vault: Vault,
     /// The application's universalIdentifier: a run sees only its app's connections.
     pub(crate) app: String,
     pub(crate) runtime: tokio::runtime::Handle,
-    pub(crate) handed_out: HandedOut,
 }
 
 fn host_error(error: crate::vault::Error) -> HostError {
@@ -41,23 +36,10 @@ fn text(input: &Value, field: &str) -> Result<String, HostError> {
     })
 }
 
-async fn dispatch(vault: Vault, app: String, name: String, input: Value, handed_out: HandedOut) -> Result<Value, HostError> {
-    let remember = |token: &str| {
-        if let Ok(mut tokens) = handed_out.lock() {
-            tokens.push(token.to_owned());
-        }
-    };
+async fn dispatch(vault: Vault, app: String, name: String, input: Value) -> Result<Value, HostError> {
     match name.as_str() {
-        "connections.list" => {
-            let (connections, tokens) = vault.list_for_run(&app, &input).await.map_err(host_error)?;
-            tokens.iter().for_each(|token| remember(token));
-            Ok(connections)
-        }
-        "connections.get" => {
-            let (connection, token) = vault.get_for_run(&app, &text(&input, "id")?).await.map_err(host_error)?;
-            remember(&token);
-            Ok(connection)
-        }
+        "connections.list" => Ok(vault.list_for_run(&app, &input).await.map_err(host_error)?.0),
+        "connections.get" => Ok(vault.get_for_run(&app, &text(&input, "id")?).await.map_err(host_error)?.0),
         "connections.reportAuthFailure" => {
             let reason = input.get("reason").and_then(Value::as_str);
             vault.report_failure(&app, &text(&input, "connectionId")?, reason).await.map_err(host_error)?;
@@ -102,7 +84,7 @@ async fn dispatch(vault: Vault, app: String, name: String, input: Value, handed_
 
 impl Host for RunHost {
     fn call(&self, name: &str, input: Value) -> HostFuture {
-        let task = self.runtime.spawn(dispatch(self.vault.clone(), self.app.clone(), name.to_owned(), input, self.handed_out.clone()));
+        let task = self.runtime.spawn(dispatch(self.vault.clone(), self.app.clone(), name.to_owned(), input));
         Box::pin(async move {
             task.await.unwrap_or_else(|error| Err(HostError { error_type: "AppConnectionError".to_owned(), message: error.to_string() }))
         })
@@ -110,11 +92,8 @@ impl Host for RunHost {
 }
 
 /// Blanks every token in `tokens` out of the result's logs, data and error.
-pub(crate) fn redact(result: &mut ExecutionResult, tokens: &HandedOut) {
-    let tokens: Vec<String> = match tokens.lock() {
-        Ok(tokens) => tokens.iter().filter(|token| !token.is_empty()).cloned().collect(),
-        Err(_) => return,
-    };
+pub(crate) fn redact(result: &mut ExecutionResult, tokens: &[String]) {
+    let tokens: Vec<&String> = tokens.iter().filter(|token| !token.is_empty()).collect();
     if tokens.is_empty() {
         return;
     }
@@ -143,7 +122,7 @@ mod tests {
 
     #[test]
     fn handed_out_tokens_leave_no_trace_in_a_result() {
-        let tokens: HandedOut = Arc::new(Mutex::new(vec!["tok-SECRET-1".to_owned()]));
+        let tokens = vec!["tok-SECRET-1".to_owned()];
         let mut result = ExecutionResult::failure("Error", "bad tok-SECRET-1", "log tok-SECRET-1 here".to_owned(), 1);
         result.data = json!({ "nested": ["tok-SECRET-1", 1] });
         redact(&mut result, &tokens);

@@ -107,11 +107,22 @@ async fn connect(
     let key = if state.keys.0.is_empty() { None } else { bearer_token(&headers) };
     let requester = crate::vault::requester(key);
     let visibility = query.visibility.as_deref().unwrap_or("user");
-    let started = state.vault.start(&provider, query.app.as_deref(), visibility, &requester).await?;
-    if query.format.as_deref() == Some("json") {
+    let json_answer = query.format.as_deref() == Some("json");
+    let started = state.vault.start(&provider, query.app.as_deref(), visibility, &requester, !json_answer).await?;
+    if json_answer {
         return Ok(Json(json!({ "url": started.url.as_str(), "flowId": started.flow_id })).into_response());
     }
-    Ok((StatusCode::FOUND, [(header::LOCATION, started.url.to_string()), (header::CACHE_CONTROL, "no-store".to_owned())]).into_response())
+    // A browser flow is bound to this browser: the callback must bring the
+    // cookie back, so a forwarded link cannot complete it elsewhere.
+    let cookie = started
+        .binding
+        .map(|binding| format!("{}={binding}; Path=/auth/apps/callback; Max-Age=600; HttpOnly; SameSite=Lax", crate::vault::BINDING_COOKIE))
+        .unwrap_or_default();
+    Ok((
+        StatusCode::FOUND,
+        [(header::LOCATION, started.url.to_string()), (header::CACHE_CONTROL, "no-store".to_owned()), (header::SET_COOKIE, cookie)],
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,12 +144,20 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
 }
 
 /// `GET /auth/apps/callback?state=...&code=...` (or `&error=...`).
-async fn callback(State(state): State<ConnectionsState>, Query(query): Query<CallbackQuery>) -> Response {
+async fn callback(State(state): State<ConnectionsState>, Query(query): Query<CallbackQuery>, headers: HeaderMap) -> Response {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == crate::vault::BINDING_COOKIE)
+        .map(|(_, value)| value.to_owned());
     let Some(signed) = query.state.as_deref().filter(|value| !value.is_empty()) else {
         return page(StatusCode::BAD_REQUEST, "Connection failed", "The callback has no state parameter; nothing was stored.");
     };
     let error = query.error.as_deref().map(|code| (code, query.error_description.as_deref()));
-    match state.vault.callback(signed, query.code.as_deref(), error).await {
+    match state.vault.callback(signed, query.code.as_deref(), error, cookie.as_deref()).await {
         Ok(connection) => {
             let provider = connection.get("providerName").and_then(|v| v.as_str()).unwrap_or_default();
             let app = connection.get("applicationId").and_then(|v| v.as_str()).unwrap_or_default();

@@ -51,6 +51,9 @@ pub struct FlowRow {
     pub provider: String,
     pub visibility: String,
     pub requester: String,
+    /// SHA-256 (hex) of the browser cookie the callback must present, for
+    /// flows started by a browser redirect.
+    pub binding_hash: Option<String>,
     /// The PKCE verifier, encrypted.
     pub verifier: Option<Vec<u8>>,
     pub key_id: String,
@@ -92,6 +95,7 @@ fn flow_row(row: &SqliteRow) -> Result<FlowRow, sqlx::Error> {
         provider: row.try_get("provider")?,
         visibility: row.try_get("visibility")?,
         requester: row.try_get("requester")?,
+        binding_hash: row.try_get("binding_hash")?,
         verifier: row.try_get("verifier")?,
         key_id: row.try_get("key_id")?,
         expires_at: row.try_get("expires_at")?,
@@ -194,14 +198,15 @@ impl SqliteStore {
 
     pub async fn insert_flow(&self, flow: &FlowRow) -> Result<(), Error> {
         sqlx::query(
-            "INSERT INTO oauth_flows (nonce, app, provider, visibility, requester, verifier, key_id, expires_at, status, \
-             connection_id, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO oauth_flows (nonce, app, provider, visibility, requester, binding_hash, verifier, key_id, expires_at, status, \
+             connection_id, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(flow.nonce.clone())
         .bind(flow.app.clone())
         .bind(flow.provider.clone())
         .bind(flow.visibility.clone())
         .bind(flow.requester.clone())
+        .bind(flow.binding_hash.clone())
         .bind(flow.verifier.clone())
         .bind(flow.key_id.clone())
         .bind(flow.expires_at)
@@ -215,31 +220,23 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Takes a pending, unexpired flow for its callback, exactly once: a
-    /// second claim of the same nonce finds nothing. The PKCE verifier is
-    /// handed out and wiped from the row in the same statement.
+    /// Takes a pending, unexpired flow for its callback, exactly once: one
+    /// statement moves it to `exchanging` and returns it, so a second claim
+    /// of the same nonce finds nothing. (The sealed PKCE verifier is wiped
+    /// when the flow is finished.)
     pub async fn claim_flow(&self, nonce: &str, now_ms: i64) -> Result<Option<FlowRow>, Error> {
-        let mut transaction = self.pool().begin().await.map_err(Error::query("claiming a connect flow"))?;
-        let row = sqlx::query("SELECT * FROM oauth_flows WHERE nonce = ? AND status = 'pending' AND expires_at > ?")
+        let row = sqlx::query("UPDATE oauth_flows SET status = 'exchanging' WHERE nonce = ? AND status = 'pending' AND expires_at > ? RETURNING *")
             .bind(nonce.to_owned())
             .bind(now_ms)
-            .fetch_optional(&mut *transaction)
+            .fetch_optional(self.pool())
             .await
             .map_err(Error::query("claiming a connect flow"))?;
-        let Some(row) = row else { return Ok(None) };
-        let flow = flow_row(&row).map_err(Error::query("reading a connect flow"))?;
-        let claimed = sqlx::query("UPDATE oauth_flows SET status = 'exchanging', verifier = NULL WHERE nonce = ? AND status = 'pending'")
-            .bind(nonce.to_owned())
-            .execute(&mut *transaction)
-            .await
-            .map_err(Error::query("claiming a connect flow"))?;
-        transaction.commit().await.map_err(Error::query("claiming a connect flow"))?;
-        Ok((claimed.rows_affected() == 1).then_some(flow))
+        row.as_ref().map(flow_row).transpose().map_err(Error::query("reading a connect flow"))
     }
 
     /// Records how a claimed flow ended.
     pub async fn finish_flow(&self, nonce: &str, connection_id: Option<&str>, error: Option<&str>) -> Result<(), Error> {
-        sqlx::query("UPDATE oauth_flows SET status = ?, connection_id = ?, error = ? WHERE nonce = ?")
+        sqlx::query("UPDATE oauth_flows SET status = ?, connection_id = ?, error = ?, verifier = NULL WHERE nonce = ?")
             .bind(if error.is_some() { "failed" } else { "done" })
             .bind(connection_id.map(str::to_owned))
             .bind(error.map(str::to_owned))

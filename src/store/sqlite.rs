@@ -234,6 +234,12 @@ async fn prune(pool: &SqlitePool, retention: Retention, now_ms: i64) -> Result<u
         .await
         .map_err(Error::query("pruning surplus runs"))?
         .rows_affected();
+    // Connect flows are useful for minutes; a day later they only take room.
+    sqlx::query("DELETE FROM oauth_flows WHERE created_at < ?")
+        .bind(now_ms.saturating_sub(24 * 3600 * 1000))
+        .execute(pool)
+        .await
+        .map_err(Error::query("pruning connect flows"))?;
     // Finished deliveries are kept as long as runs are, so a re-delivered
     // event within that window is still recognised.
     sqlx::query("DELETE FROM deliveries WHERE state IN ('done', 'failed') AND created_at < ?")

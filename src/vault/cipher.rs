@@ -37,19 +37,16 @@ impl std::fmt::Debug for Cipher {
     }
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    mac.update(data);
-    mac.finalize().into_bytes().into()
+fn mac(key: &[u8]) -> Result<Hmac<Sha256>, Error> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| Error::Crypto("HMAC key rejected".to_owned()))
 }
 
 impl Cipher {
-    pub fn new(key: [u8; 32]) -> Self {
+    pub fn new(key: [u8; 32]) -> Result<Self, Error> {
         let digest = Sha256::new().chain_update(b"switchboard vault key id\0").chain_update(key).finalize();
         let key_id = digest[..8].iter().map(|byte| format!("{byte:02x}")).collect();
-        let state_key = hmac(&key, b"switchboard oauth state");
-        Self { aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)), key_id, state_key }
+        let state_key = mac(&key)?.chain_update(b"switchboard oauth state").finalize().into_bytes().into();
+        Ok(Self { aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)), key_id, state_key })
     }
 
     /// A fresh random key.
@@ -97,8 +94,13 @@ impl Cipher {
     }
 
     /// HMAC-SHA256 of `data` under the state-signing key.
-    pub fn sign(&self, data: &[u8]) -> [u8; 32] {
-        hmac(&self.state_key, data)
+    pub fn sign(&self, data: &[u8]) -> Result<[u8; 32], Error> {
+        Ok(mac(&self.state_key)?.chain_update(data).finalize().into_bytes().into())
+    }
+
+    /// Whether `signature` is `data`'s HMAC, compared in constant time.
+    pub fn verify(&self, data: &[u8], signature: &[u8]) -> bool {
+        mac(&self.state_key).is_ok_and(|mac| mac.chain_update(data).verify_slice(signature).is_ok())
     }
 }
 
@@ -142,33 +144,39 @@ pub fn write_key_file(path: &Path, key: &[u8; 32]) -> Result<(), Error> {
 /// which is created on first use.
 pub fn load(env_key: Option<&str>, data_dir: &Path) -> Result<(Cipher, KeySource), Error> {
     if let Some(text) = env_key {
-        return Ok((Cipher::new(parse_key(text, "SWITCHBOARD_VAULT_KEY")?), KeySource::Environment));
+        return Ok((Cipher::new(parse_key(text, "SWITCHBOARD_VAULT_KEY")?)?, KeySource::Environment));
     }
     let path = key_file(data_dir);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            warn_if_readable_by_others(&path);
-            Ok((Cipher::new(parse_key(&text, &path.display().to_string())?), KeySource::File(path)))
+            refuse_if_readable_by_others(&path)?;
+            Ok((Cipher::new(parse_key(&text, &path.display().to_string())?)?, KeySource::File(path)))
         }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             std::fs::create_dir_all(data_dir).map_err(|error| Error::Key(format!("cannot create {}: {error}", data_dir.display())))?;
             let key = Cipher::generate();
             write_key_file(&path, &key)?;
             tracing::info!(path = %path.display(), "created a new vault key");
-            Ok((Cipher::new(key), KeySource::File(path)))
+            Ok((Cipher::new(key)?, KeySource::File(path)))
         }
         Err(error) => Err(Error::Key(format!("cannot read {}: {error}", path.display()))),
     }
 }
 
-fn warn_if_readable_by_others(path: &Path) {
+/// A key file others can read is refused, as ssh refuses such private keys.
+fn refuse_if_readable_by_others(path: &Path) -> Result<(), Error> {
     #[cfg(unix)]
     if let Ok(meta) = std::fs::metadata(path) {
         let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
         if mode & 0o077 != 0 {
-            tracing::warn!(path = %path.display(), mode = format!("{:o}", mode & 0o777), "the vault key file is readable by others; chmod 600 it");
+            return Err(Error::Key(format!(
+                "{} is readable by others (mode {:o}); run chmod 600 on it",
+                path.display(),
+                mode & 0o777
+            )));
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -177,12 +185,12 @@ mod tests {
 
     #[test]
     fn sealed_values_open_only_with_the_same_key_and_label() {
-        let cipher = Cipher::new([7; 32]);
+        let cipher = Cipher::new([7; 32]).expect("cipher");
         let sealed = cipher.seal_text("a/access", "token-123").expect("seal");
         assert!(!sealed.windows(9).any(|window| window == b"token-123"));
         assert_eq!(cipher.open_text("a/access", &sealed).expect("open"), "token-123");
         assert!(cipher.open_text("b/access", &sealed).is_err(), "bound to its label");
-        assert!(Cipher::new([8; 32]).open_text("a/access", &sealed).is_err(), "bound to its key");
+        assert!(Cipher::new([8; 32]).expect("cipher").open_text("a/access", &sealed).is_err(), "bound to its key");
         let mut altered = sealed.clone();
         let last = altered.len() - 1;
         altered[last] ^= 1;
@@ -210,5 +218,15 @@ mod tests {
         }
         let (second, _) = load(None, dir.path()).expect("reuse");
         assert_eq!(first.key_id(), second.key_id());
+        #[cfg(unix)]
+        {
+            let file = key_file(dir.path());
+            std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).expect("chmod");
+            let error = load(None, dir.path()).expect_err("refused").to_string();
+            assert!(error.contains("chmod 600"), "{error}");
+        }
+        let signature = first.sign(b"data").expect("sign");
+        assert!(first.verify(b"data", &signature));
+        assert!(!first.verify(b"datA", &signature));
     }
 }

@@ -79,7 +79,12 @@ pub fn requester(api_key: Option<&str>) -> String {
 pub struct Started {
     pub url: url::Url,
     pub flow_id: String,
+    /// For a browser flow: the cookie value the callback must bring back.
+    pub binding: Option<String>,
 }
+
+/// The cookie that ties a browser's connect flow to its callback.
+pub const BINDING_COOKIE: &str = "switchboard_connect";
 
 /// Result of a disconnect.
 #[derive(Debug, Clone)]
@@ -108,7 +113,18 @@ struct Inner {
     callback: String,
     providers: RwLock<Arc<Vec<Arc<Provider>>>>,
     refreshing: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The sandbox's network allow-list: `fetch` with a connection must pass
+    /// it as well as the provider's hosts.
+    allow_net: Vec<String>,
+    /// Tokens handed to each app's runs lately (app → tokens, newest last),
+    /// blanked from every later run of that app too: a runtime is reused,
+    /// so code may print a token it kept after the run that fetched it.
+    handed: std::sync::Mutex<HashMap<String, Vec<String>>>,
+    lock: std::sync::Mutex<Option<std::fs::File>>,
 }
+
+/// Tokens remembered per app for blanking.
+const HANDED_PER_APP: usize = 256;
 
 /// Makes aws-lc-rs rustls' process-wide crypto provider (the one deno's
 /// TLS stack already uses), which reqwest's TLS needs. Idempotent.
@@ -133,7 +149,7 @@ fn b64(bytes: &[u8]) -> String {
 impl Vault {
     /// A vault over `store`, sealing with `cipher`; OAuth redirects come
     /// back to `<public_url>/auth/apps/callback`.
-    pub fn new(store: Arc<SqliteStore>, cipher: Cipher, public_url: &str) -> Result<Self, Error> {
+    pub fn new(store: Arc<SqliteStore>, cipher: Cipher, public_url: &str, allow_net: Vec<String>) -> Result<Self, Error> {
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -142,23 +158,36 @@ impl Vault {
                 callback: format!("{}/auth/apps/callback", public_url.trim_end_matches('/')),
                 providers: RwLock::new(Arc::default()),
                 refreshing: std::sync::Mutex::default(),
+                allow_net,
+                handed: std::sync::Mutex::default(),
+                lock: std::sync::Mutex::default(),
             }),
         })
     }
 
-    /// Checks that stored connections were sealed with this key, so a
-    /// wrong `SWITCHBOARD_VAULT_KEY` is reported at start, not at first use.
-    pub async fn check_key(&self) -> Result<(), Error> {
-        let rows = self.inner.store.connections(None).await?;
-        if let Some(row) = rows.iter().find(|row| row.key_id != self.inner.cipher.key_id()) {
-            return Err(Error::Key(format!(
-                "connection {} was sealed with vault key {}, but the key in use is {}; start with the key it was sealed with",
-                row.id,
-                row.key_id,
-                self.inner.cipher.key_id()
-            )));
+    /// Remembers a token handed to a run of `app`.
+    pub(crate) fn remember(&self, app: &str, token: &str) {
+        if let Ok(mut handed) = self.inner.handed.lock() {
+            let tokens = handed.entry(app.to_owned()).or_default();
+            if !tokens.iter().any(|known| known == token) {
+                tokens.push(token.to_owned());
+                if tokens.len() > HANDED_PER_APP {
+                    tokens.remove(0);
+                }
+            }
         }
-        Ok(())
+    }
+
+    /// Tokens handed to `app`'s runs lately, to blank from its results.
+    pub fn handed_tokens(&self, app: &str) -> Vec<String> {
+        self.inner.handed.lock().ok().and_then(|handed| handed.get(app).cloned()).unwrap_or_default()
+    }
+
+    /// Keeps `lock` (the data directory's vault lock) as long as the vault lives.
+    pub fn hold(&self, lock: std::fs::File) {
+        if let Ok(mut held) = self.inner.lock.lock() {
+            *held = Some(lock);
+        }
     }
 
     /// Replaces the providers (on start and on every app reload).
@@ -199,8 +228,11 @@ impl Vault {
     }
 
     /// Starts a connect flow for `requester`: stores the single-use flow
-    /// (with the sealed PKCE verifier) and returns the provider URL.
-    pub async fn start(&self, provider: &str, app: Option<&str>, visibility: &str, requester: &str) -> Result<Started, Error> {
+    /// (with the sealed PKCE verifier) and returns the provider URL. A
+    /// `browser` flow also gets a cookie value the callback must bring back,
+    /// so a link forwarded to another browser cannot complete it.
+    pub async fn start(&self, provider: &str, app: Option<&str>, visibility: &str, requester: &str, browser: bool) -> Result<Started, Error> {
+        use sha2::Digest;
         if !matches!(visibility, "user" | "workspace") {
             return Err(Error::BadRequest(format!("visibility \"{visibility}\" must be user or workspace")));
         }
@@ -208,11 +240,14 @@ impl Vault {
         let nonce = uuid::Uuid::new_v4().to_string();
         let now = crate::store::now_ms();
         let expires_at = now + FLOW_TTL_MS;
-        let claims = json!({ "n": nonce, "a": provider.app, "p": provider.name, "r": requester, "v": visibility, "e": expires_at });
-        let payload = b64(claims.to_string().as_bytes());
-        let state = format!("{payload}.{}", b64(&self.inner.cipher.sign(payload.as_bytes())));
+        // The state names only the flow and its expiry; everything else
+        // stays in the flow row.
+        let payload = b64(json!({ "n": nonce, "e": expires_at }).to_string().as_bytes());
+        let state = format!("{payload}.{}", b64(&self.inner.cipher.sign(payload.as_bytes())?));
         let (url, verifier) = oauth::authorize_url(&provider, &self.inner.callback, state)?;
         let verifier = verifier.map(|verifier| self.inner.cipher.seal_text(&format!("{nonce}/verifier"), &verifier)).transpose()?;
+        let binding = browser.then(|| format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()));
+        let binding_hash = binding.as_ref().map(|value| format!("{:x}", sha2::Sha256::digest(value.as_bytes())));
         self.inner
             .store
             .insert_flow(&FlowRow {
@@ -221,6 +256,7 @@ impl Vault {
                 provider: provider.name.clone(),
                 visibility: visibility.to_owned(),
                 requester: requester.to_owned(),
+                binding_hash,
                 verifier,
                 key_id: self.inner.cipher.key_id().to_owned(),
                 expires_at,
@@ -230,44 +266,48 @@ impl Vault {
                 created_at: now,
             })
             .await?;
-        Ok(Started { url, flow_id: nonce })
+        Ok(Started { url, flow_id: nonce, binding })
     }
 
-    /// Checks a `state` value's signature and expiry; returns its claims.
-    fn verify_state(&self, state: &str) -> Result<Value, Error> {
-        let (payload, signature) = state.split_once('.').ok_or_else(|| Error::BadState("malformed".to_owned()))?;
-        let expected = b64(&self.inner.cipher.sign(payload.as_bytes()));
-        let same = expected.len() == signature.len() && expected.bytes().zip(signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if !same {
+    /// Checks a `state` value's signature (constant time) and expiry;
+    /// returns the flow's nonce.
+    fn verify_state(&self, state: &str) -> Result<String, Error> {
+        let malformed = || Error::BadState("malformed".to_owned());
+        let (payload, signature) = state.split_once('.').ok_or_else(malformed)?;
+        let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature).map_err(|_| malformed())?;
+        if !self.inner.cipher.verify(payload.as_bytes(), &signature) {
             return Err(Error::BadState("the signature does not match (tampered, or signed with another vault key)".to_owned()));
         }
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| Error::BadState("malformed".to_owned()))?;
-        let claims: Value = serde_json::from_slice(&bytes).map_err(|_| Error::BadState("malformed".to_owned()))?;
-        let expires = claims.get("e").and_then(Value::as_i64).unwrap_or(0);
-        if expires <= crate::store::now_ms() {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).map_err(|_| malformed())?;
+        let claims: Value = serde_json::from_slice(&bytes).map_err(|_| malformed())?;
+        if claims.get("e").and_then(Value::as_i64).unwrap_or(0) <= crate::store::now_ms() {
             return Err(Error::BadState("expired".to_owned()));
         }
-        Ok(claims)
+        claims.get("n").and_then(Value::as_str).map(str::to_owned).ok_or_else(malformed)
     }
 
     /// Handles the provider's redirect: `state` plus `code`, or the
-    /// provider's `error`. Returns the new connection (public view).
-    pub async fn callback(&self, state: &str, code: Option<&str>, error: Option<(&str, Option<&str>)>) -> Result<Value, Error> {
-        let claims = self.verify_state(state)?;
-        let nonce = claims.get("n").and_then(Value::as_str).unwrap_or_default().to_owned();
+    /// provider's `error`; `cookie` is the browser's binding cookie, if it
+    /// sent one. Returns the new connection (public view).
+    pub async fn callback(&self, state: &str, code: Option<&str>, error: Option<(&str, Option<&str>)>, cookie: Option<&str>) -> Result<Value, Error> {
+        use sha2::Digest;
+        let nonce = self.verify_state(state)?;
         let flow = self
             .inner
             .store
             .claim_flow(&nonce, crate::store::now_ms())
             .await?
             .ok_or_else(|| Error::BadState("already used or expired".to_owned()))?;
-        let bound = [("a", &flow.app), ("p", &flow.provider), ("r", &flow.requester), ("v", &flow.visibility)]
-            .iter()
-            .all(|(claim, value)| claims.get(*claim).and_then(Value::as_str) == Some(value.as_str()));
+        let bound = match (&flow.binding_hash, cookie) {
+            (None, _) => true,
+            (Some(expected), Some(cookie)) => {
+                let presented = format!("{:x}", sha2::Sha256::digest(cookie.as_bytes()));
+                presented.len() == expected.len() && presented.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            }
+            (Some(_), None) => false,
+        };
         let outcome = if !bound {
-            Err(Error::BadState("it does not belong to this flow".to_owned()))
+            Err(Error::BadState("this connect link was started in another browser".to_owned()))
         } else {
             match (error, code) {
                 (Some((code, description)), _) => Err(Error::Refused {
@@ -279,9 +319,13 @@ impl Vault {
                 (None, None) => Err(Error::BadRequest("the callback has neither code nor error".to_owned())),
             }
         };
-        match &outcome {
-            Ok(connection) => self.inner.store.finish_flow(&nonce, connection.get("id").and_then(Value::as_str), None).await?,
-            Err(error) => self.inner.store.finish_flow(&nonce, None, Some(&error.to_string())).await?,
+        let finished = match &outcome {
+            Ok(connection) => self.inner.store.finish_flow(&nonce, connection.get("id").and_then(Value::as_str), None).await,
+            Err(error) => self.inner.store.finish_flow(&nonce, None, Some(&error.to_string())).await,
+        };
+        if let Err(error) = finished {
+            // The connection (if any) is stored; only the flow's status is stale.
+            tracing::error!(%error, "a connect flow's outcome could not be recorded");
         }
         outcome
     }
@@ -310,7 +354,7 @@ impl Vault {
             scopes: tokens.scopes.clone().unwrap_or_else(|| provider.scopes.clone()),
             access_token: cipher.seal_text(&format!("{id}/access"), &tokens.access)?,
             refresh_token: tokens.refresh.as_deref().map(|token| cipher.seal_text(&format!("{id}/refresh"), token)).transpose()?,
-            expires_at: tokens.expires_in.map(|lifetime| now + lifetime.as_millis() as i64),
+            expires_at: tokens.expires_in.map(|lifetime| expiry(now, lifetime)),
             issued_at: now,
             key_id: cipher.key_id().to_owned(),
             auth_failed_at: None,
@@ -347,6 +391,9 @@ impl Vault {
     /// `revokeEndpoint`, when there is one. The connection is deleted even
     /// when revocation fails; the note says why.
     pub async fn disconnect(&self, id: &str) -> Result<Disconnected, Error> {
+        // No refresh may rotate the tokens while they are being revoked.
+        let lock = self.lock_for(id);
+        let _guard = lock.lock().await;
         let row = self.inner.store.connection(id).await?.ok_or_else(|| Error::UnknownConnection(id.to_owned()))?;
         let mut result = Disconnected { app: row.app.clone(), provider: row.provider.clone(), revoked: false, revocation_note: None };
         match self.provider_of(&row) {
@@ -368,9 +415,32 @@ impl Vault {
             Err(error) => result.revocation_note = Some(format!("not revoked: {error}")),
         }
         self.inner.store.delete_connection(id).await?;
+        if let Ok(mut locks) = self.inner.refreshing.lock() {
+            locks.remove(id);
+        }
         tracing::info!(connection = %id, revoked = result.revoked, "connection deleted");
         Ok(result)
     }
+}
+
+/// Checks that stored connections were sealed with `cipher`'s key, so a
+/// wrong `SWITCHBOARD_VAULT_KEY` is reported at start, not at first use.
+pub async fn check_key(store: &SqliteStore, cipher: &Cipher) -> Result<(), Error> {
+    let rows = store.connections(None).await?;
+    if let Some(row) = rows.iter().find(|row| row.key_id != cipher.key_id()) {
+        return Err(Error::Key(format!(
+            "connection {} was sealed with vault key {}, but the key in use is {}; start with the key it was sealed with",
+            row.id,
+            row.key_id,
+            cipher.key_id()
+        )));
+    }
+    Ok(())
+}
+
+/// Unix milliseconds `lifetime` after `now`, saturating on absurd lifetimes.
+fn expiry(now: i64, lifetime: std::time::Duration) -> i64 {
+    now.saturating_add(i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// The user a connection belongs to, as Twenty's `userWorkspaceId` (a UUID
@@ -379,14 +449,12 @@ fn user_workspace_id(requester: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("switchboard:requester:{requester}").as_bytes()).to_string()
 }
 
+/// A failed code exchange: the provider's own error code when it gave one,
+/// else a failure to reach or read it.
 fn refused(provider: &Provider, failure: oauth::Failure) -> Error {
-    if failure.transient {
-        return Error::Http(failure.to_string());
-    }
-    Error::Refused {
-        provider: provider.name.clone(),
-        code: failure.code.clone().unwrap_or_else(|| "invalid_response".to_owned()),
-        description: failure.description,
+    match failure.code {
+        Some(code) => Error::Refused { provider: provider.name.clone(), code, description: failure.description },
+        None => Error::Http(failure.description.unwrap_or_else(|| "no answer".to_owned())),
     }
 }
 

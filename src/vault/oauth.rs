@@ -70,7 +70,7 @@ fn endpoint(provider: &str, field: &str, value: Option<&Value>) -> Result<Option
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+pub(super) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(address)) => address.is_loopback(),
@@ -111,13 +111,29 @@ impl Provider {
                 )));
             }
         };
+        const RESERVED: &[&str] = &["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"];
+        if let Some(reserved) = oauth
+            .get("authorizationParams")
+            .and_then(Value::as_object)
+            .and_then(|params| params.keys().find(|key| RESERVED.contains(&key.as_str())))
+        {
+            return Err(Error::Provider(format!(
+                "connection provider \"{name}\": oauth.authorizationParams may not set \"{reserved}\" (the gateway sets it)"
+            )));
+        }
         let client_id_variable = text("clientIdVariable").unwrap_or_default();
         let client_secret_variable = text("clientSecretVariable").unwrap_or_default();
         let default_hosts = || {
             let mut hosts: Vec<String> = [Some(&authorization_endpoint), Some(&token_endpoint), revoke_endpoint.as_ref()]
                 .into_iter()
                 .flatten()
-                .filter_map(|url| url.host_str().map(str::to_owned))
+                .filter_map(|url| {
+                    let host = url.host_str()?;
+                    Some(match url.port() {
+                        Some(port) => format!("{host}:{port}"),
+                        None => host.to_owned(),
+                    })
+                })
                 .collect();
             hosts.dedup();
             hosts
@@ -155,26 +171,38 @@ impl Provider {
         self.client_id.is_some() && self.client_secret.is_some()
     }
 
-    /// Whether `url` is on this provider's fetch allow-list. An entry is a
-    /// host (any port), `host:port`, or `*.domain` (any subdomain).
+    /// Whether `url` is on this provider's fetch allow-list.
     pub fn allows(&self, url: &Url) -> bool {
-        let Some(host) = url.host_str() else { return false };
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-        let port = url.port_or_known_default();
-        self.allowed_hosts.iter().any(|entry| {
-            let entry = entry.to_ascii_lowercase();
-            let (entry_host, entry_port) = match entry.rsplit_once(':') {
-                Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.is_empty() => (name.to_owned(), port.parse::<u16>().ok()),
-                _ => (entry.clone(), None),
-            };
-            let entry_host = entry_host.trim_start_matches('[').trim_end_matches(']').to_owned();
-            let host_matches = match entry_host.strip_prefix("*.") {
-                Some(domain) => host.ends_with(&format!(".{domain}")),
-                None => host == entry_host,
-            };
-            host_matches && entry_port.is_none_or(|wanted| Some(wanted) == port)
-        })
+        host_listed(&self.allowed_hosts, url)
     }
+}
+
+/// Whether `url`'s host is in `list`: an entry is a host (its scheme's
+/// default port only), `host:port`, `*.domain` (any subdomain, default
+/// port) or `*` (anything).
+pub(super) fn host_listed(list: &[String], url: &Url) -> bool {
+    let Some(host) = url.host_str() else { return false };
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let port = url.port_or_known_default();
+    let default_port = url::Url::parse(&format!("{}://x", url.scheme())).ok().and_then(|url| url.port_or_known_default());
+    list.iter().any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        let entry = entry.to_ascii_lowercase();
+        let (entry_host, entry_port) = match entry.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) && !name.is_empty() && !name.ends_with(':') => {
+                (name.to_owned(), port.parse::<u16>().ok())
+            }
+            _ => (entry.clone(), None),
+        };
+        let entry_host = entry_host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host_matches = match entry_host.strip_prefix("*.") {
+            Some(domain) => host.ends_with(&format!(".{domain}")),
+            None => host == entry_host,
+        };
+        host_matches && entry_port.or(default_port) == port
+    })
 }
 
 /// The `id_token` some providers add to a token response (OpenID Connect):
@@ -232,24 +260,32 @@ impl std::fmt::Display for Failure {
     }
 }
 
-fn failure<E: std::error::Error>(error: RequestTokenError<E, impl oauth2::ErrorResponse + 'static>) -> Failure {
+/// OAuth error codes that say the grant or the client is no good: only
+/// these mark a connection as needing to be reconnected.
+const GRANT_ERRORS: &[&str] = &["invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type"];
+
+fn failure(error: RequestTokenError<Error, impl oauth2::ErrorResponse + 'static>) -> Failure {
     match error {
         RequestTokenError::ServerResponse(response) => {
             let value = serde_json::to_value(&response).unwrap_or_default();
+            let code = value.get("error").and_then(Value::as_str).map(str::to_owned);
             Failure {
-                code: value.get("error").and_then(Value::as_str).map(str::to_owned),
+                transient: !code.as_deref().is_some_and(|code| GRANT_ERRORS.contains(&code)),
+                code,
                 description: value.get("error_description").and_then(Value::as_str).map(str::to_owned),
-                transient: false,
             }
         }
-        RequestTokenError::Request(error) => Failure { code: None, description: Some(format!("cannot reach the provider: {error}")), transient: true },
-        // The body may hold tokens: only its parse error is reported.
+        RequestTokenError::Request(Error::Http(message)) => Failure { code: None, description: Some(message), transient: true },
+        RequestTokenError::Request(error) => Failure { code: None, description: Some(error.to_string()), transient: true },
+        // The body may hold tokens: only its parse error is reported. An
+        // unreadable answer (an HTML error page, ...) says nothing about
+        // the grant.
         RequestTokenError::Parse(error, _) => Failure {
             code: None,
             description: Some(format!("unreadable token response ({})", error.path())),
-            transient: false,
+            transient: true,
         },
-        RequestTokenError::Other(message) => Failure { code: None, description: Some(message), transient: false },
+        RequestTokenError::Other(message) => Failure { code: None, description: Some(message), transient: true },
     }
 }
 
@@ -315,9 +351,18 @@ fn transport(http: reqwest::Client, json_body: bool) -> impl Fn(oauth2::HttpRequ
             let request = reqwest::Request::try_from(oauth2::http::Request::from_parts(parts, body))
                 .map_err(|error| Error::Http(format!("cannot build the token request: {error}")))?;
             let response = http.execute(request).await.map_err(|error| Error::Http(error.without_url().to_string()))?;
-            let status = response.status();
+            let mut status = response.status();
             let headers = response.headers().clone();
             let bytes = response.bytes().await.map_err(|error| Error::Http(error.without_url().to_string()))?;
+            // Some providers (GitHub) answer 200 with an OAuth error body;
+            // make it an error so its code is read, not a parse failure.
+            if status.is_success()
+                && let Ok(body) = serde_json::from_slice::<Value>(&bytes)
+                && body.get("error").is_some_and(Value::is_string)
+                && body.get("access_token").is_none()
+            {
+                status = reqwest::StatusCode::BAD_REQUEST;
+            }
             let mut built = oauth2::http::Response::new(bytes.to_vec());
             *built.status_mut() = status;
             *built.headers_mut() = headers;
@@ -394,7 +439,7 @@ pub(super) async fn revoke(provider: &Provider, http: &reqwest::Client, token: S
     let form = [("token", token.as_str()), ("token_type_hint", hint), ("client_id", id.as_str()), ("client_secret", secret.as_str())];
     let response = match http.post(endpoint).form(&form).header(reqwest::header::ACCEPT, "application/json").send().await {
         Ok(response) => response,
-        Err(error) => return Ok(Some(Err(Failure { code: None, description: Some(format!("cannot reach the provider: {}", error.without_url())), transient: true }))),
+        Err(error) => return Ok(Some(Err(Failure { code: None, description: Some(error.without_url().to_string()), transient: true }))),
     };
     if response.status().is_success() {
         return Ok(Some(Ok(())));
@@ -431,6 +476,7 @@ mod tests {
     fn fetch_hosts_default_to_the_endpoints_and_match_ports_and_wildcards() {
         let default = provider(&[]);
         assert_eq!(default.allowed_hosts, vec!["linear.app".to_owned(), "api.linear.app".to_owned()]);
+        assert!(!default.allows(&Url::parse("https://api.linear.app:8443/graphql").expect("url")), "a bare host means its default port");
         assert!(default.allows(&Url::parse("https://api.linear.app/graphql").expect("url")));
         assert!(!default.allows(&Url::parse("https://evil.example/graphql").expect("url")));
         let custom = provider(&["127.0.0.1:8080", "*.example.com"]);

@@ -3,7 +3,7 @@
 //! `authFailedAt`), reporting an auth failure, and `fetch` with the token
 //! attached here, outside the sandbox, only to the provider's allowed hosts.
 
-use super::{Error, Vault, iso, oauth, public_view};
+use super::{Error, Vault, expiry, iso, oauth, public_view};
 use crate::store::{ConnectionRow, TokenUpdate};
 use serde_json::Value;
 use std::sync::Arc;
@@ -42,7 +42,7 @@ fn needs_refresh(row: &ConnectionRow, now: i64) -> bool {
 }
 
 impl Vault {
-    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+    pub(super) fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
         match self.inner.refreshing.lock() {
             Ok(mut locks) => locks.entry(id.to_owned()).or_default().clone(),
             Err(_) => Arc::default(),
@@ -96,7 +96,7 @@ impl Vault {
                 let update = TokenUpdate {
                     access_token: cipher.seal_text(&format!("{}/access", row.id), &tokens.access)?,
                     refresh_token: tokens.refresh.as_deref().map(|token| cipher.seal_text(&format!("{}/refresh", row.id), token)).transpose()?,
-                    expires_at: tokens.expires_in.map(|lifetime| now + lifetime.as_millis() as i64),
+                    expires_at: tokens.expires_in.map(|lifetime| expiry(now, lifetime)),
                     issued_at: now,
                     key_id: cipher.key_id().to_owned(),
                 };
@@ -137,14 +137,18 @@ impl Vault {
             match self.access_token(row).await {
                 Ok((token, row)) => {
                     out.push(app_connection(&row, Some(&token)));
+                    self.remember(app, &token);
                     tokens.push(token);
                 }
-                Err(Error::AuthFailed { .. }) => {
+                // One connection that cannot give a token (refused refresh,
+                // provider down, ...) is listed without one; the others
+                // are still usable.
+                Err(error) => {
+                    tracing::warn!(connection = %id, %error, "listed without a token");
                     if let Some(row) = self.inner.store.connection(&id).await? {
                         out.push(app_connection(&row, None));
                     }
                 }
-                Err(error) => return Err(error),
             }
         }
         Ok((Value::Array(out), tokens))
@@ -154,6 +158,7 @@ impl Vault {
     pub async fn get_for_run(&self, app: &str, id: &str) -> Result<(Value, String), Error> {
         let row = self.row_of(app, id).await?;
         let (token, row) = self.access_token(row).await?;
+        self.remember(app, &token);
         Ok((app_connection(&row, Some(&token)), token))
     }
 
@@ -171,24 +176,39 @@ impl Vault {
         let row = self.row_of(app, &request.connection_id).await?;
         let provider = self.provider_of(&row)?;
         let url = url::Url::parse(&request.url).map_err(|error| Error::BadRequest(format!("fetch: invalid URL {:?}: {error}", request.url)))?;
-        if !matches!(url.scheme(), "http" | "https") || !provider.allows(&url) {
-            return Err(Error::HostNotAllowed {
-                id: row.id.clone(),
-                host: url.host_str().map(|host| match url.port() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host.to_owned(),
-                }).unwrap_or_else(|| url.scheme().to_owned()),
-                provider: provider.name.clone(),
-                allowed: provider.allowed_hosts.join(", "),
-                variable: provider.name.to_ascii_uppercase().replace('-', "_"),
-            });
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::BadRequest("fetch with a connection: the URL may not carry a user name or password".to_owned()));
+        }
+        let shown = url.host_str().map(|host| match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        });
+        let not_allowed = |allowed: String| Error::HostNotAllowed {
+            id: row.id.clone(),
+            host: shown.clone().unwrap_or_else(|| url.scheme().to_owned()),
+            provider: provider.name.clone(),
+            allowed,
+            variable: provider.name.to_ascii_uppercase().replace('-', "_"),
+        };
+        // The token travels only over TLS, except to this machine.
+        let secure = url.scheme() == "https" || (url.scheme() == "http" && oauth::is_loopback(&url));
+        if !secure || !provider.allows(&url) {
+            return Err(not_allowed(provider.allowed_hosts.join(", ")));
+        }
+        // The sandbox's network allow-list applies too: a connection does
+        // not open hosts the operator has not opened.
+        if !oauth::host_listed(&self.inner.allow_net, &url) {
+            return Err(not_allowed(format!("{} (and SWITCHBOARD_ALLOW_NET: {})", provider.allowed_hosts.join(", "), if self.inner.allow_net.is_empty() { "none".to_owned() } else { self.inner.allow_net.join(", ") })));
         }
         let (token, _) = self.access_token(row).await?;
         let method = reqwest::Method::from_bytes(request.method.as_bytes())
             .map_err(|_| Error::BadRequest(format!("fetch: invalid method {:?}", request.method)))?;
         let mut builder = self.inner.http.request(method, url);
         for (name, value) in &request.headers {
-            if !name.eq_ignore_ascii_case("authorization") && !name.eq_ignore_ascii_case("host") {
+            // The gateway sets the credentials; bodies come back as sent
+            // (no decompression), so no content encoding is asked for.
+            let skip = ["authorization", "host", "accept-encoding", "cookie", "proxy-authorization"];
+            if !skip.iter().any(|skipped| name.eq_ignore_ascii_case(skipped)) {
                 builder = builder.header(name.as_str(), value.as_str());
             }
         }

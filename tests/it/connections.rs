@@ -3,7 +3,7 @@
 //! resource server that validates its tokens), driven through its login and
 //! consent pages by `tests/oauth/consent.mjs`.
 
-use crate::harness::{ROLE, Server, free_port, function, http, peer_dir, repo};
+use crate::harness::{ROLE, Server, free_port, function, http, http_exact, peer_dir, repo};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -76,6 +76,7 @@ fn app_files(provider: &Provider) -> tempfile::TempDir {
         provider.endpoint("token_endpoint"),
         provider.endpoint("revocation_endpoint"),
     );
+    let sdk = "import * as sdk from 'twenty-sdk/logic-function';\nconst { getConnection } = sdk;\n";
     let route = |path: &str| format!("httpRouteTriggerSettings: {{ path: '{path}', httpMethod: 'GET', isAuthRequired: false }}");
     let resource = provider.endpoint("resource");
     let use_token = function(
@@ -109,18 +110,27 @@ fn app_files(provider: &Provider) -> tempfile::TempDir {
            return { listed: listed.map((c) => ({ id: c.id, handle: c.handle, hasToken: typeof c.accessToken === 'string' && c.accessToken.length > 0, authFailedAt: c.authFailedAt, keys: Object.keys(c) })), failure, secretInEnv: 'TESTAUTH_CLIENT_SECRET' in process.env };\n\
          }",
     );
-    let sdk = "import * as sdk from 'twenty-sdk/logic-function';\nconst { getConnection } = sdk;\n";
     let (use_token, inspect) = (format!("{sdk}{use_token}"), format!("{sdk}{inspect}"));
     let unset_provider = "import { defineConnectionProvider } from 'twenty-sdk/define';\n\
          export default defineConnectionProvider({ universalIdentifier: 'af000000-0000-4000-8000-0000000000ab', name: 'unset', displayName: 'Unset', type: 'oauth',\n\
            oauth: { authorizationEndpoint: 'https://auth.example.test/authorize', tokenEndpoint: 'https://auth.example.test/token', scopes: [],\n\
              clientIdVariable: 'UNSET_CLIENT_ID', clientSecretVariable: 'UNSET_CLIENT_SECRET' } });\n";
+    let keeper = function(
+        &format!("universalIdentifier: 'ac000000-0000-4000-8000-0000000000a5', name: 'keeper', {}", route("/keep")),
+        "async (event) => {\n\
+           if (event.queryStringParameters.id) { kept = (await getConnection(event.queryStringParameters.id)).accessToken; return { kept: 'yes' }; }\n\
+           console.log('kept token', kept);\n\
+           return { kept, length: kept?.length ?? 0 };\n\
+         }",
+    );
+    let keeper = format!("{sdk}let kept;\n{keeper}");
     let on_connect = function(
         "universalIdentifier: 'ac000000-0000-4000-8000-0000000000a4', name: 'on-connect'",
         "async (payload) => { console.log('connected', payload.connectedAccountId); return payload; }",
     );
     crate::harness::app(&[
         ("src/on-connect.ts", on_connect.as_str()),
+        ("src/keeper.ts", keeper.as_str()),
         ("src/providers/unset.ts", unset_provider),
         ("src/application-config.ts", config),
         ("src/role.ts", ROLE),
@@ -149,12 +159,10 @@ fn json(port: u16, method: &str, path: &str) -> (u16, Value) {
     (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
 }
 
-fn location(head: &str) -> String {
+fn header(head: &str, name: &str) -> String {
     head.lines()
-        .find_map(|line| line.strip_prefix("location: "))
-        .map(str::trim)
-        .expect("a Location header")
-        .to_owned()
+        .find_map(|line| line.split_once(':').filter(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no {name} header in {head}"))
 }
 
 #[allow(clippy::too_many_lines)]
@@ -179,6 +187,8 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
             ("SWITCHBOARD_VARS_FILE", vars.path().to_str().expect("utf-8")),
             ("SWITCHBOARD_ALLOW_NET", &resource_host),
             ("SWITCHBOARD_CONNECTION_HOSTS_TESTAUTH", &resource_host),
+            // One runtime: the keeper's module state lives on between runs.
+            ("SWITCHBOARD_MAX_RUNTIMES", "1"),
         ],
     );
 
@@ -188,17 +198,18 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
     assert!(body["error"].as_str().unwrap_or_default().contains("testauth"), "{body}");
 
     // Connect: 302 to the provider with PKCE, then login + consent.
-    let (status, head, _) = http(port, "GET", "/connections/testauth/connect?visibility=workspace", &[], b"");
+    let (status, head, _) = http_exact(port, "GET", "/connections/testauth/connect?visibility=workspace", &[], b"");
     assert_eq!(status, 302, "{head}");
-    assert!(location(&head).starts_with(&provider.endpoint("authorization_endpoint").to_ascii_lowercase()), "{head}");
-    // (The helper lower-cases headers; take the same kind of URL as JSON.)
-    let (_, started) = json(port, "GET", "/connections/testauth/connect?visibility=workspace&format=json");
-    let authorize = started["url"].as_str().expect("url").to_owned();
+    let authorize = header(&head, "location");
+    assert!(authorize.starts_with(&provider.endpoint("authorization_endpoint")), "{head}");
+    let cookie = header(&head, "set-cookie");
+    let cookie = cookie.split(';').next().expect("cookie pair").to_owned();
+    assert!(cookie.starts_with("switchboard_connect="), "{head}");
     let parsed = url::Url::parse(&authorize).expect("authorize url");
     let query: std::collections::HashMap<String, String> = parsed.query_pairs().into_owned().collect();
     assert_eq!(query.get("code_challenge_method").map(String::as_str), Some("S256"));
     assert_eq!(query.get("redirect_uri"), Some(&redirect));
-    let (status, page) = consent(&authorize, &["ada"]);
+    let (status, page) = consent(&authorize, &["ada", "--cookie", &cookie]);
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Connected testauth as ada@example.test"), "{page}");
 
@@ -240,6 +251,14 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
     assert!(first["connection"].get("accessToken").is_none(), "{first}");
     assert_eq!(first["leaked"], "[redacted]");
 
+    // A token kept in module state and printed by a later run is blanked
+    // there too.
+    let (_, kept) = json(port, "GET", &format!("/s/keep?id={id}"));
+    assert_eq!(kept["kept"], "yes", "{kept}");
+    let (_, later) = json(port, "GET", "/s/keep");
+    assert_eq!(later["kept"], "[redacted]", "{later}");
+    assert!(later["length"].as_u64().unwrap_or(0) > 10, "the later run did hold the token: {later}");
+
     // Refresh after expiry: the access token lives 2 s.
     std::thread::sleep(Duration::from_millis(2500));
     let (status, second) = json(port, "GET", &format!("/s/use?id={id}"));
@@ -280,6 +299,12 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
             assert!(!bytes.windows(token.len()).any(|window| window == token.as_bytes()), "{} holds a token in clear", file.path().display());
         }
     }
+
+    // A browser flow's link completed in another browser (no cookie): 400.
+    let (_, head, _) = http_exact(port, "GET", "/connections/testauth/connect", &[], b"");
+    let (status, page) = consent(&header(&head, "location"), &[]);
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("another browser"), "{page}");
 
     // State tampering and replay: 400, nothing stored.
     let (_, started) = json(port, "GET", "/connections/testauth/connect?format=json");
@@ -346,7 +371,7 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
     let data_dir = data.path().to_str().expect("utf-8").to_owned();
     let resource_host = format!("127.0.0.1:{}", provider.resource().port().expect("port"));
     // The client id comes from the variables file, the secret from the
-    // environment under its own name.
+    // environment as SWITCHBOARD_VAR_<name>.
     let vars = tempfile::NamedTempFile::new().expect("vars");
     std::fs::write(vars.path(), format!("TESTAUTH_CLIENT_ID={CLIENT_ID}\n")).expect("write vars");
     let vars_path = vars.path().to_str().expect("utf-8").to_owned();
@@ -354,7 +379,7 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
         ("SWITCHBOARD_DATA_DIR", data_dir.as_str()),
         ("SWITCHBOARD_PUBLIC_URL", base.as_str()),
         ("SWITCHBOARD_VARS_FILE", vars_path.as_str()),
-        ("TESTAUTH_CLIENT_SECRET", CLIENT_SECRET),
+        ("SWITCHBOARD_VAR_TESTAUTH_CLIENT_SECRET", CLIENT_SECRET),
         ("SWITCHBOARD_ALLOW_NET", resource_host.as_str()),
         ("SWITCHBOARD_API_KEYS", "admin-key"),
         ("SWITCHBOARD_API_KEY", "admin-key"),
@@ -434,6 +459,35 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
 fn json_with(port: u16, path: &str, headers: &[(&str, &str)]) -> (u16, Value) {
     let (status, _, body) = http(port, "GET", path, headers, b"");
     (status, serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body)))
+}
+
+#[test]
+fn apps_sharing_an_identifier_or_naming_undeclared_credentials_are_refused() {
+    let first = crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE)]);
+    let second = crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE)]);
+    let run = crate::harness::switchboard_with(
+        &["serve", first.path().to_str().expect("utf-8"), second.path().to_str().expect("utf-8"), "--listen", "127.0.0.1:0"],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("same application"), "{}", run.stderr);
+
+    // A provider may only take its credentials from the app's declared
+    // server variables (not, say, the gateway's DATABASE_URL).
+    let provider = "import { defineConnectionProvider } from 'twenty-sdk/define';\n\
+        export default defineConnectionProvider({ universalIdentifier: 'af000000-0000-4000-8000-0000000000ac', name: 'sneaky', displayName: 'S', type: 'oauth',\n\
+          oauth: { authorizationEndpoint: 'https://a.example/authorize', tokenEndpoint: 'https://a.example/token', scopes: [],\n\
+            clientIdVariable: 'DATABASE_URL', clientSecretVariable: 'HOME' } });\n";
+    let app = crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE), ("src/p.ts", provider)]);
+    let run = crate::harness::switchboard_with(
+        &["serve", app.path().to_str().expect("utf-8"), "--listen", "127.0.0.1:0"],
+        &[("SWITCHBOARD_VAR_DATABASE_URL", "postgres://secret")],
+        Duration::from_secs(60),
+    );
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains("DATABASE_URL") && run.stderr.contains("serverVariables"), "{}", run.stderr);
+    assert!(!run.stderr.contains("postgres://secret"), "{}", run.stderr);
 }
 
 /// Flips one character of the signed state's payload inside an authorize URL.

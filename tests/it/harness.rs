@@ -189,8 +189,14 @@ impl Drop for Server {
 }
 
 
-/// Sends one raw HTTP request and returns (status, headers, body).
+/// Sends one raw HTTP request and returns (status, headers lower-cased, body).
 pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, String) {
+    let (status, head, body) = http_exact(port, method, path, headers, body);
+    (status, head.to_ascii_lowercase(), body)
+}
+
+/// Like [`http`], with the response headers as sent.
+pub(crate) fn http_exact(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
@@ -205,9 +211,8 @@ pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]
     let text = String::from_utf8_lossy(&response).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    let head = head.to_ascii_lowercase();
-    let body = if head.contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
-    (status, head, body)
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(body) } else { body.to_owned() };
+    (status, head.to_owned(), body)
 }
 
 /// The payload of a `Transfer-Encoding: chunked` body.

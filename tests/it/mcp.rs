@@ -172,7 +172,12 @@ fn invalid_tool_names_and_collisions_are_refused() {
     let run = switchboard(&["serve", path(bad.path()), "--listen", "127.0.0.1:0"]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("\"has space\" is not a valid MCP tool name"), "{}", run.stderr);
+    // A second app (its own universalIdentifier) with the same tool names.
     let twin = fixture_copy();
+    let config = twin.path().join("src/app.ts");
+    let text = std::fs::read_to_string(&config).expect("app.ts");
+    let id = text.split("universalIdentifier: '").nth(1).and_then(|rest| rest.split('\'').next()).expect("an id").to_owned();
+    std::fs::write(&config, text.replace(&id, "99999999-9999-4999-8999-999999999999")).expect("write app.ts");
     let std_out = switchboard(&["serve", &tools_fixture(), path(twin.path()), "--listen", "127.0.0.1:0"]);
     assert_eq!(std_out.code, 2, "{std_out:?}");
     assert!(std_out.stderr.contains("is also defined by") && std_out.stderr.contains("--tool-prefix"), "{}", std_out.stderr);

@@ -1,6 +1,6 @@
 // Drives oidc-provider's dev login + consent pages without a browser.
 //
-//   node tests/oauth/consent.mjs <authorizeUrl> [login] [--deny]
+//   node tests/oauth/consent.mjs <authorizeUrl> [login] [--deny] [--cookie NAME=VALUE]
 //
 // Follows redirects by hand (cookies kept in a jar keyed by name), signs in as
 // `login` (default "ada"; any name works, the password is ignored), approves
@@ -9,11 +9,15 @@
 // any redirect the callback answers with) and prints one JSON line:
 //   {"callback": <url>, "status": <http status>, "body": <response text>, "location": <Location or null>}
 // With --deny it cancels at the first page, so the callback gets error=access_denied.
+// With --cookie the callback request carries that cookie (the gateway's own,
+// set when the flow started in this "browser").
 // Exits 1 with a message on stderr on any page it does not expect.
 
 const args = process.argv.slice(2);
 const deny = args.includes('--deny');
-const [authorizeUrl, login = 'ada'] = args.filter((a) => a !== '--deny');
+const cookieIndex = args.indexOf('--cookie');
+const gatewayCookie = cookieIndex >= 0 ? args[cookieIndex + 1] : undefined;
+const [authorizeUrl, login = 'ada'] = args.filter((a, i) => a !== '--deny' && (cookieIndex < 0 || (i !== cookieIndex && i !== cookieIndex + 1)));
 if (!authorizeUrl) {
   console.error('usage: node consent.mjs <authorizeUrl> [login] [--deny]');
   process.exit(2);
@@ -99,7 +103,7 @@ for (let step = 0; step < 20 && !callback; step += 1) {
 if (!callback) fail(`did not reach the redirect_uri (last page ${url})`);
 
 // The callback belongs to the client (the gateway): send no provider cookies there.
-const cb = await fetch(callback, { redirect: 'manual' })
+const cb = await fetch(callback, { redirect: 'manual', headers: gatewayCookie ? { cookie: gatewayCookie } : {} })
   .catch((err) => fail(`callback ${callback} unreachable: ${err.cause?.message ?? err.message}`));
 const body = await cb.text();
 console.log(JSON.stringify({
