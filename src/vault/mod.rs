@@ -482,3 +482,36 @@ fn public_view(row: &ConnectionRow) -> Value {
         "updatedAt": crate::store::rfc3339(row.updated_at),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn expired_tampered_and_unknown_states_are_refused_and_store_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = crate::store::StoreOptions {
+            dir: dir.path().to_owned(),
+            sync: crate::store::SyncMode::Normal,
+            retention: crate::store::Retention { max_age_ms: i64::MAX / 4, max_count: 1000 },
+        };
+        let store = Arc::new(SqliteStore::open(&options).await.expect("store"));
+        let vault = Vault::new(store.clone(), Cipher::new([3; 32]).expect("cipher"), "http://127.0.0.1:1", vec![]).expect("vault");
+        let sign = |claims: Value| {
+            let payload = b64(claims.to_string().as_bytes());
+            format!("{payload}.{}", b64(&vault.inner.cipher.sign(payload.as_bytes()).expect("sign")))
+        };
+        let expired = sign(json!({ "n": "flow-1", "e": crate::store::now_ms() - 1 }));
+        let error = vault.callback(&expired, Some("code"), None, None).await.expect_err("expired").to_string();
+        assert!(error.contains("expired") && error.contains("nothing was stored"), "{error}");
+        let unknown = sign(json!({ "n": "no-such-flow", "e": crate::store::now_ms() + 60_000 }));
+        let error = vault.callback(&unknown, Some("code"), None, None).await.expect_err("unknown").to_string();
+        assert!(error.contains("already used or expired"), "{error}");
+        let foreign = Cipher::new([4; 32]).expect("cipher");
+        let payload = b64(json!({ "n": "flow-1", "e": crate::store::now_ms() + 60_000 }).to_string().as_bytes());
+        let forged = format!("{payload}.{}", b64(&foreign.sign(payload.as_bytes()).expect("sign")));
+        let error = vault.callback(&forged, Some("code"), None, None).await.expect_err("forged").to_string();
+        assert!(error.contains("signature"), "{error}");
+        assert!(store.connections(None).await.expect("list").is_empty());
+    }
+}

@@ -325,6 +325,25 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
     assert_eq!(listed["connections"].as_array().expect("list").len(), 2, "the tampered and replayed callbacks stored nothing: {listed}");
     let second_id = listed["connections"][1]["id"].as_str().expect("id").to_owned();
 
+    // A code the provider does not recognise: its invalid_grant is surfaced.
+    let (_, started) = json(port, "GET", "/connections/testauth/connect?format=json");
+    let output = Command::new("node")
+        .arg(repo().join("tests/oauth/consent.mjs"))
+        .args([started["url"].as_str().expect("url"), "ada", "--no-callback"])
+        .output()
+        .expect("consent");
+    let line: Value = serde_json::from_slice(&output.stdout).expect("consent JSON");
+    let mut callback = url::Url::parse(line["callback"].as_str().expect("callback")).expect("callback url");
+    let pairs: Vec<(String, String)> = callback
+        .query_pairs()
+        .into_owned()
+        .map(|(key, value)| if key == "code" { (key, format!("{value}x")) } else { (key, value) })
+        .collect();
+    callback.query_pairs_mut().clear().extend_pairs(pairs);
+    let (status, _, page) = http(port, "GET", &format!("{}?{}", callback.path(), callback.query().unwrap_or_default()), &[], b"");
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("invalid_grant"), "{page}");
+
     // The provider's refusal is surfaced with its code.
     let (_, started) = json(port, "GET", "/connections/testauth/connect?format=json");
     let (status, page) = consent(started["url"].as_str().expect("url"), &["--deny"]);

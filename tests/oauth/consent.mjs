@@ -1,6 +1,6 @@
 // Drives oidc-provider's dev login + consent pages without a browser.
 //
-//   node tests/oauth/consent.mjs <authorizeUrl> [login] [--deny] [--cookie NAME=VALUE]
+//   node tests/oauth/consent.mjs <authorizeUrl> [login] [--deny] [--cookie NAME=VALUE] [--no-callback]
 //
 // Follows redirects by hand (cookies kept in a jar keyed by name), signs in as
 // `login` (default "ada"; any name works, the password is ignored), approves
@@ -9,15 +9,17 @@
 // any redirect the callback answers with) and prints one JSON line:
 //   {"callback": <url>, "status": <http status>, "body": <response text>, "location": <Location or null>}
 // With --deny it cancels at the first page, so the callback gets error=access_denied.
+// With --no-callback it prints {"callback": <url>} without calling it.
 // With --cookie the callback request carries that cookie (the gateway's own,
 // set when the flow started in this "browser").
 // Exits 1 with a message on stderr on any page it does not expect.
 
 const args = process.argv.slice(2);
 const deny = args.includes('--deny');
+const noCallback = args.includes('--no-callback');
 const cookieIndex = args.indexOf('--cookie');
 const gatewayCookie = cookieIndex >= 0 ? args[cookieIndex + 1] : undefined;
-const [authorizeUrl, login = 'ada'] = args.filter((a, i) => a !== '--deny' && (cookieIndex < 0 || (i !== cookieIndex && i !== cookieIndex + 1)));
+const [authorizeUrl, login = 'ada'] = args.filter((a, i) => a !== '--deny' && a !== '--no-callback' && (cookieIndex < 0 || (i !== cookieIndex && i !== cookieIndex + 1)));
 if (!authorizeUrl) {
   console.error('usage: node consent.mjs <authorizeUrl> [login] [--deny]');
   process.exit(2);
@@ -101,6 +103,11 @@ for (let step = 0; step < 20 && !callback; step += 1) {
   });
 }
 if (!callback) fail(`did not reach the redirect_uri (last page ${url})`);
+
+if (noCallback) {
+  console.log(JSON.stringify({ callback }));
+  process.exit(0);
+}
 
 // The callback belongs to the client (the gateway): send no provider cookies there.
 const cb = await fetch(callback, { redirect: 'manual', headers: gatewayCookie ? { cookie: gatewayCookie } : {} })
