@@ -1,9 +1,10 @@
 //! `Engine::invoke`: the one path every run takes, whatever triggered it.
 //! It resolves the function, checks the payload, builds the execution
 //! context, runs the handler in the app's sandbox and, when a store is
-//! attached, records the run before handing back its result. A run of an
-//! app with connection providers gets the vault's services (`host`), and
-//! any token they hand out is blanked from what the run returns.
+//! attached, records the run before handing back its result. With a store,
+//! a run gets host services (`host`): the app's key-value store, and for an
+//! app with connection providers the vault's connections, whose tokens are
+//! blanked from what the run returns.
 
 mod host;
 
@@ -132,15 +133,16 @@ impl Engine {
         serde_json::from_str::<serde::de::IgnoredAny>(&invocation.payload)
             .map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let context = serde_json::to_value(&invocation.context).map_err(|error| Error::InvalidPayload(error.to_string()))?;
-        let run_host = match (&self.vault, tokio::runtime::Handle::try_current()) {
-            (Some(vault), Ok(runtime)) if !app.app.manifest.connection_providers.is_empty() => Some(host::RunHost {
-                vault: vault.clone(),
+        let run_host = match (&self.recorder, tokio::runtime::Handle::try_current()) {
+            (Some(recorder), Ok(runtime)) => Some(host::RunHost {
+                vault: self.vault.clone().filter(|_| !app.app.manifest.connection_providers.is_empty()),
+                store: recorder.store.clone(),
                 app: app.app.manifest.application.universal_identifier.clone(),
                 runtime,
             }),
             _ => None,
         };
-        let vault = run_host.as_ref().map(|run_host| run_host.vault.clone());
+        let vault = run_host.as_ref().and_then(|run_host| run_host.vault.clone());
         let request = RunRequest {
             module: function.module.clone(),
             handler_name: function.manifest.handler_name.clone(),

@@ -1,21 +1,31 @@
 //! The host services one run may call from the sandbox — its app's
-//! connections — answered by the vault on the gateway's runtime, and the
-//! blanking of every access token the vault has handed to the app's runs
-//! out of a run's logs, result and error before anything is returned or
-//! recorded.
+//! connections (answered by the vault) and its key-value store (kept in the
+//! store) — run on the gateway's runtime, and the blanking of every access
+//! token the vault has handed to the app's runs out of a run's logs, result
+//! and error before anything is returned or recorded.
 
 use crate::domain::ExecutionResult;
 use crate::sandbox::{Host, HostError, HostFuture};
+use crate::store::SqliteStore;
 use crate::vault::{FetchRequest, Vault};
+use std::sync::Arc;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
 pub(crate) struct RunHost {
-    pub(crate) vault: Vault,
-    /// The application's universalIdentifier: a run sees only its app's connections.
+    /// Present when the app declares connection providers.
+    pub(crate) vault: Option<Vault>,
+    pub(crate) store: Arc<SqliteStore>,
+    /// The application's universalIdentifier: a run sees only its app's
+    /// connections and keys.
     pub(crate) app: String,
     pub(crate) runtime: tokio::runtime::Handle,
 }
+
+/// Largest kv key, in bytes.
+const MAX_KV_KEY: usize = 512;
+/// Largest kv value, as JSON bytes.
+const MAX_KV_VALUE: usize = 1024 * 1024;
 
 fn host_error(error: crate::vault::Error) -> HostError {
     use crate::vault::Error as E;
@@ -36,7 +46,68 @@ fn text(input: &Value, field: &str) -> Result<String, HostError> {
     })
 }
 
-async fn dispatch(vault: Vault, app: String, name: String, input: Value) -> Result<Value, HostError> {
+fn type_error(message: String) -> HostError {
+    HostError { error_type: "TypeError".to_owned(), message }
+}
+
+/// The kv scope a call names: Twenty 2.43's `WORKSPACE` (default) and
+/// `SERVER`, or the documented `INSTALL` and `GLOBAL` for the same two.
+fn kv_scope(input: &Value) -> Result<&'static str, HostError> {
+    match input.get("scope") {
+        None | Some(Value::Null) => Ok("WORKSPACE"),
+        Some(Value::String(scope)) => match scope.as_str() {
+            "WORKSPACE" | "INSTALL" => Ok("WORKSPACE"),
+            "SERVER" | "GLOBAL" => Ok("SERVER"),
+            other => Err(type_error(format!("kv: scope \"{other}\" must be WORKSPACE or SERVER (also spelled INSTALL or GLOBAL)"))),
+        },
+        Some(other) => Err(type_error(format!("kv: scope must be a string, got {other}"))),
+    }
+}
+
+fn kv_key(input: &Value) -> Result<String, HostError> {
+    let key = text(input, "key").map_err(|_| type_error("kv: the key must be a string".to_owned()))?;
+    if key.is_empty() || key.len() > MAX_KV_KEY {
+        return Err(type_error(format!("kv: the key must be 1 to {MAX_KV_KEY} bytes, got {}", key.len())));
+    }
+    Ok(key)
+}
+
+fn store_error(error: crate::store::Error) -> HostError {
+    HostError { error_type: "KeyValueStoreError".to_owned(), message: error.to_string() }
+}
+
+async fn kv(store: &SqliteStore, app: &str, name: &str, input: &Value) -> Result<Value, HostError> {
+    let (scope, key) = (kv_scope(input)?, kv_key(input)?);
+    match name {
+        "kv.get" => match store.kv_get(app, scope, &key).await.map_err(store_error)? {
+            Some(text) => Ok(serde_json::from_str(&text).unwrap_or(Value::Null)),
+            None => Ok(Value::Null),
+        },
+        "kv.set" => {
+            let value = input.get("value").cloned().unwrap_or(Value::Null);
+            let text = value.to_string();
+            if text.len() > MAX_KV_VALUE {
+                return Err(type_error(format!("kv.set(\"{key}\"): the value is {} bytes of JSON, over the limit of {MAX_KV_VALUE}", text.len())));
+            }
+            store.kv_set(app, scope, &key, &text, crate::store::now_ms()).await.map_err(store_error)?;
+            Ok(Value::Null)
+        }
+        _ => Ok(Value::Bool(store.kv_delete(app, scope, &key).await.map_err(store_error)?)),
+    }
+}
+
+async fn dispatch(vault: Option<Vault>, store: Arc<SqliteStore>, app: String, name: String, input: Value) -> Result<Value, HostError> {
+    if matches!(name.as_str(), "kv.get" | "kv.set" | "kv.delete") {
+        return kv(&store, &app, &name, &input).await;
+    }
+    let Some(vault) = vault.filter(|_| name.starts_with("connections.")) else {
+        return Err(HostError {
+            error_type: "UnavailableError".to_owned(),
+            message: format!(
+                "{name} is not available here: connections are served by `switchboard serve` and `switchboard mcp` to apps that declare a connection provider"
+            ),
+        });
+    };
     match name.as_str() {
         "connections.list" => Ok(vault.list_for_run(&app, &input).await.map_err(host_error)?.0),
         "connections.get" => Ok(vault.get_for_run(&app, &text(&input, "id")?).await.map_err(host_error)?.0),
@@ -84,7 +155,7 @@ async fn dispatch(vault: Vault, app: String, name: String, input: Value) -> Resu
 
 impl Host for RunHost {
     fn call(&self, name: &str, input: Value) -> HostFuture {
-        let task = self.runtime.spawn(dispatch(self.vault.clone(), self.app.clone(), name.to_owned(), input));
+        let task = self.runtime.spawn(dispatch(self.vault.clone(), self.store.clone(), self.app.clone(), name.to_owned(), input));
         Box::pin(async move {
             task.await.unwrap_or_else(|error| Err(HostError { error_type: "AppConnectionError".to_owned(), message: error.to_string() }))
         })

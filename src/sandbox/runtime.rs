@@ -127,7 +127,7 @@ async fn op_sb_host(state: Rc<RefCell<OpState>>, #[string] name: String, #[strin
         (None, _) => Err(super::HostError {
             error_type: "UnavailableError".to_owned(),
             message: format!(
-                "{name} is not available in this run: connections are served by `switchboard serve` and `switchboard mcp` to apps that declare a connection provider"
+                "{name} is not available in this run: it needs the gateway's store (`switchboard serve`, `mcp` or `run`)"
             ),
         }),
         (Some(_), Err(error)) => Err(super::HostError { error_type: "TypeError".to_owned(), message: format!("{name}: {error}") }),

@@ -1,6 +1,7 @@
-//! The durable state of the gateway: run history, the database-event delivery
-//! queue, cron bookkeeping, skill/agent versions and the connections vault
-//! (ciphertext only: `vault` encrypts). `Store` is the contract; `SqliteStore` (one
+//! The durable state of the gateway: run history, the database-event
+//! delivery queue, cron bookkeeping, skill/agent versions, the connections
+//! vault (ciphertext only: `vault` encrypts) and the apps' key-value store.
+//! `Store` is the contract; `SqliteStore` (one
 //! file under the data directory, through sqlx, with migrations) is the
 //! implementation today, and a Postgres one must pass the same contract
 //! suite (`contract.rs`). Nothing here knows about sandboxes or HTTP: callers
@@ -8,6 +9,7 @@
 
 mod connections;
 mod contract;
+mod kv;
 mod sqlite;
 
 pub use connections::{ConnectionRow, FlowRow, TokenUpdate};

@@ -305,7 +305,7 @@ fn run_history_shows_every_trigger_kind() {
     post_events(&server, &json!({ "name": "person.created", "recordId": "every-1" }));
     let all = wait_for_runs(&server, "", |runs| {
         let kinds: std::collections::BTreeSet<&str> = runs.iter().filter_map(|run| run["trigger"].as_str()).collect();
-        kinds.len() >= 5
+        kinds.len() >= 6
     });
     let route = all.iter().find(|run| run["trigger"] == "http_route").expect("route run");
     assert_eq!(route["payload"]["headers"]["authorization"], "[redacted]", "secrets never reach run records");

@@ -9,6 +9,7 @@ mod cron;
 mod events;
 mod harness;
 mod imports;
+mod kv;
 mod library;
 mod limits;
 mod mcp;

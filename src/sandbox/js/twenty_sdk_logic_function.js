@@ -1,8 +1,8 @@
 // Built-in `twenty-sdk/logic-function`: Twenty's runtime helpers —
 // `Response` (the route response marker), `RetryableLogicFunctionError`,
-// `AppConnectionAuthFailedError`, `jsonSchemaToInputSchema`, and the
-// connection helpers, answered by the gateway's vault through
-// `__switchboard_host`. Helpers that talk to a workspace (kv, jobs, agents)
+// `AppConnectionAuthFailedError`, `jsonSchemaToInputSchema`, the connection
+// helpers and `kv`, answered by the gateway (vault and store) through
+// `__switchboard_host`. Helpers for jobs, agents, timeline and messaging
 // arrive with the issues that build those services; until then calling one
 // throws an error that says so.
 
@@ -77,7 +77,6 @@ const notYet = (name) => () => {
   throw new Error(`${name}() from twenty-sdk/logic-function is not available in this switchboard version yet`);
 };
 
-export const kv = { get: notYet("kv.get"), set: notYet("kv.set"), delete: notYet("kv.delete") };
 // The access token is a non-enumerable property: `connection.accessToken`
 // reads it, but logging the object or returning it from a handler
 // (JSON.stringify) leaves it out.
@@ -88,6 +87,15 @@ const withHiddenToken = (connection) => {
 };
 
 const host = (name, input) => globalThis.__switchboard_host(name, input);
+
+// Values cross as JSON, as they do to Twenty's API: `undefined` is stored as null.
+export const kv = {
+  get: async (key, options) => host("kv.get", { key, scope: options?.scope }),
+  set: async (key, value, options) => {
+    await host("kv.set", { key, value: value === undefined ? null : value, scope: options?.scope });
+  },
+  delete: async (key, options) => host("kv.delete", { key, scope: options?.scope }),
+};
 
 export const listConnections = async (filter = {}) => {
   const connections = await host("connections.list", filter ?? {});
