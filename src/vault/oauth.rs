@@ -216,7 +216,9 @@ pub(super) struct IdTokenField {
 impl oauth2::ExtraTokenFields for IdTokenField {}
 
 type TokenResult = StandardTokenResponse<IdTokenField, BasicTokenType>;
-type OauthClient<HasRevocation> = oauth2::Client<
+/// The client with authorization and token endpoints set (revocation goes
+/// through [`revoke`], which also allows loopback http).
+type OauthClient = oauth2::Client<
     BasicErrorResponse,
     TokenResult,
     BasicTokenIntrospectionResponse,
@@ -225,7 +227,7 @@ type OauthClient<HasRevocation> = oauth2::Client<
     EndpointSet,
     EndpointNotSet,
     EndpointNotSet,
-    HasRevocation,
+    EndpointNotSet,
     EndpointSet,
 >;
 
@@ -289,7 +291,7 @@ fn failure(error: RequestTokenError<Error, impl oauth2::ErrorResponse + 'static>
     }
 }
 
-fn client(provider: &Provider, redirect: &str) -> Result<OauthClient<EndpointNotSet>, Error> {
+fn client(provider: &Provider, redirect: &str) -> Result<OauthClient, Error> {
     let (Some(id), Some(secret)) = (&provider.client_id, &provider.client_secret) else {
         return Err(Error::NotConfigured {
             provider: provider.name.clone(),
