@@ -24,14 +24,8 @@ pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeM
             let mut vars = BTreeMap::new();
             for field in ["clientIdVariable", "clientSecretVariable"] {
                 let Some(name) = manifest.oauth.as_ref().and_then(|oauth| oauth.get(field)).and_then(Value::as_str) else { continue };
-                // Only the app's declared server variables: the app names
-                // them, the operator gives their values.
-                if !application.server_variables.contains_key(name) {
-                    return Err(crate::vault::Error::Provider(format!(
-                        "connection provider \"{}\": oauth.{field} \"{name}\" is not one of the app's serverVariables (declare it in defineApplication)",
-                        manifest.name
-                    )));
-                }
+                // Only declared server variables are read (resolve refuses
+                // others): the app names them, the operator gives values.
                 if let Some(value) = given.get(name).cloned().or_else(|| Settings::server_variable_from_env(name)) {
                     vars.insert(name.to_owned(), value);
                 }
@@ -40,6 +34,7 @@ pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeM
                 &application.universal_identifier,
                 &application.display_name,
                 manifest,
+                &application.server_variables,
                 &vars,
                 settings.connection_hosts.get(&manifest.name),
             )?;

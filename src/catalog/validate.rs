@@ -2,7 +2,8 @@
 //! follow Twenty's CLI where it has one (duplicate and invalid universal
 //! identifiers, single-instance entities, default role); switchboard adds
 //! checks Twenty leaves to run time (timeout range, cron syntax, route
-//! method, duplicate function names), each naming the file and field.
+//! method, duplicate function names, connection provider endpoints and
+//! credential variables), each naming the file and field.
 
 use super::{EntityKind, Evaluated, Problem};
 use crate::domain::{LogicFunctionManifest, Manifest};
@@ -165,6 +166,17 @@ pub(crate) fn entities(entities: &[Evaluated]) -> Vec<Problem> {
             } else {
                 seen.insert(id.to_owned(), format!("{place} ({field})"));
             }
+        }
+    }
+    let server_variables = applications
+        .last()
+        .and_then(|application| application.config.get("serverVariables"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for entity in entities.iter().filter(|e| e.file.kind == EntityKind::ConnectionProvider) {
+        for (field, message) in crate::domain::connection_provider_problems(entity.config.get("oauth"), &server_variables) {
+            problems.push(Problem::file(&entity.file.relative, Some(&field), message));
         }
     }
     let mut names: HashMap<String, &str> = HashMap::new();

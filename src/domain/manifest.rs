@@ -220,6 +220,66 @@ pub struct ConnectionProviderManifest {
     pub extra: Map<String, Value>,
 }
 
+/// Query parameters of the authorization request the gateway sets itself;
+/// `oauth.authorizationParams` may not override them.
+pub const RESERVED_AUTHORIZATION_PARAMS: &[&str] =
+    &["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"];
+
+/// What is wrong with a connection provider's `oauth` block, as (field,
+/// message) pairs: endpoints must be absolute https URLs (plain http only
+/// on loopback), the content type one of Twenty's two, no reserved
+/// authorization parameter, and both credential variables declared among
+/// the app's `serverVariables`. Twenty checks none of this before run time.
+pub fn connection_provider_problems(oauth: Option<&Value>, server_variables: &Map<String, Value>) -> Vec<(String, String)> {
+    let Some(oauth) = oauth.and_then(Value::as_object) else {
+        return vec![("oauth".to_owned(), "an oauth provider needs an oauth block".to_owned())];
+    };
+    let mut problems = Vec::new();
+    for (field, required) in [("authorizationEndpoint", true), ("tokenEndpoint", true), ("revokeEndpoint", false)] {
+        let message = match oauth.get(field) {
+            None | Some(Value::Null) if !required => continue,
+            None | Some(Value::Null) => "is missing".to_owned(),
+            Some(value) => match value.as_str().map(url::Url::parse) {
+                Some(Ok(url)) if url.scheme() == "https" => continue,
+                Some(Ok(url)) if url.scheme() == "http" && is_loopback(&url) => continue,
+                Some(Ok(url)) if url.scheme() == "http" => format!("{value} must use https (plain http is allowed only on loopback)"),
+                _ => format!("{value} is not an absolute https URL"),
+            },
+        };
+        problems.push((format!("oauth.{field}"), message));
+    }
+    match oauth.get("tokenRequestContentType") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(kind)) if kind == "json" || kind == "form-urlencoded" => {}
+        Some(other) => problems.push(("oauth.tokenRequestContentType".to_owned(), format!("{other} must be \"json\" or \"form-urlencoded\""))),
+    }
+    if let Some(params) = oauth.get("authorizationParams").and_then(Value::as_object) {
+        for key in params.keys().filter(|key| RESERVED_AUTHORIZATION_PARAMS.contains(&key.as_str())) {
+            problems.push((format!("oauth.authorizationParams.{key}"), format!("\"{key}\" is set by the gateway and may not be overridden")));
+        }
+    }
+    for field in ["clientIdVariable", "clientSecretVariable"] {
+        match oauth.get(field).and_then(Value::as_str) {
+            Some(name) if server_variables.contains_key(name) => {}
+            Some(name) => problems.push((
+                format!("oauth.{field}"),
+                format!("\"{name}\" is not one of the app's serverVariables (declare it in defineApplication)"),
+            )),
+            None => problems.push((format!("oauth.{field}"), "is missing".to_owned())),
+        }
+    }
+    problems
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    }
+}
+
 /// HTTP methods a route trigger can declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]

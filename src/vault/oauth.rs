@@ -59,14 +59,11 @@ impl std::fmt::Debug for Provider {
 }
 
 fn endpoint(provider: &str, field: &str, value: Option<&Value>) -> Result<Option<Url>, Error> {
-    let Some(value) = value.filter(|value| !value.is_null()) else { return Ok(None) };
-    let text = value.as_str().unwrap_or_default();
-    match Url::parse(text) {
-        Ok(url) if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)) => Ok(Some(url)),
-        Ok(url) if url.scheme() == "http" => Err(Error::Provider(format!(
-            "connection provider \"{provider}\": oauth.{field} {value} must use https (plain http is allowed only on loopback)"
-        ))),
-        _ => Err(Error::Provider(format!("connection provider \"{provider}\": oauth.{field} {value} is not an absolute https URL"))),
+    match value.and_then(Value::as_str) {
+        None => Ok(None),
+        Some(text) => Url::parse(text)
+            .map(Some)
+            .map_err(|_| Error::Provider(format!("connection provider \"{provider}\": oauth.{field} is not a URL"))),
     }
 }
 
@@ -80,17 +77,24 @@ pub(super) fn is_loopback(url: &Url) -> bool {
 }
 
 impl Provider {
-    /// Resolves `manifest` of the app `app` (universalIdentifier) with
-    /// server-variable values `vars`; `hosts` overrides the default fetch
-    /// allow-list (the hosts of the provider's own endpoints).
+    /// Resolves `manifest` of the app `app` (universalIdentifier), whose
+    /// declared server variables are `server_variables`, with their values
+    /// `vars`; `hosts` overrides the default fetch allow-list (the hosts of
+    /// the provider's own endpoints).
     pub fn resolve(
         app: &str,
         app_name: &str,
         manifest: &ConnectionProviderManifest,
+        server_variables: &serde_json::Map<String, Value>,
         vars: &BTreeMap<String, String>,
         hosts: Option<&Vec<String>>,
     ) -> Result<Self, Error> {
         let name = manifest.name.clone();
+        let problems = crate::domain::connection_provider_problems(manifest.oauth.as_ref(), server_variables);
+        if !problems.is_empty() {
+            let listed: Vec<String> = problems.iter().map(|(field, message)| format!("{field} {message}")).collect();
+            return Err(Error::Provider(format!("connection provider \"{name}\": {}", listed.join("; "))));
+        }
         let oauth = manifest
             .oauth
             .as_ref()
@@ -102,25 +106,7 @@ impl Provider {
         let token_endpoint = endpoint(&name, "tokenEndpoint", oauth.get("tokenEndpoint"))?
             .ok_or_else(|| Error::Provider(format!("connection provider \"{name}\": oauth.tokenEndpoint is missing")))?;
         let revoke_endpoint = endpoint(&name, "revokeEndpoint", oauth.get("revokeEndpoint"))?;
-        let json_token_requests = match text("tokenRequestContentType").as_deref() {
-            None | Some("json") => true,
-            Some("form-urlencoded") => false,
-            Some(other) => {
-                return Err(Error::Provider(format!(
-                    "connection provider \"{name}\": oauth.tokenRequestContentType \"{other}\" must be \"json\" or \"form-urlencoded\""
-                )));
-            }
-        };
-        const RESERVED: &[&str] = &["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method"];
-        if let Some(reserved) = oauth
-            .get("authorizationParams")
-            .and_then(Value::as_object)
-            .and_then(|params| params.keys().find(|key| RESERVED.contains(&key.as_str())))
-        {
-            return Err(Error::Provider(format!(
-                "connection provider \"{name}\": oauth.authorizationParams may not set \"{reserved}\" (the gateway sets it)"
-            )));
-        }
+        let json_token_requests = text("tokenRequestContentType").as_deref() != Some("form-urlencoded");
         let client_id_variable = text("clientIdVariable").unwrap_or_default();
         let client_secret_variable = text("clientSecretVariable").unwrap_or_default();
         let default_hosts = || {
@@ -471,7 +457,9 @@ mod tests {
         }))
         .expect("manifest");
         let hosts: Vec<String> = hosts.iter().map(|host| (*host).to_owned()).collect();
-        Provider::resolve("app", "App", &manifest, &BTreeMap::new(), (!hosts.is_empty()).then_some(&hosts)).expect("resolve")
+        let declared = serde_json::json!({ "LINEAR_CLIENT_ID": {}, "LINEAR_CLIENT_SECRET": {} });
+        let declared = declared.as_object().expect("map");
+        Provider::resolve("app", "App", &manifest, declared, &BTreeMap::new(), (!hosts.is_empty()).then_some(&hosts)).expect("resolve")
     }
 
     #[test]
@@ -500,11 +488,16 @@ mod tests {
             .expect("manifest")
         };
         let vars = BTreeMap::new();
-        assert!(Provider::resolve("a", "A", &manifest("http://127.0.0.1:9/token"), &vars, None).is_ok());
-        let error = Provider::resolve("a", "A", &manifest("http://auth.example.com/token"), &vars, None).expect_err("plain http").to_string();
+        let declared = serde_json::json!({ "A": {}, "B": {} });
+        let declared = declared.as_object().expect("map");
+        assert!(Provider::resolve("a", "A", &manifest("http://127.0.0.1:9/token"), declared, &vars, None).is_ok());
+        let error = Provider::resolve("a", "A", &manifest("http://auth.example.com/token"), declared, &vars, None).expect_err("plain http").to_string();
         assert!(error.contains("authorizationEndpoint") && error.contains("https"), "{error}");
-        let error = Provider::resolve("a", "A", &manifest("not a url"), &vars, None).expect_err("not a URL").to_string();
+        let error = Provider::resolve("a", "A", &manifest("not a url"), declared, &vars, None).expect_err("not a URL").to_string();
         assert!(error.contains("not an absolute https URL"), "{error}");
+        let undeclared = serde_json::Map::new();
+        let error = Provider::resolve("a", "A", &manifest("https://a.example/t"), &undeclared, &vars, None).expect_err("undeclared").to_string();
+        assert!(error.contains("oauth.clientIdVariable") && error.contains("serverVariables"), "{error}");
     }
 
     #[test]

@@ -507,6 +507,15 @@ fn apps_sharing_an_identifier_or_naming_undeclared_credentials_are_refused() {
     assert_ne!(run.code, 0);
     assert!(run.stderr.contains("DATABASE_URL") && run.stderr.contains("serverVariables"), "{}", run.stderr);
     assert!(!run.stderr.contains("postgres://secret"), "{}", run.stderr);
+    // `check` names the file and field of each problem, plain-http endpoints included.
+    let insecure = provider.replace("https://a.example/token", "http://a.example/token");
+    let app = crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE), ("src/p.ts", &insecure)]);
+    let checked = crate::harness::switchboard(&["check", app.path().to_str().expect("utf-8")]);
+    assert_eq!(checked.code, 1, "{checked:?}");
+    let text = format!("{}{}", checked.stdout, checked.stderr);
+    for expected in ["src/p.ts", "oauth.clientIdVariable", "oauth.clientSecretVariable", "oauth.tokenEndpoint", "must use https"] {
+        assert!(text.contains(expected), "{expected} missing from: {text}");
+    }
 }
 
 /// Flips one character of the signed state's payload inside an authorize URL.
