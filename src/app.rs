@@ -230,7 +230,14 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
         Ok(snapshot) => snapshot,
         Err(code) => return Ok(code),
     };
-    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(open_store(settings).await?, settings.run_capture_bytes).recording(settings.record_runs);
+    let store = open_store(settings).await?;
+    let mut engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), settings.run_capture_bytes).recording(settings.record_runs);
+    // Functions of an app with connection providers use the connections
+    // stored in this data directory, as under `serve`.
+    if !snapshot.app.manifest.connection_providers.is_empty() {
+        let registry = crate::registry::Registry::new(vec![snapshot.clone()]);
+        engine = engine.with_vault(connections::open_vault(settings, store, &registry, &gather_vars(settings, vars)?).await?);
+    }
     let invocation = Invocation {
         function: FunctionRef(function.to_owned()),
         trigger: TriggerKind::Manual,

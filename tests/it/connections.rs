@@ -448,6 +448,12 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
     assert!(listed.stdout.contains(&id) && listed.stdout.contains("grace@example.test"), "{}", listed.stdout);
     let (_, used) = json_with(port, &format!("/s/use?id={id}"), &auth);
     assert_eq!(used["status"], 200, "{used}");
+    // `switchboard run` uses the same stored connection, beside the running gateway.
+    let payload = serde_json::json!({ "queryStringParameters": { "id": id } }).to_string();
+    let ran = crate::harness::switchboard_with(&["run", &app_dir, "use-token", "--payload", &payload], &envs, Duration::from_secs(60));
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    assert_eq!(ran.json()["data"]["status"], 200, "{}", ran.stdout);
+    assert_eq!(ran.json()["data"]["leaked"], "[redacted]", "{}", ran.stdout);
 
     // Rotate the key with the gateway stopped; the connection still works after.
     drop(server);
