@@ -185,15 +185,16 @@ impl PayloadSource {
 
 /// Loads an app and builds its snapshot, or reports why not (exit code 2).
 pub async fn snapshot(root: &Path, settings: &Settings, vars: &[String], pool: &Pool) -> Result<std::result::Result<AppSnapshot, i32>> {
-    snapshot_with(root, settings, vars, pool, false).await
+    snapshot_with(root, settings, &gather_vars(settings, vars)?, pool, false).await
 }
 
-/// Like [`snapshot`]; with `only_declared`, variables the app does not
-/// declare are left out instead of refused (several apps share one list).
+/// Like [`snapshot`], with the variables already gathered; with
+/// `only_declared`, variables the app does not declare are left out instead
+/// of refused (several apps share one list).
 pub async fn snapshot_with(
     root: &Path,
     settings: &Settings,
-    vars: &[String],
+    given: &BTreeMap<String, String>,
     pool: &Pool,
     only_declared: bool,
 ) -> Result<std::result::Result<AppSnapshot, i32>> {
@@ -204,7 +205,7 @@ pub async fn snapshot_with(
             return Ok(Err(exit::USAGE));
         }
     };
-    let mut vars = gather_vars(settings, vars)?;
+    let mut vars = given.clone();
     if only_declared {
         let declared = AppSnapshot::declared_variables(&app);
         vars.retain(|name, _| declared.contains(name));
@@ -226,7 +227,8 @@ pub async fn snapshot_with(
 /// `switchboard run`.
 pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[String], settings: &Settings) -> Result<i32> {
     let pool = Pool::new(pool_options(settings));
-    let snapshot = match snapshot(root, settings, vars, &pool).await? {
+    let given = gather_vars(settings, vars)?;
+    let snapshot = match snapshot_with(root, settings, &given, &pool, false).await? {
         Ok(snapshot) => snapshot,
         Err(code) => return Ok(code),
     };
@@ -235,8 +237,7 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
     // Functions of an app with connection providers use the connections
     // stored in this data directory, as under `serve`.
     if !snapshot.app.manifest.connection_providers.is_empty() {
-        let registry = crate::registry::Registry::new(vec![snapshot.clone()]);
-        engine = engine.with_vault(connections::open_vault(settings, store, &registry, &gather_vars(settings, vars)?).await?);
+        engine = engine.with_vault(connections::open_vault(settings, store, std::slice::from_ref(&snapshot), &given).await?);
     }
     let invocation = Invocation {
         function: FunctionRef(function.to_owned()),

@@ -6,7 +6,8 @@
 
 use super::exit;
 use crate::config::Settings;
-use crate::registry::Registry;
+use crate::registry::AppSnapshot;
+use std::borrow::Borrow;
 use crate::vault::{Provider, Vault};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -16,9 +17,9 @@ use std::time::Duration;
 
 /// Every provider the served apps declare, with client credentials from
 /// `given` variables or, failing that, the environment.
-pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeMap<String, String>) -> Result<Vec<Provider>, crate::vault::Error> {
+pub(crate) fn providers<A: Borrow<AppSnapshot>>(apps: &[A], settings: &Settings, given: &BTreeMap<String, String>) -> Result<Vec<Provider>, crate::vault::Error> {
     let mut out = Vec::new();
-    for app in registry.apps().iter() {
+    for app in apps.iter().map(Borrow::borrow) {
         let application = &app.app.manifest.application;
         for manifest in &app.app.manifest.connection_providers {
             let mut vars = BTreeMap::new();
@@ -32,7 +33,6 @@ pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeM
             }
             let provider = Provider::resolve(
                 &application.universal_identifier,
-                &application.display_name,
                 manifest,
                 &application.server_variables,
                 &vars,
@@ -50,11 +50,11 @@ pub(crate) fn providers(registry: &Registry, settings: &Settings, given: &BTreeM
     Ok(out)
 }
 
-/// The vault key in use, finishing a rotation that committed but stopped
-/// before moving the new key file into place.
-async fn open_cipher(settings: &Settings, store: &Arc<crate::store::SqliteStore>) -> Result<crate::vault::Cipher> {
+/// The vault key in use and where it came from, finishing a rotation that
+/// committed but stopped before moving the new key file into place.
+async fn open_cipher(settings: &Settings, store: &Arc<crate::store::SqliteStore>) -> Result<(crate::vault::Cipher, crate::vault::KeySource)> {
     let (cipher, source) = crate::vault::load_key(settings.vault_key.as_ref().map(|key| key.0.as_str()), &settings.data_dir)?;
-    let Err(error) = crate::vault::check_key(store, &cipher).await else { return Ok(cipher) };
+    let Err(error) = crate::vault::check_key(store, &cipher).await else { return Ok((cipher, source)) };
     let crate::vault::KeySource::File(path) = source else { return Err(error.into()) };
     let staged = path.with_extension("key.new");
     let Ok(text) = std::fs::read_to_string(&staged) else { return Err(error.into()) };
@@ -62,7 +62,7 @@ async fn open_cipher(settings: &Settings, store: &Arc<crate::store::SqliteStore>
     crate::vault::check_key(store, &staged_cipher).await?;
     std::fs::rename(&staged, &path).with_context(|| format!("cannot move {} to {}", staged.display(), path.display()))?;
     eprintln!("finished an interrupted key rotation: {} is now the vault key", path.display());
-    Ok(staged_cipher)
+    Ok((staged_cipher, crate::vault::KeySource::File(path)))
 }
 
 /// Locks the data directory's vault: shared by gateways, exclusive for a
@@ -89,18 +89,18 @@ fn lock_vault(settings: &Settings, exclusive: bool) -> Result<std::fs::File> {
     }
 }
 
-/// Opens the vault over `store` for the apps in `registry`.
-pub(crate) async fn open_vault(
+/// Opens the vault over `store` for `apps`.
+pub(crate) async fn open_vault<A: Borrow<AppSnapshot>>(
     settings: &Settings,
     store: Arc<crate::store::SqliteStore>,
-    registry: &Registry,
+    apps: &[A],
     given: &BTreeMap<String, String>,
 ) -> Result<Vault> {
     let lock = lock_vault(settings, false)?;
-    let cipher = open_cipher(settings, &store).await?;
+    let (cipher, _) = open_cipher(settings, &store).await?;
     let vault = Vault::new(store, cipher, &settings.public_url, settings.allow_net.clone())?;
     vault.hold(lock);
-    vault.set_providers(providers(registry, settings, given)?);
+    vault.set_providers(providers(apps, settings, given)?);
     Ok(vault)
 }
 
@@ -250,11 +250,7 @@ pub async fn rotate_key(settings: &Settings) -> Result<i32> {
         }
     };
     let store = super::open_store(settings).await?;
-    let old = open_cipher(settings, &store).await?;
-    let source = match &settings.vault_key {
-        Some(_) => KeySource::Environment,
-        None => KeySource::File(crate::vault::key_file(&settings.data_dir)),
-    };
+    let (old, source) = open_cipher(settings, &store).await?;
     let new_key = match (&settings.vault_new_key, &source) {
         (Some(text), _) => crate::vault::parse_key(&text.0, "SWITCHBOARD_VAULT_NEW_KEY")?,
         (None, KeySource::File(_)) => Cipher::generate(),

@@ -26,10 +26,11 @@ pub struct GatewayArgs {
 /// Loads every app and builds the gateway, or explains why not (exit 2).
 async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry), i32>> {
     let pool = Pool::new(pool_options(settings));
+    let given = gather_vars(settings, &args.vars)?;
     let mut snapshots: Vec<AppSnapshot> = Vec::new();
     let dirs = if args.app_dirs.is_empty() { vec![PathBuf::from(".")] } else { args.app_dirs.clone() };
     for dir in &dirs {
-        match snapshot_with(dir, settings, &args.vars, &pool, true).await? {
+        match snapshot_with(dir, settings, &given, &pool, true).await? {
             Ok(app) => {
                 if snapshots.iter().any(|other| other.app.code.root() == app.app.code.root()) {
                     bail!("{} is given twice", dir.display());
@@ -40,12 +41,12 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
         }
     }
     for (index, app) in snapshots.iter().enumerate() {
-        let id = &app.app.manifest.application.universal_identifier;
-        if let Some(other) = snapshots[..index].iter().find(|other| &other.app.manifest.application.universal_identifier == id) {
+        if let Some(other) = same_application(snapshots[..index].iter(), &app.app) {
             eprintln!(
-                "error: {} and {} are the same application (universalIdentifier {id}); each served app needs its own",
+                "error: {} and {} are the same application (universalIdentifier {}); each served app needs its own",
                 other.app.code.root().display(),
-                app.app.code.root().display()
+                app.app.code.root().display(),
+                app.app.manifest.application.universal_identifier
             );
             return Ok(Err(exit::USAGE));
         }
@@ -53,7 +54,7 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
     // No app's runs see another served app's provider client secrets.
     let secrets: Vec<String> = snapshots.iter().flat_map(|app| crate::registry::client_secret_variables(&app.app)).collect();
     let snapshots: Vec<AppSnapshot> = snapshots.into_iter().map(|app| app.without_variables(&secrets)).collect();
-    for name in gather_vars(settings, &args.vars)?.keys() {
+    for name in given.keys() {
         if !snapshots.iter().any(|app| AppSnapshot::declared_variables(&app.app).contains(name)) {
             eprintln!("error: variable {name} is not declared by any of the apps served");
             return Ok(Err(exit::USAGE));
@@ -61,7 +62,7 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
     }
     let registry = Registry::new(snapshots);
     let store = super::open_store(settings).await?;
-    let vault = super::connections::open_vault(settings, store.clone(), &registry, &gather_vars(settings, &args.vars)?).await?;
+    let vault = super::connections::open_vault(settings, store.clone(), &registry.apps(), &given).await?;
     let engine = Engine::new(pool.clone(), settings.workspace_id.clone())
         .with_store(store, settings.run_capture_bytes)
         .recording(settings.record_runs)
@@ -85,6 +86,12 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
             Ok(Err(exit::USAGE))
         }
     }
+}
+
+/// The app among `apps` that has `app`'s universalIdentifier, if any.
+fn same_application<'a>(mut apps: impl Iterator<Item = &'a AppSnapshot>, app: &crate::catalog::LoadedApp) -> Option<&'a AppSnapshot> {
+    let id = &app.manifest.application.universal_identifier;
+    apps.find(|other| &other.app.manifest.application.universal_identifier == id)
 }
 
 /// The skills and agents of every served app plus the shipped ones, versioned.
@@ -153,39 +160,34 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
             return;
         }
     };
-    let given = match gather_vars(settings, vars) {
-        Ok(mut given) => {
-            let declared = AppSnapshot::declared_variables(&loaded);
-            given.retain(|name, _| declared.contains(name));
-            given
-        }
+    let all_given = match gather_vars(settings, vars) {
+        Ok(given) => given,
         Err(error) => {
             eprintln!("reload failed for {}: {error:#}", root.display());
             return;
         }
     };
-    let id = loaded.manifest.application.universal_identifier.clone();
-    if let Some(other) = gateway
-        .registry()
-        .apps()
-        .iter()
-        .find(|other| other.app.code.root() != root && other.app.manifest.application.universal_identifier == id)
-    {
+    let mut given = all_given.clone();
+    let declared = AppSnapshot::declared_variables(&loaded);
+    given.retain(|name, _| declared.contains(name));
+    let served = gateway.registry().apps();
+    if let Some(other) = same_application(served.iter().map(AsRef::as_ref).filter(|other| other.app.code.root() != root), &loaded) {
         eprintln!(
-            "reload refused; still serving the previous version of {}: {} already has universalIdentifier {id}",
+            "reload refused; still serving the previous version of {}: {} already has universalIdentifier {}",
             root.display(),
-            other.app.code.root().display()
+            other.app.code.root().display(),
+            loaded.manifest.application.universal_identifier
         );
         return;
     }
-    let mut secrets: Vec<String> = gateway.registry().apps().iter().flat_map(|app| crate::registry::client_secret_variables(&app.app)).collect();
+    let mut secrets: Vec<String> = served.iter().flat_map(|app| crate::registry::client_secret_variables(&app.app)).collect();
     secrets.extend(crate::registry::client_secret_variables(&loaded));
     match AppSnapshot::new(loaded, &given, &settings.public_url).map(|snapshot| snapshot.without_variables(&secrets)) {
         Ok(snapshot) => match gateway.replace_app(snapshot).await {
             Ok(()) => {
                 eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", "));
-                if let (Some(vault), Ok(all_given)) = (gateway.engine().vault(), gather_vars(settings, vars)) {
-                    match super::connections::providers(&gateway.registry(), settings, &all_given) {
+                if let Some(vault) = gateway.engine().vault() {
+                    match super::connections::providers(&gateway.registry().apps(), settings, &all_given) {
                         Ok(providers) => vault.set_providers(providers),
                         Err(error) => eprintln!("connection providers not reloaded: {error}"),
                     }
@@ -282,7 +284,6 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(route_state);
     let connections_state = crate::http::connections::ConnectionsState {
-        vault: route_engine.vault().cloned().context("the gateway has no vault")?,
         keys: keys.clone(),
         engine: route_engine.clone(),
         registry: route_registry.clone(),

@@ -271,7 +271,8 @@ pub fn connection_provider_problems(oauth: Option<&Value>, server_variables: &Ma
     problems
 }
 
-fn is_loopback(url: &url::Url) -> bool {
+/// Whether `url` names this machine (`localhost` or a loopback address).
+pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(address)) => address.is_loopback(),

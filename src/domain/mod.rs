@@ -16,7 +16,7 @@ pub use manifest::{
     CronTriggerSettings, DatabaseEventTriggerSettings, HttpMethod, HttpRouteTriggerSettings,
     LogicFunctionManifest, Manifest, OneOrMany, RoleManifest, ServerRouteTriggerSettings,
     ServerVariable, SkillManifest, ToolTriggerSettings, VariableType,
-    WorkflowActionTriggerSettings, connection_provider_problems, RESERVED_AUTHORIZATION_PARAMS,
+    WorkflowActionTriggerSettings, connection_provider_problems, is_loopback, RESERVED_AUTHORIZATION_PARAMS,
 };
 pub use payloads::{
     CronPayload, DatabaseEventBatchPayload, DatabaseEventPayload, InstallPayload,

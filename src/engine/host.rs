@@ -109,8 +109,8 @@ async fn dispatch(vault: Option<Vault>, store: Arc<SqliteStore>, app: String, na
         });
     };
     match name.as_str() {
-        "connections.list" => Ok(vault.list_for_run(&app, &input).await.map_err(host_error)?.0),
-        "connections.get" => Ok(vault.get_for_run(&app, &text(&input, "id")?).await.map_err(host_error)?.0),
+        "connections.list" => vault.list_for_run(&app, &input).await.map_err(host_error),
+        "connections.get" => vault.get_for_run(&app, &text(&input, "id")?).await.map_err(host_error),
         "connections.reportAuthFailure" => {
             let reason = input.get("reason").and_then(Value::as_str);
             vault.report_failure(&app, &text(&input, "connectionId")?, reason).await.map_err(host_error)?;

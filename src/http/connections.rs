@@ -19,11 +19,17 @@ use serde_json::json;
 /// What the connection handlers share.
 #[derive(Debug, Clone)]
 pub struct ConnectionsState {
-    pub vault: Vault,
     pub keys: ApiKeys,
-    /// Runs the providers' `onConnectLogicFunction` / `onDisconnectLogicFunction`.
+    /// Holds the vault, and runs the providers' `onConnectLogicFunction` /
+    /// `onDisconnectLogicFunction`.
     pub engine: crate::engine::Engine,
     pub registry: crate::registry::Registry,
+}
+
+impl ConnectionsState {
+    fn vault(&self) -> Result<&Vault, ApiError> {
+        self.engine.vault().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "connections are not served here"))
+    }
 }
 
 /// Starts the provider's `onConnect`/`onDisconnect` function, if it declares
@@ -108,7 +114,7 @@ async fn connect(
     let requester = crate::vault::requester(key);
     let visibility = query.visibility.as_deref().unwrap_or("user");
     let json_answer = query.format.as_deref() == Some("json");
-    let started = state.vault.start(&provider, query.app.as_deref(), visibility, &requester, !json_answer).await?;
+    let started = state.vault()?.start(&provider, query.app.as_deref(), visibility, &requester, !json_answer).await?;
     if json_answer {
         return Ok(Json(json!({ "url": started.url.as_str(), "flowId": started.flow_id })).into_response());
     }
@@ -157,14 +163,16 @@ async fn callback(State(state): State<ConnectionsState>, Query(query): Query<Cal
         return page(StatusCode::BAD_REQUEST, "Connection failed", "The callback has no state parameter; nothing was stored.");
     };
     let error = query.error.as_deref().map(|code| (code, query.error_description.as_deref()));
-    match state.vault.callback(signed, query.code.as_deref(), error, cookie.as_deref()).await {
+    let vault = match state.vault() {
+        Ok(vault) => vault,
+        Err(error) => return page(error.status, "Connection failed", &error.message),
+    };
+    match vault.callback(signed, query.code.as_deref(), error, cookie.as_deref()).await {
         Ok(connection) => {
-            let provider = connection.get("providerName").and_then(|v| v.as_str()).unwrap_or_default();
-            let app = connection.get("applicationId").and_then(|v| v.as_str()).unwrap_or_default();
-            let who = connection.get("handle").and_then(|v| v.as_str()).map(|handle| format!(" as {handle}")).unwrap_or_default();
-            let id = connection.get("id").and_then(|v| v.as_str()).unwrap_or_default();
-            run_hook(&state, app, provider, id, "onConnectLogicFunction");
-            page(StatusCode::OK, "Connected", &format!("Connected {provider}{who} (connection {id}). You can close this window."))
+            run_hook(&state, &connection.app, &connection.provider, &connection.id, "onConnectLogicFunction");
+            let who = connection.handle.as_ref().map(|handle| format!(" as {handle}")).unwrap_or_default();
+            let text = format!("Connected {}{who} (connection {}). You can close this window.", connection.provider, connection.id);
+            page(StatusCode::OK, "Connected", &text)
         }
         Err(error) => {
             let api: ApiError = error.into();
@@ -180,13 +188,13 @@ pub struct ListQuery {
 
 /// `GET /api/connections[?provider=NAME]`: no tokens, ever.
 async fn list(State(state): State<ConnectionsState>, Query(query): Query<ListQuery>) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(json!({ "connections": state.vault.list(query.provider.as_deref()).await? })))
+    Ok(Json(json!({ "connections": state.vault()?.list(query.provider.as_deref()).await? })))
 }
 
 /// `DELETE /api/connections/{id}`: revokes at the provider (RFC 7009) when
 /// it has a revocation endpoint, then deletes.
 async fn disconnect(State(state): State<ConnectionsState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
-    let done = state.vault.disconnect(&id).await?;
+    let done = state.vault()?.disconnect(&id).await?;
     run_hook(&state, &done.app, &done.provider, &id, "onDisconnectLogicFunction");
     Ok(Json(json!({ "deleted": id, "revoked": done.revoked, "note": done.revocation_note })))
 }
@@ -194,7 +202,7 @@ async fn disconnect(State(state): State<ConnectionsState>, Path(id): Path<String
 /// `GET /api/connections/flows/{id}`: `pending`, `exchanging`, `done` or `failed`.
 async fn flow(State(state): State<ConnectionsState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     state
-        .vault
+        .vault()?
         .flow(&id)
         .await?
         .map(Json)

@@ -146,6 +146,15 @@ impl SqliteStore {
         rows.iter().map(connection_row).collect::<Result<_, _>>().map_err(Error::query("reading a connection"))
     }
 
+    /// A connection sealed with a key other than `key_id`, as (id, its key id).
+    pub async fn connection_sealed_otherwise(&self, key_id: &str) -> Result<Option<(String, String)>, Error> {
+        sqlx::query_as("SELECT id, key_id FROM connections WHERE key_id != ? LIMIT 1")
+            .bind(key_id.to_owned())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::query("checking the vault key"))
+    }
+
     pub async fn connection(&self, id: &str) -> Result<Option<ConnectionRow>, Error> {
         let row = sqlx::query("SELECT * FROM connections WHERE id = ?")
             .bind(id.to_owned())

@@ -288,8 +288,8 @@ impl Vault {
 
     /// Handles the provider's redirect: `state` plus `code`, or the
     /// provider's `error`; `cookie` is the browser's binding cookie, if it
-    /// sent one. Returns the new connection (public view).
-    pub async fn callback(&self, state: &str, code: Option<&str>, error: Option<(&str, Option<&str>)>, cookie: Option<&str>) -> Result<Value, Error> {
+    /// sent one. Returns the new connection.
+    pub async fn callback(&self, state: &str, code: Option<&str>, error: Option<(&str, Option<&str>)>, cookie: Option<&str>) -> Result<ConnectionRow, Error> {
         use sha2::Digest;
         let nonce = self.verify_state(state)?;
         let flow = self
@@ -300,10 +300,8 @@ impl Vault {
             .ok_or_else(|| Error::BadState("already used or expired".to_owned()))?;
         let bound = match (&flow.binding_hash, cookie) {
             (None, _) => true,
-            (Some(expected), Some(cookie)) => {
-                let presented = format!("{:x}", sha2::Sha256::digest(cookie.as_bytes()));
-                presented.len() == expected.len() && presented.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-            }
+            // Hashes are compared, so timing says nothing about the cookie.
+            (Some(expected), Some(cookie)) => format!("{:x}", sha2::Sha256::digest(cookie.as_bytes())) == *expected,
             (Some(_), None) => false,
         };
         let outcome = if !bound {
@@ -320,7 +318,7 @@ impl Vault {
             }
         };
         let finished = match &outcome {
-            Ok(connection) => self.inner.store.finish_flow(&nonce, connection.get("id").and_then(Value::as_str), None).await,
+            Ok(connection) => self.inner.store.finish_flow(&nonce, Some(&connection.id), None).await,
             Err(error) => self.inner.store.finish_flow(&nonce, None, Some(&error.to_string())).await,
         };
         if let Err(error) = finished {
@@ -330,7 +328,7 @@ impl Vault {
         outcome
     }
 
-    async fn complete(&self, flow: &FlowRow, code: &str) -> Result<Value, Error> {
+    async fn complete(&self, flow: &FlowRow, code: &str) -> Result<ConnectionRow, Error> {
         let provider = self.provider(&flow.provider, Some(&flow.app))?;
         let verifier = flow
             .verifier
@@ -364,7 +362,7 @@ impl Vault {
         };
         self.inner.store.insert_connection(&row).await?;
         tracing::info!(connection = %id, provider = %provider.name, "connection created");
-        Ok(public_view(&row))
+        Ok(row)
     }
 
     /// A flow's progress, for `switchboard connections connect` to poll.
@@ -426,16 +424,13 @@ impl Vault {
 /// Checks that stored connections were sealed with `cipher`'s key, so a
 /// wrong `SWITCHBOARD_VAULT_KEY` is reported at start, not at first use.
 pub async fn check_key(store: &SqliteStore, cipher: &Cipher) -> Result<(), Error> {
-    let rows = store.connections(None).await?;
-    if let Some(row) = rows.iter().find(|row| row.key_id != cipher.key_id()) {
-        return Err(Error::Key(format!(
-            "connection {} was sealed with vault key {}, but the key in use is {}; start with the key it was sealed with",
-            row.id,
-            row.key_id,
+    match store.connection_sealed_otherwise(cipher.key_id()).await? {
+        Some((id, key_id)) => Err(Error::Key(format!(
+            "connection {id} was sealed with vault key {key_id}, but the key in use is {}; start with the key it was sealed with",
             cipher.key_id()
-        )));
+        ))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// Unix milliseconds `lifetime` after `now`, saturating on absurd lifetimes.

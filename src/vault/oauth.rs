@@ -28,7 +28,6 @@ use url::Url;
 pub struct Provider {
     /// The application's universalIdentifier.
     pub app: String,
-    pub app_name: String,
     pub name: String,
     pub display_name: String,
     pub authorization_endpoint: Url,
@@ -58,22 +57,13 @@ impl std::fmt::Debug for Provider {
     }
 }
 
-fn endpoint(provider: &str, field: &str, value: Option<&Value>) -> Result<Option<Url>, Error> {
-    match value.and_then(Value::as_str) {
-        None => Ok(None),
-        Some(text) => Url::parse(text)
-            .map(Some)
-            .map_err(|_| Error::Provider(format!("connection provider \"{provider}\": oauth.{field} is not a URL"))),
-    }
-}
-
-pub(super) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => address.is_loopback(),
-        None => false,
-    }
+/// `host` or `host:port` (when the URL names a port): how allow-lists spell a target.
+pub(super) fn host_and_port(url: &Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 impl Provider {
@@ -83,7 +73,6 @@ impl Provider {
     /// the provider's own endpoints).
     pub fn resolve(
         app: &str,
-        app_name: &str,
         manifest: &ConnectionProviderManifest,
         server_variables: &serde_json::Map<String, Value>,
         vars: &BTreeMap<String, String>,
@@ -101,11 +90,12 @@ impl Provider {
             .and_then(Value::as_object)
             .ok_or_else(|| Error::Provider(format!("connection provider \"{name}\": no oauth block")))?;
         let text = |field: &str| oauth.get(field).and_then(Value::as_str).map(str::to_owned);
-        let authorization_endpoint = endpoint(&name, "authorizationEndpoint", oauth.get("authorizationEndpoint"))?
-            .ok_or_else(|| Error::Provider(format!("connection provider \"{name}\": oauth.authorizationEndpoint is missing")))?;
-        let token_endpoint = endpoint(&name, "tokenEndpoint", oauth.get("tokenEndpoint"))?
-            .ok_or_else(|| Error::Provider(format!("connection provider \"{name}\": oauth.tokenEndpoint is missing")))?;
-        let revoke_endpoint = endpoint(&name, "revokeEndpoint", oauth.get("revokeEndpoint"))?;
+        // Checked above: both required endpoints are URLs.
+        let url = |field: &str| text(field).and_then(|text| Url::parse(&text).ok());
+        let (Some(authorization_endpoint), Some(token_endpoint)) = (url("authorizationEndpoint"), url("tokenEndpoint")) else {
+            return Err(Error::Provider(format!("connection provider \"{name}\": endpoints missing")));
+        };
+        let revoke_endpoint = url("revokeEndpoint");
         let json_token_requests = text("tokenRequestContentType").as_deref() != Some("form-urlencoded");
         let client_id_variable = text("clientIdVariable").unwrap_or_default();
         let client_secret_variable = text("clientSecretVariable").unwrap_or_default();
@@ -113,20 +103,13 @@ impl Provider {
             let mut hosts: Vec<String> = [Some(&authorization_endpoint), Some(&token_endpoint), revoke_endpoint.as_ref()]
                 .into_iter()
                 .flatten()
-                .filter_map(|url| {
-                    let host = url.host_str()?;
-                    Some(match url.port() {
-                        Some(port) => format!("{host}:{port}"),
-                        None => host.to_owned(),
-                    })
-                })
+                .filter_map(host_and_port)
                 .collect();
             hosts.dedup();
             hosts
         };
         Ok(Self {
             app: app.to_owned(),
-            app_name: app_name.to_owned(),
             display_name: manifest.display_name.clone(),
             scopes: oauth
                 .get("scopes")
@@ -150,6 +133,18 @@ impl Provider {
             revoke_endpoint,
             name,
         })
+    }
+
+    /// The client id and secret, or NotConfigured naming their variables.
+    fn credentials(&self) -> Result<(&String, &String), Error> {
+        match (&self.client_id, &self.client_secret) {
+            (Some(id), Some(secret)) => Ok((id, secret)),
+            _ => Err(Error::NotConfigured {
+                provider: self.name.clone(),
+                id_variable: self.client_id_variable.clone(),
+                secret_variable: self.client_secret_variable.clone(),
+            }),
+        }
     }
 
     /// Both client credentials are set.
@@ -278,13 +273,7 @@ fn failure(error: RequestTokenError<Error, impl oauth2::ErrorResponse + 'static>
 }
 
 fn client(provider: &Provider, redirect: &str) -> Result<OauthClient, Error> {
-    let (Some(id), Some(secret)) = (&provider.client_id, &provider.client_secret) else {
-        return Err(Error::NotConfigured {
-            provider: provider.name.clone(),
-            id_variable: provider.client_id_variable.clone(),
-            secret_variable: provider.client_secret_variable.clone(),
-        });
-    };
+    let (id, secret) = provider.credentials()?;
     let bad = |what: &str| Error::Provider(format!("connection provider \"{}\": invalid {what}", provider.name));
     Ok(oauth2::Client::new(ClientId::new(id.clone()))
         .set_client_secret(ClientSecret::new(secret.clone()))
@@ -416,13 +405,7 @@ pub(super) async fn refresh(provider: &Provider, http: &reqwest::Client, redirec
 /// already checked to be HTTPS or loopback.)
 pub(super) async fn revoke(provider: &Provider, http: &reqwest::Client, token: String, is_refresh: bool) -> Result<Option<Result<(), Failure>>, Error> {
     let Some(endpoint) = provider.revoke_endpoint.clone() else { return Ok(None) };
-    let (Some(id), Some(secret)) = (&provider.client_id, &provider.client_secret) else {
-        return Err(Error::NotConfigured {
-            provider: provider.name.clone(),
-            id_variable: provider.client_id_variable.clone(),
-            secret_variable: provider.client_secret_variable.clone(),
-        });
-    };
+    let (id, secret) = provider.credentials()?;
     let hint = if is_refresh { "refresh_token" } else { "access_token" };
     let form = [("token", token.as_str()), ("token_type_hint", hint), ("client_id", id.as_str()), ("client_secret", secret.as_str())];
     let response = match http.post(endpoint).form(&form).header(reqwest::header::ACCEPT, "application/json").send().await {
@@ -459,7 +442,7 @@ mod tests {
         let hosts: Vec<String> = hosts.iter().map(|host| (*host).to_owned()).collect();
         let declared = serde_json::json!({ "LINEAR_CLIENT_ID": {}, "LINEAR_CLIENT_SECRET": {} });
         let declared = declared.as_object().expect("map");
-        Provider::resolve("app", "App", &manifest, declared, &BTreeMap::new(), (!hosts.is_empty()).then_some(&hosts)).expect("resolve")
+        Provider::resolve("app", &manifest, declared, &BTreeMap::new(), (!hosts.is_empty()).then_some(&hosts)).expect("resolve")
     }
 
     #[test]
@@ -490,13 +473,13 @@ mod tests {
         let vars = BTreeMap::new();
         let declared = serde_json::json!({ "A": {}, "B": {} });
         let declared = declared.as_object().expect("map");
-        assert!(Provider::resolve("a", "A", &manifest("http://127.0.0.1:9/token"), declared, &vars, None).is_ok());
-        let error = Provider::resolve("a", "A", &manifest("http://auth.example.com/token"), declared, &vars, None).expect_err("plain http").to_string();
+        assert!(Provider::resolve("a", &manifest("http://127.0.0.1:9/token"), declared, &vars, None).is_ok());
+        let error = Provider::resolve("a", &manifest("http://auth.example.com/token"), declared, &vars, None).expect_err("plain http").to_string();
         assert!(error.contains("authorizationEndpoint") && error.contains("https"), "{error}");
-        let error = Provider::resolve("a", "A", &manifest("not a url"), declared, &vars, None).expect_err("not a URL").to_string();
+        let error = Provider::resolve("a", &manifest("not a url"), declared, &vars, None).expect_err("not a URL").to_string();
         assert!(error.contains("not an absolute https URL"), "{error}");
         let undeclared = serde_json::Map::new();
-        let error = Provider::resolve("a", "A", &manifest("https://a.example/t"), &undeclared, &vars, None).expect_err("undeclared").to_string();
+        let error = Provider::resolve("a", &manifest("https://a.example/t"), &undeclared, &vars, None).expect_err("undeclared").to_string();
         assert!(error.contains("oauth.clientIdVariable") && error.contains("serverVariables"), "{error}");
     }
 

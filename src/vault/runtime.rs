@@ -3,7 +3,7 @@
 //! `authFailedAt`), reporting an auth failure, and `fetch` with the token
 //! attached here, outside the sandbox, only to the provider's allowed hosts.
 
-use super::{Error, Vault, expiry, iso, oauth, public_view};
+use super::{Error, Vault, expiry, iso, oauth};
 use crate::store::{ConnectionRow, TokenUpdate};
 use serde_json::Value;
 use std::sync::Arc;
@@ -118,7 +118,7 @@ impl Vault {
     /// `listConnections(filter)` for a run of `app`: Twenty's AppConnection
     /// objects; a connection whose refresh fails is listed with
     /// `authFailedAt` set and no token. Returns the tokens handed out.
-    pub async fn list_for_run(&self, app: &str, filter: &Value) -> Result<(Value, Vec<String>), Error> {
+    pub async fn list_for_run(&self, app: &str, filter: &Value) -> Result<Value, Error> {
         let field = |name: &str| filter.get(name).and_then(Value::as_str);
         let rows: Vec<ConnectionRow> = self
             .inner
@@ -131,14 +131,12 @@ impl Vault {
             .filter(|row| field("userWorkspaceId").is_none_or(|wanted| row.user_workspace_id.as_deref() == Some(wanted)))
             .collect();
         let mut out = Vec::with_capacity(rows.len());
-        let mut tokens = Vec::new();
         for row in rows {
             let id = row.id.clone();
             match self.access_token(row).await {
                 Ok((token, row)) => {
                     out.push(app_connection(&row, Some(&token)));
                     self.remember(app, &token);
-                    tokens.push(token);
                 }
                 // One connection that cannot give a token (refused refresh,
                 // provider down, ...) is listed without one; the others
@@ -151,15 +149,15 @@ impl Vault {
                 }
             }
         }
-        Ok((Value::Array(out), tokens))
+        Ok(Value::Array(out))
     }
 
     /// `getConnection(id)` for a run of `app`.
-    pub async fn get_for_run(&self, app: &str, id: &str) -> Result<(Value, String), Error> {
+    pub async fn get_for_run(&self, app: &str, id: &str) -> Result<Value, Error> {
         let row = self.row_of(app, id).await?;
         let (token, row) = self.access_token(row).await?;
         self.remember(app, &token);
-        Ok((app_connection(&row, Some(&token)), token))
+        Ok(app_connection(&row, Some(&token)))
     }
 
     /// `reportConnectionAuthFailure({connectionId, reason})`.
@@ -179,10 +177,7 @@ impl Vault {
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::BadRequest("fetch with a connection: the URL may not carry a user name or password".to_owned()));
         }
-        let shown = url.host_str().map(|host| match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        });
+        let shown = oauth::host_and_port(&url);
         let not_allowed = |allowed: String| Error::HostNotAllowed {
             id: row.id.clone(),
             host: shown.clone().unwrap_or_else(|| url.scheme().to_owned()),
@@ -191,7 +186,7 @@ impl Vault {
             variable: provider.name.to_ascii_uppercase().replace('-', "_"),
         };
         // The token travels only over TLS, except to this machine.
-        let secure = url.scheme() == "https" || (url.scheme() == "http" && oauth::is_loopback(&url));
+        let secure = url.scheme() == "https" || (url.scheme() == "http" && crate::domain::is_loopback(&url));
         if !secure || !provider.allows(&url) {
             return Err(not_allowed(provider.allowed_hosts.join(", ")));
         }
@@ -240,20 +235,18 @@ impl Vault {
     }
 }
 
-/// Twenty's AppConnection: the public fields plus `accessToken`.
+/// Twenty's AppConnection: its fields of the row plus `accessToken`.
 fn app_connection(row: &ConnectionRow, token: Option<&str>) -> Value {
-    let view = public_view(row);
-    let pick = |name: &str| view.get(name).cloned().unwrap_or(Value::Null);
     serde_json::json!({
-        "id": pick("id"),
-        "providerName": pick("providerName"),
-        "name": pick("name"),
-        "handle": pick("handle"),
-        "visibility": pick("visibility"),
-        "userWorkspaceId": pick("userWorkspaceId"),
+        "id": row.id,
+        "providerName": row.provider,
+        "name": row.name,
+        "handle": row.handle,
+        "visibility": row.visibility,
+        "userWorkspaceId": row.user_workspace_id,
         "workspaceMemberId": Value::Null,
         "accessToken": token,
-        "scopes": pick("scopes"),
+        "scopes": row.scopes,
         "authFailedAt": iso(row.auth_failed_at),
         "authFailedReason": row.auth_failed_reason,
     })
