@@ -20,3 +20,4 @@ pub mod sandbox;
 pub mod store;
 pub mod triggers;
 pub mod vault;
+pub mod workspace;

@@ -1,6 +1,7 @@
 //! The durable state of the gateway: run history, the database-event
 //! delivery queue, cron bookkeeping, skill/agent versions, the connections
-//! vault (ciphertext only: `vault` encrypts) and the apps' key-value store.
+//! vault (ciphertext only: `vault` encrypts), the apps' key-value store and
+//! the embedded workspace's records.
 //! `Store` is the contract; `SqliteStore` (one
 //! file under the data directory, through sqlx, with migrations) is the
 //! implementation today, and a Postgres one must pass the same contract
@@ -10,9 +11,11 @@
 mod connections;
 mod contract;
 mod kv;
+mod records;
 mod sqlite;
 
 pub use connections::{ConnectionRow, FlowRow, TokenUpdate};
+pub use records::{Deleted, RecordQuery, RecordTx, SqlValue};
 pub use sqlite::{SqliteStore, StoreOptions, SyncMode};
 
 use crate::domain::{ExecutionError, TriggerKind};

@@ -52,6 +52,9 @@ pub struct Event {
     pub object_metadata: Value,
     /// `userId`, `userWorkspaceId`, `workspaceMemberId` when given.
     pub actor: Map<String, Value>,
+    /// How many record events led to this one: 0 from outside, one more
+    /// for each write by a run an event started (see `workspace`).
+    pub depth: u32,
 }
 
 impl Event {
@@ -80,7 +83,7 @@ impl Event {
 
     /// What a delivery keeps: the record event plus its name and metadata.
     fn stored(&self) -> Value {
-        json!({ "name": self.name, "objectMetadata": self.object_metadata, "event": self.record_event() })
+        json!({ "name": self.name, "objectMetadata": self.object_metadata, "event": self.record_event(), "depth": self.depth })
     }
 }
 
@@ -166,7 +169,7 @@ pub fn parse_events(body: &Value) -> Result<Vec<Event>, Error> {
                 Some(id) => format!("id:{id}"),
                 None => format!("sha256:{}", sha256_hex(item.to_string().as_bytes())),
             };
-            Ok(Event { key, name, record_id, properties, object_metadata, actor: actor(object, &pointer)? })
+            Ok(Event { key, name, record_id, properties, object_metadata, actor: actor(object, &pointer)?, depth: 0 })
         })
         .collect()
 }
@@ -215,6 +218,7 @@ pub fn parse_webhook(raw: &[u8]) -> Result<Event, Error> {
         properties,
         object_metadata,
         actor: actor(object, "")?,
+        depth: 0,
     })
 }
 
@@ -395,7 +399,13 @@ impl EventBus {
             trigger: TriggerKind::DatabaseEvent,
             payload: payload.to_string(),
             context,
-            detail: json!({ "event": first.event_name, "recordIds": record_ids, "attempt": attempts + 1, "batch": first.batch }),
+            detail: json!({
+                "event": first.event_name,
+                "recordIds": record_ids,
+                "attempt": attempts + 1,
+                "batch": first.batch,
+                "depth": group.iter().filter_map(|delivery| delivery.event.get("depth").and_then(Value::as_u64)).max().unwrap_or(0),
+            }),
         };
         let backoff = self.backoff_ms(attempts);
         let decide = move |result: &crate::domain::ExecutionResult| {
