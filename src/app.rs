@@ -30,16 +30,48 @@ pub mod exit {
 
 /// Pool sizing from settings.
 pub fn pool_options(settings: &Settings) -> PoolOptions {
+    // In remote mode the clients inside the sandbox talk to Twenty itself.
+    let mut allow_net = settings.allow_net.clone();
+    if let Some(parsed) = settings.twenty_url.as_deref().and_then(|url| url::Url::parse(url).ok())
+        && let Some(host) = parsed.host_str()
+    {
+        allow_net.push(match parsed.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        });
+    }
     PoolOptions {
         sandbox: SandboxOptions {
             heap_limit: settings.heap_mb * 1024 * 1024,
-            allow_net: settings.allow_net.clone(),
+            allow_net,
             ..SandboxOptions::default()
         },
         max_runtimes: settings.max_runtimes,
         spares: settings.spare_runtimes,
         max_waiting: settings.max_waiting,
     }
+}
+
+/// How runs reach records: a Twenty server in remote mode, else the
+/// embedded workspace over `store` (returned too, for its HTTP API), whose
+/// requests from the sandbox are answered in-process.
+pub(crate) fn workspace_access(
+    settings: &Settings,
+    store: std::sync::Arc<crate::store::SqliteStore>,
+    apps: &[std::sync::Arc<crate::registry::AppSnapshot>],
+) -> Result<(crate::engine::WorkspaceAccess, Option<crate::workspace::Workspace>)> {
+    if let (Some(url), Some(key)) = (&settings.twenty_url, &settings.twenty_api_key) {
+        return Ok((crate::engine::WorkspaceAccess::Remote { url: url.clone(), api_key: key.0.clone() }, None));
+    }
+    let workspace = crate::workspace::Workspace::new(store, apps, settings.workspace_id.clone())?;
+    let router = crate::http::workspace::router(
+        crate::http::workspace::WorkspaceState { workspace: workspace.clone(), keys: crate::http::ApiKeys(std::sync::Arc::new(settings.api_keys.clone())) },
+        settings.max_route_body_bytes,
+    );
+    let api: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn crate::engine::LocalApi>>> = std::sync::Arc::default();
+    let _ = api.set(std::sync::Arc::new(crate::http::workspace::InProcess(router)));
+    let access = crate::engine::WorkspaceAccess::Embedded { workspace: workspace.clone(), url: settings.public_url.clone(), api };
+    Ok((access, Some(workspace)))
 }
 
 /// Opens the store of the settings' data directory.
@@ -233,7 +265,11 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
         Err(code) => return Ok(code),
     };
     let store = open_store(settings).await?;
-    let mut engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), settings.run_capture_bytes).recording(settings.record_runs);
+    let (access, _) = workspace_access(settings, store.clone(), &[std::sync::Arc::new(snapshot.clone())])?;
+    let mut engine = Engine::new(pool, settings.workspace_id.clone())
+        .with_store(store.clone(), settings.run_capture_bytes)
+        .recording(settings.record_runs)
+        .with_workspace(access);
     // Functions of an app with connection providers use the connections
     // stored in this data directory, as under `serve`.
     if !snapshot.app.manifest.connection_providers.is_empty() {

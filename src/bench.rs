@@ -2,6 +2,9 @@
 //! function in a pre-booted spare, warm latency percentiles, throughput at
 //! a given concurrency, and resident memory per warm runtime. Prints one
 //! JSON object; the scripts in `benches/` put a baseline beside it.
+//! [`records`] measures workspace record throughput the same way.
+
+pub mod records;
 
 use crate::app::{exit, pool_options};
 use crate::config::Settings;

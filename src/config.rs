@@ -81,6 +81,12 @@ pub struct Settings {
     pub connection_hosts: std::collections::BTreeMap<String, Vec<String>>,
     /// The API key CLI commands present to a running gateway (`SWITCHBOARD_API_KEY`).
     pub api_key: Option<Secret>,
+    /// Remote mode: the Twenty server whose records functions use
+    /// (`SWITCHBOARD_TWENTY_URL`, e.g. `https://crm.example.com`), with
+    /// `twenty_api_key`. Without it the embedded workspace serves records.
+    pub twenty_url: Option<String>,
+    /// A Twenty API key for remote mode (`SWITCHBOARD_TWENTY_API_KEY`).
+    pub twenty_api_key: Option<Secret>,
 }
 
 /// A secret value: shown as `[redacted]` by `Debug`.
@@ -171,6 +177,20 @@ impl Settings {
         if url::Url::parse(&public_url).is_err() {
             return Err(Error::Invalid { name: "SWITCHBOARD_PUBLIC_URL", value: public_url, message: "must be an absolute URL".into() });
         }
+        let twenty_url = env("SWITCHBOARD_TWENTY_URL").map(|url| url.trim_end_matches('/').to_owned());
+        if let Some(url) = &twenty_url
+            && !url::Url::parse(url).is_ok_and(|parsed| matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some())
+        {
+            return Err(Error::Invalid { name: "SWITCHBOARD_TWENTY_URL", value: url.clone(), message: "must be an http(s) URL of a Twenty server".into() });
+        }
+        let twenty_api_key = env("SWITCHBOARD_TWENTY_API_KEY").map(Secret);
+        if twenty_url.is_some() != twenty_api_key.is_some() {
+            return Err(Error::Invalid {
+                name: if twenty_url.is_some() { "SWITCHBOARD_TWENTY_API_KEY" } else { "SWITCHBOARD_TWENTY_URL" },
+                value: String::new(),
+                message: "remote mode needs both SWITCHBOARD_TWENTY_URL and SWITCHBOARD_TWENTY_API_KEY".into(),
+            });
+        }
         let connection_hosts = std::env::vars()
             .filter_map(|(name, value)| {
                 let provider = name.strip_prefix("SWITCHBOARD_CONNECTION_HOSTS_")?;
@@ -178,6 +198,8 @@ impl Settings {
             })
             .collect();
         Ok(Self {
+            twenty_url,
+            twenty_api_key,
             connection_hosts,
             vault_key: env("SWITCHBOARD_VAULT_KEY").map(Secret),
             vault_new_key: env("SWITCHBOARD_VAULT_NEW_KEY").map(Secret),

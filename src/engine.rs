@@ -8,6 +8,8 @@
 
 mod host;
 
+pub use host::{LocalApi, LocalReply, LocalRequest};
+
 use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
 use crate::sandbox::{Pool, RunRequest};
@@ -35,6 +37,29 @@ pub struct Engine {
     workspace_id: String,
     recorder: Option<Recorder>,
     vault: Option<crate::vault::Vault>,
+    workspace: Option<WorkspaceAccess>,
+}
+
+/// A base URL answered in-process, and what answers it.
+type LocalTarget = (String, Arc<dyn LocalApi>);
+
+/// Where runs reach workspace records.
+#[derive(Clone)]
+pub enum WorkspaceAccess {
+    /// The embedded workspace: each run gets tokens minted for it, and its
+    /// requests to `url` are answered in-process by `api` once it is set.
+    Embedded { workspace: crate::workspace::Workspace, url: String, api: Arc<std::sync::OnceLock<Arc<dyn LocalApi>>> },
+    /// A Twenty server: runs get its URL and the configured API key.
+    Remote { url: String, api_key: String },
+}
+
+impl std::fmt::Debug for WorkspaceAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Embedded { url, .. } => f.debug_struct("Embedded").field("url", url).finish(),
+            Self::Remote { url, .. } => f.debug_struct("Remote").field("url", url).finish(),
+        }
+    }
 }
 
 /// Where runs are recorded, and how much of each is kept.
@@ -56,7 +81,18 @@ const SECRET_HEADERS: &[&str] =
 
 impl Engine {
     pub fn new(pool: Pool, workspace_id: String) -> Self {
-        Self { pool, workspace_id, recorder: None, vault: None }
+        Self { pool, workspace_id, recorder: None, vault: None, workspace: None }
+    }
+
+    /// Gives runs workspace records: the embedded workspace or a Twenty server.
+    pub fn with_workspace(mut self, access: WorkspaceAccess) -> Self {
+        self.workspace = Some(access);
+        self
+    }
+
+    /// How runs reach workspace records, if they do.
+    pub fn workspace(&self) -> Option<&WorkspaceAccess> {
+        self.workspace.as_ref()
     }
 
     /// Gives runs of apps with connection providers the vault's services.
@@ -116,10 +152,15 @@ impl Engine {
     async fn run_request(&self, app: &AppSnapshot, invocation: Invocation, cancel: Option<tokio_util::sync::CancellationToken>) -> Result<ExecutionResult, Error> {
         let (mut request, vault) = self.prepare_with_host(app, invocation)?;
         request.cancel = cancel;
+        let mut secrets: Vec<String> = ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"]
+            .iter()
+            .filter_map(|name| request.env.get(*name).cloned())
+            .collect();
         let mut result = self.pool.run(&app.app.code, request).await?;
         if let Some(vault) = vault {
-            host::redact(&mut result, &vault.handed_tokens(&app.app.manifest.application.universal_identifier));
+            secrets.extend(vault.handed_tokens(&app.app.manifest.application.universal_identifier));
         }
+        host::redact(&mut result, &secrets);
         Ok(result)
     }
 
@@ -133,12 +174,15 @@ impl Engine {
         serde_json::from_str::<serde::de::IgnoredAny>(&invocation.payload)
             .map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let context = serde_json::to_value(&invocation.context).map_err(|error| Error::InvalidPayload(error.to_string()))?;
+        let app_id = &app.app.manifest.application.universal_identifier;
+        let (env, local_api) = self.workspace_env(app, &invocation, function.manifest.timeout());
         let run_host = match (&self.recorder, tokio::runtime::Handle::try_current()) {
             (Some(recorder), Ok(runtime)) => Some(host::RunHost {
                 vault: self.vault.clone().filter(|_| !app.app.manifest.connection_providers.is_empty()),
                 store: recorder.store.clone(),
-                app: app.app.manifest.application.universal_identifier.clone(),
+                app: app_id.clone(),
                 runtime,
+                local_api: local_api.as_ref().map(|(_, api)| api.clone()),
             }),
             _ => None,
         };
@@ -148,12 +192,51 @@ impl Engine {
             handler_name: function.manifest.handler_name.clone(),
             payload: invocation.payload,
             context,
-            env: app.env.clone(),
+            env,
             timeout: function.manifest.timeout(),
             cancel: None,
             host: run_host.map(|run_host| crate::sandbox::HostHandle(Arc::new(run_host))),
+            local_api: local_api.map(|(url, _)| url),
         };
         Ok((request, vault))
+    }
+
+    /// The run's environment with its workspace access: tokens minted for
+    /// the run (embedded; they expire 5 s after the run's timeout) or the
+    /// remote Twenty's URL and key. With the embedded API served, also the
+    /// base URL the host answers in-process and the API that answers it.
+    fn workspace_env(
+        &self,
+        app: &AppSnapshot,
+        invocation: &Invocation,
+        timeout: std::time::Duration,
+    ) -> (Arc<std::collections::BTreeMap<String, String>>, Option<LocalTarget>) {
+        let Some(access) = &self.workspace else { return (app.env.clone(), None) };
+        let mut env = (*app.env).clone();
+        match access {
+            WorkspaceAccess::Remote { url, api_key } => {
+                env.insert("TWENTY_API_URL".into(), url.clone());
+                for name in ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"] {
+                    env.insert(name.into(), api_key.clone());
+                }
+                (Arc::new(env), None)
+            }
+            WorkspaceAccess::Embedded { workspace, url, api } => {
+                let app_id = &app.app.manifest.application.universal_identifier;
+                let depth = if invocation.trigger == TriggerKind::DatabaseEvent {
+                    invocation.detail.get("depth").and_then(Value::as_u64).and_then(|depth| u32::try_from(depth).ok()).unwrap_or(0)
+                } else {
+                    0
+                };
+                let lifetime = timeout + std::time::Duration::from_secs(5);
+                let user_token = workspace.mint(app_id, false, None, depth, lifetime);
+                env.insert("TWENTY_APP_APPLICATION_ACCESS_TOKEN".into(), workspace.mint(app_id, true, None, depth, lifetime));
+                env.insert("TWENTY_API_KEY".into(), user_token.clone());
+                env.insert("TWENTY_APP_ACCESS_TOKEN".into(), user_token);
+                env.insert("TWENTY_API_URL".into(), url.clone());
+                (Arc::new(env), api.get().map(|api| (url.clone(), api.clone())))
+            }
+        }
     }
 
     /// Runs one invocation to its result.

@@ -62,6 +62,16 @@ enum Command {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
+    /// Measure records created and read per second through CoreApiClient from
+    /// inside a function, beside the same operations made directly on the store.
+    BenchRecords {
+        /// The bench app [default: benches/records]
+        #[arg(value_name = "APP_DIR")]
+        app_dir: Option<PathBuf>,
+        /// Records created (and then read) per phase
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
     /// Measure boot, cold and warm call latency, throughput and memory for a function.
     Bench {
         /// [APP_DIR] FUNCTION
@@ -322,6 +332,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
                     (None, None) => PayloadSource::Empty,
                 };
                 app::run(&app_dir, &function, payload, &vars, &settings).await
+            }
+            Command::BenchRecords { app_dir, count } => {
+                let app_dir = app_dir.unwrap_or_else(|| PathBuf::from("benches/records"));
+                switchboard::bench::records::run(&app_dir, count.max(10), &settings).await
             }
             Command::Bench { args, payload, iterations, concurrency, vars } => {
                 let (app_dir, function) = split_app_and_function(&args);

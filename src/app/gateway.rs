@@ -7,6 +7,7 @@ use crate::engine::Engine;
 use crate::mcp::{Gateway, HttpOptions, McpOptions};
 use crate::registry::{AppSnapshot, Registry};
 use crate::sandbox::Pool;
+use crate::workspace::Workspace;
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,7 +25,7 @@ pub struct GatewayArgs {
 }
 
 /// Loads every app and builds the gateway, or explains why not (exit 2).
-async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry), i32>> {
+async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry, Option<Workspace>), i32>> {
     let pool = Pool::new(pool_options(settings));
     let given = gather_vars(settings, &args.vars)?;
     let mut snapshots: Vec<AppSnapshot> = Vec::new();
@@ -63,10 +64,18 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
     let registry = Registry::new(snapshots);
     let store = super::open_store(settings).await?;
     let vault = super::connections::open_vault(settings, store.clone(), &registry.apps(), &given).await?;
+    let (access, workspace) = match super::workspace_access(settings, store.clone(), &registry.apps()) {
+        Ok(found) => found,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return Ok(Err(exit::USAGE));
+        }
+    };
     let engine = Engine::new(pool.clone(), settings.workspace_id.clone())
         .with_store(store, settings.run_capture_bytes)
         .recording(settings.record_runs)
-        .with_vault(vault);
+        .with_vault(vault)
+        .with_workspace(access);
     let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
     match Gateway::new(engine.clone(), registry.clone(), options) {
         Ok(gateway) => {
@@ -79,7 +88,7 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
                     return Ok(Err(exit::USAGE));
                 }
             }
-            Ok(Ok((gateway, pool, engine, registry)))
+            Ok(Ok((gateway, pool, engine, registry, workspace)))
         }
         Err(error) => {
             eprintln!("error: {error}");
@@ -117,7 +126,7 @@ async fn build_library(registry: &Registry, store: Arc<crate::store::SqliteStore
 }
 
 /// Reloads apps whose files change; a broken edit keeps the last good version.
-fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Settings) -> Result<()> {
+fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Settings, workspace: Option<Workspace>) -> Result<()> {
     let roots: Vec<PathBuf> = gateway_roots(&gateway_registry_roots(args))?;
     // The store is written on every run; inside an app folder its files
     // must not look like edits.
@@ -138,6 +147,11 @@ fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Se
             }
             for root in roots {
                 reload(&gateway, &pool, &root, &settings, &vars).await;
+                if let Some(workspace) = &workspace
+                    && let Err(error) = workspace.set_apps(&gateway.registry().apps())
+                {
+                    eprintln!("the workspace keeps its previous objects: {error}");
+                }
             }
         }
     });
@@ -213,12 +227,12 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
 
 /// `switchboard mcp`: MCP over stdio.
 pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
-    let (gateway, pool, _, _) = match start(&args, settings).await? {
+    let (gateway, pool, _, _, workspace) = match start(&args, settings).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
     if args.watch {
-        spawn_watcher(gateway.clone(), pool, &args, settings)?;
+        spawn_watcher(gateway.clone(), pool, &args, settings, workspace)?;
     }
     eprintln!("switchboard: serving {} tool(s) over stdio: {}", gateway.tool_names().len(), gateway.tool_names().join(", "));
     crate::mcp::serve_stdio(gateway).await.context("MCP over stdio failed")?;
@@ -237,12 +251,12 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         );
         return Ok(exit::USAGE);
     }
-    let (gateway, pool, engine, registry) = match start(&args, settings).await? {
+    let (gateway, pool, engine, registry, workspace) = match start(&args, settings).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
     if args.watch {
-        spawn_watcher(gateway.clone(), pool, &args, settings)?;
+        spawn_watcher(gateway.clone(), pool, &args, settings, workspace.clone())?;
     }
     let mut allowed_hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].iter().map(|h| (*h).to_owned()).collect();
     if !listen.ip().is_unspecified() {
@@ -261,6 +275,16 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let (route_engine, route_registry) = (engine.clone(), registry.clone());
     let store = engine.store().cloned().context("the gateway has no store")?;
     let bus = crate::triggers::events::EventBus::new(store, registry.clone(), engine.clone(), settings.event_retry_ms as u64);
+    let records = match &workspace {
+        Some(workspace) => {
+            workspace.set_events(bus.clone());
+            crate::http::workspace::router(
+                crate::http::workspace::WorkspaceState { workspace: workspace.clone(), keys: keys.clone() },
+                settings.max_route_body_bytes,
+            )
+        }
+        None => axum::Router::new(),
+    };
     let event_state = crate::http::events::EventState {
         bus: bus.clone(),
         webhook: crate::http::events::WebhookCheck {
@@ -302,6 +326,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .merge(api)
         .merge(events)
         .merge(connections)
+        .merge(records)
         .merge(
             crate::http::library::router(gateway.clone())
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))

@@ -110,7 +110,8 @@ async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, arg
         );
         return Ok(exit::USAGE);
     }
-    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), settings.run_capture_bytes);
+    let (access, _) = super::workspace_access(settings, store.clone(), &[std::sync::Arc::new(snapshot.clone())])?;
+    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), settings.run_capture_bytes).with_workspace(access);
     let invocation = Invocation {
         function: FunctionRef(original.function_id.clone()),
         trigger: TriggerKind::Manual,

@@ -1,6 +1,7 @@
 //! The host services one run may call from the sandbox — its app's
-//! connections (answered by the vault) and its key-value store (kept in the
-//! store) — run on the gateway's runtime, and the blanking of every access
+//! connections (answered by the vault), its key-value store (kept in the
+//! store) and requests to the embedded workspace API (answered in-process by
+//! a [`LocalApi`]) — run on the gateway's runtime, and the blanking of every access
 //! token the vault has handed to the app's runs out of a run's logs, result
 //! and error before anything is returned or recorded.
 
@@ -12,6 +13,31 @@ use std::sync::Arc;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+/// A request the sandbox sent to the embedded workspace API.
+#[derive(Debug, Clone)]
+pub struct LocalRequest {
+    pub method: String,
+    /// Path and query, e.g. `/rest/companies?limit=5`.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Its answer.
+#[derive(Debug, Clone)]
+pub struct LocalReply {
+    pub status: u16,
+    pub status_text: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Answers workspace API requests without the network (the HTTP router,
+/// called in-process).
+pub trait LocalApi: Send + Sync {
+    fn call(&self, request: LocalRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = LocalReply> + Send>>;
+}
+
 pub(crate) struct RunHost {
     /// Present when the app declares connection providers.
     pub(crate) vault: Option<Vault>,
@@ -20,6 +46,9 @@ pub(crate) struct RunHost {
     /// connections and keys.
     pub(crate) app: String,
     pub(crate) runtime: tokio::runtime::Handle,
+    /// Present when the run's requests to the embedded workspace API are
+    /// answered in-process.
+    pub(crate) local_api: Option<Arc<dyn LocalApi>>,
 }
 
 /// Largest kv key, in bytes.
@@ -96,9 +125,50 @@ async fn kv(store: &SqliteStore, app: &str, name: &str, input: &Value) -> Result
     }
 }
 
-async fn dispatch(vault: Option<Vault>, store: Arc<SqliteStore>, app: String, name: String, input: Value) -> Result<Value, HostError> {
+fn decode_body(input: &Value) -> Result<Option<Vec<u8>>, HostError> {
+    match input.get("body").and_then(Value::as_str) {
+        Some(encoded) => base64::engine::general_purpose::STANDARD.decode(encoded).map(Some).map_err(|_| HostError {
+            error_type: "TypeError".to_owned(),
+            message: "fetch: the request body could not be read".to_owned(),
+        }),
+        None => Ok(None),
+    }
+}
+
+fn header_pairs(input: &Value) -> Vec<(String, String)> {
+    input
+        .get("headers")
+        .and_then(Value::as_array)
+        .map(|pairs| pairs.iter().filter_map(|pair| Some((pair.get(0)?.as_str()?.to_owned(), pair.get(1)?.as_str()?.to_owned()))).collect())
+        .unwrap_or_default()
+}
+
+fn reply_json(status: u16, status_text: &str, headers: &[(String, String)], body: &[u8]) -> Value {
+    json!({
+        "status": status,
+        "statusText": status_text,
+        "headers": headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
+        "body": base64::engine::general_purpose::STANDARD.encode(body),
+    })
+}
+
+async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, HostError> {
+    let HostParts { vault, store, app, local_api } = host;
     if matches!(name.as_str(), "kv.get" | "kv.set" | "kv.delete") {
         return kv(&store, &app, &name, &input).await;
+    }
+    if name == "workspace.request" {
+        let Some(api) = local_api else {
+            return Err(HostError { error_type: "TypeError".to_owned(), message: "the workspace API is not served in-process here".to_owned() });
+        };
+        let request = LocalRequest {
+            method: text(&input, "method")?,
+            path: text(&input, "path")?,
+            headers: header_pairs(&input),
+            body: decode_body(&input)?.unwrap_or_default(),
+        };
+        let reply = api.call(request).await;
+        return Ok(reply_json(reply.status, &reply.status_text, &reply.headers, &reply.body));
     }
     let Some(vault) = vault.filter(|_| name.starts_with("connections.")) else {
         return Err(HostError {
@@ -117,45 +187,32 @@ async fn dispatch(vault: Option<Vault>, store: Arc<SqliteStore>, app: String, na
             Ok(Value::Null)
         }
         "connections.fetch" => {
-            let body = match input.get("body").and_then(Value::as_str) {
-                Some(encoded) => Some(base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| HostError {
-                    error_type: "TypeError".to_owned(),
-                    message: "fetch: the request body could not be read".to_owned(),
-                })?),
-                None => None,
-            };
-            let headers = input
-                .get("headers")
-                .and_then(Value::as_array)
-                .map(|pairs| {
-                    pairs
-                        .iter()
-                        .filter_map(|pair| Some((pair.get(0)?.as_str()?.to_owned(), pair.get(1)?.as_str()?.to_owned())))
-                        .collect()
-                })
-                .unwrap_or_default();
             let request = FetchRequest {
                 connection_id: text(&input, "connectionId")?,
                 url: text(&input, "url")?,
                 method: text(&input, "method")?,
-                headers,
-                body,
+                headers: header_pairs(&input),
+                body: decode_body(&input)?,
             };
             let response = vault.fetch(&app, request).await.map_err(host_error)?;
-            Ok(json!({
-                "status": response.status,
-                "statusText": response.status_text,
-                "headers": response.headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
-                "body": base64::engine::general_purpose::STANDARD.encode(&response.body),
-            }))
+            Ok(reply_json(response.status, &response.status_text, &response.headers, &response.body))
         }
         other => Err(HostError { error_type: "TypeError".to_owned(), message: format!("unknown host service {other}") }),
     }
 }
 
+/// What one host call needs, moved onto the gateway's runtime.
+struct HostParts {
+    vault: Option<Vault>,
+    store: Arc<SqliteStore>,
+    app: String,
+    local_api: Option<Arc<dyn LocalApi>>,
+}
+
 impl Host for RunHost {
     fn call(&self, name: &str, input: Value) -> HostFuture {
-        let task = self.runtime.spawn(dispatch(self.vault.clone(), self.store.clone(), self.app.clone(), name.to_owned(), input));
+        let parts = HostParts { vault: self.vault.clone(), store: self.store.clone(), app: self.app.clone(), local_api: self.local_api.clone() };
+        let task = self.runtime.spawn(dispatch(parts, name.to_owned(), input));
         Box::pin(async move {
             task.await.unwrap_or_else(|error| Err(HostError { error_type: "AppConnectionError".to_owned(), message: error.to_string() }))
         })

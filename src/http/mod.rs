@@ -1,7 +1,8 @@
 //! The HTTP side of the gateway: the health endpoint, the API-key check that
 //! guards protected routes, the `/s/*` route triggers, the `/api` JSON
 //! endpoints (runs, workflow actions, events, connections), the OAuth
-//! callback and Twenty's webhook receiver. `app` mounts the
+//! callback, Twenty's webhook receiver and the embedded workspace's REST
+//! and GraphQL APIs. `app` mounts the
 //! MCP service at `/mcp` and wraps it with [`require_api_key`]; this module
 //! knows nothing of MCP.
 
@@ -11,6 +12,7 @@ pub mod events;
 pub mod library;
 pub mod routes;
 pub mod runs;
+pub mod workspace;
 
 use axum::Json;
 use axum::extract::{Request, State};

@@ -188,6 +188,9 @@ fn builtin_url(specifier: &str) -> Option<&'static str> {
     match specifier {
         "twenty-sdk" | "twenty-sdk/define" => Some("switchboard:twenty-sdk/define"),
         "twenty-sdk/logic-function" => Some("switchboard:twenty-sdk/logic-function"),
+        "twenty-client-sdk/core" => Some("switchboard:twenty-client-sdk/core"),
+        "twenty-client-sdk/rest" => Some("switchboard:twenty-client-sdk/rest"),
+        "twenty-client-sdk/metadata" => Some("switchboard:twenty-client-sdk/metadata"),
         _ => None,
     }
 }
@@ -204,6 +207,10 @@ fn builtin_source(url: &str) -> Option<String> {
         "switchboard:twenty-sdk/logic-function" => {
             Some(include_str!("js/twenty_sdk_logic_function.js").to_owned())
         }
+        "switchboard:twenty-client-sdk/core" => Some(include_str!("js/twenty_client_core.js").to_owned()),
+        "switchboard:twenty-client-sdk/rest" => Some(include_str!("js/twenty_client_rest.js").to_owned()),
+        "switchboard:twenty-client-sdk/metadata" => Some(include_str!("js/twenty_client_metadata.js").to_owned()),
+        "switchboard:twenty-client-sdk/genql" => Some(include_str!("js/twenty_client_genql.js").to_owned()),
         _ => None,
     }
 }

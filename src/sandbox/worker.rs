@@ -407,6 +407,7 @@ impl Worker {
             "payload": request.payload,
             "context": request.context,
             "env": request.env.as_ref(),
+            "localApi": request.local_api,
         })
         .to_string();
         self.state(|state| {

@@ -124,9 +124,39 @@ const connectedFetch = async (input, init) => {
     headers: reply.headers,
   });
 };
+// Requests to the embedded workspace's API (the run's TWENTY_API_URL, when
+// the gateway serves it) are answered by the host in-process: same router,
+// same checks, no network hop.
+let localApiBase = null;
+const LOCAL_API_PATHS = ["/rest/", "/graphql", "/metadata"];
+const localApiPath = (url) => {
+  if (localApiBase === null || !url.startsWith(localApiBase)) return null;
+  const path = url.slice(localApiBase.length);
+  return LOCAL_API_PATHS.some((prefix) => path.startsWith(prefix)) ? path : null;
+};
+const localFetch = async (outgoing, path) => {
+  const body = outgoing.body === null ? null : new Uint8Array(await outgoing.arrayBuffer());
+  const reply = await hostCall("workspace.request", {
+    method: outgoing.method,
+    path,
+    headers: [...outgoing.headers],
+    body: body === null ? null : bytesToBase64(body),
+  });
+  return new response.Response(NULL_BODY_STATUS.includes(reply.status) ? null : base64ToBytes(reply.body), {
+    status: reply.status,
+    statusText: reply.statusText,
+    headers: reply.headers,
+  });
+};
 const sandboxFetch = function fetch(input, init) {
   if (init !== null && typeof init === "object" && init.connection !== undefined && init.connection !== null) {
     return connectedFetch(input, init);
+  }
+  if (localApiBase !== null) {
+    const outgoing = new request.Request(input, init);
+    const path = localApiPath(outgoing.url);
+    if (path !== null) return localFetch(outgoing, path);
+    return plainFetch(outgoing);
   }
   return plainFetch(input, init);
 };
@@ -265,6 +295,7 @@ const run = async () => {
   const invocation = JSON.parse(op_sb_take_invocation());
   for (const name of Object.keys(processEnv)) delete processEnv[name];
   Object.assign(processEnv, invocation.env);
+  localApiBase = typeof invocation.localApi === "string" ? invocation.localApi.replace(/\/+$/, "") : null;
   let result;
   try {
     const handler = resolveHandler(entities.get(invocation.key), invocation.handlerName);
