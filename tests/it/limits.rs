@@ -95,7 +95,21 @@ fn process_env_holds_only_app_variables_and_reserved_names() {
     let env = result["data"]["env"].as_object().expect("env");
     let mut names: Vec<_> = env.keys().cloned().collect();
     names.sort();
-    assert_eq!(names, ["APPLICATION_ID", "TWENTY_API_URL", "TWENTY_FUNCTIONS_URL", "VISIBLE"]);
+    assert_eq!(
+        names,
+        [
+            "APPLICATION_ID",
+            "TWENTY_API_KEY",
+            "TWENTY_API_URL",
+            "TWENTY_APP_ACCESS_TOKEN",
+            "TWENTY_APP_APPLICATION_ACCESS_TOKEN",
+            "TWENTY_FUNCTIONS_URL",
+            "VISIBLE"
+        ]
+    );
+    for token in ["TWENTY_API_KEY", "TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN"] {
+        assert_eq!(env[token], "[redacted]", "a run's token never leaves it in the result");
+    }
     assert_eq!(env["VISIBLE"], "42", "NUMBER variables are strings");
     assert_eq!(result["data"]["hasDeno"], "undefined");
     assert_eq!(result["data"]["hasBootstrap"], "undefined");

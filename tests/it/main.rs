@@ -15,5 +15,6 @@ mod limits;
 mod mcp;
 mod parity;
 mod pool;
+mod records;
 mod routes;
 mod schemas;
