@@ -3,7 +3,8 @@
 //! API), beside the same operations made from Rust in the same process:
 //! directly on the store (the floor for this design) and through the
 //! workspace service (the checks and events, without GraphQL or the
-//! sandbox). Runs on a fresh store in a temporary directory and prints one
+//! sandbox), and as GraphQL requests to the in-process API (everything
+//! but the sandbox). Runs on a fresh store in a temporary directory and prints one
 //! JSON object with the rates and their ratios.
 
 use crate::app::{exit, pool_options};
@@ -97,7 +98,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     for id in &ids {
         let query = RecordQuery {
             object: "company".to_owned(),
-            condition: "json_extract(data, '$.id') = ?".to_owned(),
+            condition: "id = ?".to_owned(),
             binds: vec![SqlValue::Text(id.clone())],
             order: String::new(),
             limit: Some(1),
@@ -127,6 +128,46 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     }
     let service_read = started.elapsed().as_secs_f64();
 
+    eprintln!("GraphQL through the in-process API from Rust: {count} creates, {count} reads...");
+    let crate::engine::WorkspaceAccess::Embedded { api, .. } = engine.workspace().context("no workspace access")?.clone() else {
+        bail!("the embedded workspace is off");
+    };
+    let api = api.get().cloned().context("the in-process API is not set")?;
+    let token = workspace.mint(&snapshot.app.manifest.application.universal_identifier, false, None, 0, std::time::Duration::from_secs(600));
+    let graphql = |query: String, variables: Value| crate::engine::LocalRequest {
+        method: "POST".to_owned(),
+        path: "/graphql".to_owned(),
+        headers: vec![("authorization".to_owned(), format!("Bearer {token}")), ("content-type".to_owned(), "application/json".to_owned())],
+        body: json!({ "query": query, "variables": variables }).to_string().into_bytes(),
+    };
+    let mut ids = Vec::with_capacity(count);
+    let started = Instant::now();
+    for index in 0..count {
+        let reply = api
+            .call(graphql(
+                "mutation($v1: CompanyCreateInput!) { createCompany(data: $v1) { id } }".to_owned(),
+                json!({ "v1": company("graphql", index) }),
+            ))
+            .await;
+        let body: Value = serde_json::from_slice(&reply.body)?;
+        ids.push(body["data"]["createCompany"]["id"].as_str().context("GraphQL create failed")?.to_owned());
+    }
+    let graphql_create = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for id in &ids {
+        let reply = api
+            .call(graphql(
+                "query($v1: CompanyFilterInput!) { company(filter: $v1) { id name address { addressCity } } }".to_owned(),
+                json!({ "v1": { "id": { "eq": id } } }),
+            ))
+            .await;
+        let body: Value = serde_json::from_slice(&reply.body)?;
+        if body["data"]["company"]["id"] != json!(id) {
+            bail!("GraphQL read failed: {body}");
+        }
+    }
+    let graphql_read = started.elapsed().as_secs_f64();
+
     let ratio = |a: f64, b: f64| (a / b * 1000.0).round() / 1000.0;
     let report = json!({
         "records": count,
@@ -137,6 +178,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
         },
         "store_direct": { "creates_per_s": rate(count, store_create), "reads_per_s": rate(count, store_read) },
         "workspace_service": { "creates_per_s": rate(count, service_create), "reads_per_s": rate(count, service_read) },
+        "graphql_from_rust": { "creates_per_s": rate(count, graphql_create), "reads_per_s": rate(count, graphql_read) },
         "ratio_vs_store": {
             "creates": ratio(store_create, js_create),
             "reads": ratio(store_read, js_read),

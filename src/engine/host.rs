@@ -126,6 +126,9 @@ async fn kv(store: &SqliteStore, app: &str, name: &str, input: &Value) -> Result
 }
 
 fn decode_body(input: &Value) -> Result<Option<Vec<u8>>, HostError> {
+    if let Some(text) = input.get("bodyText").and_then(Value::as_str) {
+        return Ok(Some(text.as_bytes().to_vec()));
+    }
     match input.get("body").and_then(Value::as_str) {
         Some(encoded) => base64::engine::general_purpose::STANDARD.decode(encoded).map(Some).map_err(|_| HostError {
             error_type: "TypeError".to_owned(),
@@ -168,7 +171,17 @@ async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, 
             body: decode_body(&input)?.unwrap_or_default(),
         };
         let reply = api.call(request).await;
-        return Ok(reply_json(reply.status, &reply.status_text, &reply.headers, &reply.body));
+        // Text answers (JSON) cross as text: decoding base64 costs the
+        // sandbox more than the request itself.
+        return Ok(match std::str::from_utf8(&reply.body) {
+            Ok(text) => json!({
+                "status": reply.status,
+                "statusText": reply.status_text,
+                "headers": reply.headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
+                "bodyText": text,
+            }),
+            Err(_) => reply_json(reply.status, &reply.status_text, &reply.headers, &reply.body),
+        });
     }
     let Some(vault) = vault.filter(|_| name.starts_with("connections.")) else {
         return Err(HostError {
@@ -212,6 +225,11 @@ struct HostParts {
 impl Host for RunHost {
     fn call(&self, name: &str, input: Value) -> HostFuture {
         let parts = HostParts { vault: self.vault.clone(), store: self.store.clone(), app: self.app.clone(), local_api: self.local_api.clone() };
+        if name == "workspace.request" {
+            // The workspace API runs on the sandbox's own thread: no hop to
+            // the gateway's runtime and back for each record call.
+            return Box::pin(dispatch(parts, name.to_owned(), input));
+        }
         let task = self.runtime.spawn(dispatch(parts, name.to_owned(), input));
         Box::pin(async move {
             task.await.unwrap_or_else(|error| Err(HostError { error_type: "AppConnectionError".to_owned(), message: error.to_string() }))

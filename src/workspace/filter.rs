@@ -11,6 +11,12 @@ use super::model::{FieldType, Object, Sub};
 use crate::store::SqlValue;
 use serde_json::{Map, Value};
 
+/// The SQL expression of a top-level field: `id` is the indexed key
+/// column (it always equals the record's `id`); the rest live in the JSON.
+fn column(name: &str) -> String {
+    if name == "id" { "id".to_owned() } else { format!("json_extract(data, '$.{name}')") }
+}
+
 /// A compiled condition.
 #[derive(Debug, Clone, Default)]
 pub struct Condition {
@@ -101,7 +107,7 @@ fn node(object: &Object, filter: &Value, at: &str, binds: &mut Vec<SqlValue>) ->
                         parts.push(leaf(&format!("json_extract(data, '$.{name}.{sub}')"), kind, operators, &format!("{here}.{sub}"), binds)?);
                     }
                 } else {
-                    parts.push(leaf(&format!("json_extract(data, '$.{name}')"), kind_of(field.field_type), value, &here, binds)?);
+                    parts.push(leaf(&column(name), kind_of(field.field_type), value, &here, binds)?);
                 }
             }
         }
@@ -276,7 +282,7 @@ pub fn order(object: &Object, order_by: Option<&Value>) -> Result<String, Error>
                         parts.push(direction_sql(&format!("json_extract(data, '$.{name}.{sub}')"), direction, &format!("{here}.{sub}"))?);
                     }
                 }
-                direction => parts.push(direction_sql(&format!("json_extract(data, '$.{name}')"), direction, &here)?),
+                direction => parts.push(direction_sql(&column(name), direction, &here)?),
             }
         }
     }

@@ -302,6 +302,12 @@ impl Workspace {
 
     /// Finds records of `object` for `principal`.
     pub async fn find(&self, principal: &Principal, object: &Object, args: Find) -> Result<Page, Error> {
+        self.find_counted(principal, object, args, true).await
+    }
+
+    /// [`Workspace::find`], counting every match only when `count` (a
+    /// single-record lookup has no use for the total).
+    async fn find_counted(&self, principal: &Principal, object: &Object, args: Find, count: bool) -> Result<Page, Error> {
         let permissions = self.permissions(principal);
         permissions.require(object, Operation::Read)?;
         let filter = args.filter.clone().unwrap_or(Value::Object(Map::new()));
@@ -323,7 +329,11 @@ impl Workspace {
             offset: 0,
             deleted: if mentions_deleted(&filter) { Deleted::Any } else { Deleted::Without },
         };
-        let total = self.inner.store.records_count(&query).await?;
+        let total = if count || args.before.is_some() || (args.last.is_some() && args.first.is_none()) {
+            self.inner.store.records_count(&query).await?
+        } else {
+            -1
+        };
         let (start, size, backwards) = match (&args.after, &args.before, last) {
             (_, Some(before), Some(last)) => {
                 let end = read_cursor(before)?;
@@ -343,6 +353,7 @@ impl Workspace {
         let rows = self.inner.store.records_find(&query).await?;
         let cursors = (0..rows.len()).map(|index| cursor(start + index as i64)).collect();
         let end = start + rows.len() as i64;
+        let total = if total < 0 { end } else { total };
         Ok(Page {
             records: rows.iter().map(|row| self.visible(object, &permissions, parse_record(row))).collect(),
             cursors,
@@ -355,7 +366,7 @@ impl Workspace {
     /// One record by id (soft-deleted ones too, as Twenty's findOne with
     /// an id filter does only when asked; here: only live ones).
     pub async fn find_one(&self, principal: &Principal, object: &Object, filter: &Value) -> Result<Option<Value>, Error> {
-        let page = self.find(principal, object, Find { filter: Some(filter.clone()), first: Some(1), ..Find::default() }).await?;
+        let page = self.find_counted(principal, object, Find { filter: Some(filter.clone()), first: Some(1), ..Find::default() }, false).await?;
         Ok(page.records.into_iter().next())
     }
 

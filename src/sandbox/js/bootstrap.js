@@ -134,25 +134,45 @@ const localApiPath = (url) => {
   const path = url.slice(localApiBase.length);
   return LOCAL_API_PATHS.some((prefix) => path.startsWith(prefix)) ? path : null;
 };
+const localReply = (reply) =>
+  new response.Response(
+    NULL_BODY_STATUS.includes(reply.status) ? null : reply.bodyText ?? base64ToBytes(reply.body),
+    { status: reply.status, statusText: reply.statusText, headers: reply.headers },
+  );
 const localFetch = async (outgoing, path) => {
   const body = outgoing.body === null ? null : new Uint8Array(await outgoing.arrayBuffer());
-  const reply = await hostCall("workspace.request", {
+  return localReply(await hostCall("workspace.request", {
     method: outgoing.method,
     path,
     headers: [...outgoing.headers],
     body: body === null ? null : bytesToBase64(body),
-  });
-  return new response.Response(NULL_BODY_STATUS.includes(reply.status) ? null : base64ToBytes(reply.body), {
-    status: reply.status,
-    statusText: reply.statusText,
-    headers: reply.headers,
-  });
+  }));
 };
+// The common case (what the twenty-client-sdk clients send): a URL string
+// and a text body, sent without building a Request.
+const headerPairs = (given) => {
+  if (given === undefined || given === null) return [];
+  if (given instanceof headers.Headers || Array.isArray(given)) return [...given];
+  return Object.entries(given).map(([name, value]) => [name, String(value)]);
+};
+const quickLocalFetch = async (path, init) =>
+  localReply(await hostCall("workspace.request", {
+    method: (init?.method ?? "GET").toUpperCase(),
+    path,
+    headers: headerPairs(init?.headers),
+    bodyText: init?.body ?? null,
+  }));
 const sandboxFetch = function fetch(input, init) {
   if (init !== null && typeof init === "object" && init.connection !== undefined && init.connection !== null) {
     return connectedFetch(input, init);
   }
   if (localApiBase !== null) {
+    const simple = typeof input === "string" && (init === undefined || init === null ||
+      (init.signal === undefined && (init.body === undefined || init.body === null || typeof init.body === "string")));
+    if (simple) {
+      const path = localApiPath(new URL(input).href);
+      if (path !== null) return quickLocalFetch(path, init);
+    }
     const outgoing = new request.Request(input, init);
     const path = localApiPath(outgoing.url);
     if (path !== null) return localFetch(outgoing, path);
