@@ -187,6 +187,7 @@ impl Engine {
             _ => None,
         };
         let vault = run_host.as_ref().and_then(|run_host| run_host.vault.clone());
+        let request_has_host = run_host.as_ref().is_some_and(|run_host| run_host.local_api.is_some());
         let request = RunRequest {
             module: function.module.clone(),
             handler_name: function.manifest.handler_name.clone(),
@@ -196,13 +197,13 @@ impl Engine {
             timeout: function.manifest.timeout(),
             cancel: None,
             host: run_host.map(|run_host| crate::sandbox::HostHandle(Arc::new(run_host))),
-            local_api: local_api.map(|(url, _)| url),
+            local_api: local_api.filter(|_| request_has_host).map(|(url, _)| url),
         };
         Ok((request, vault))
     }
 
     /// The run's environment with its workspace access: tokens minted for
-    /// the run (embedded; they expire 5 s after the run's timeout) or the
+    /// the run (embedded; they expire a minute after the run's timeout) or the
     /// remote Twenty's URL and key. With the embedded API served, also the
     /// base URL the host answers in-process and the API that answers it.
     fn workspace_env(
@@ -228,7 +229,9 @@ impl Engine {
                 } else {
                     0
                 };
-                let lifetime = timeout + std::time::Duration::from_secs(5);
+                // Minted before the run waits for a runtime, so the margin
+                // covers a wait in the queue as well.
+                let lifetime = timeout + std::time::Duration::from_secs(60);
                 let user_token = workspace.mint(app_id, false, None, depth, lifetime);
                 env.insert("TWENTY_APP_APPLICATION_ACCESS_TOKEN".into(), workspace.mint(app_id, true, None, depth, lifetime));
                 env.insert("TWENTY_API_KEY".into(), user_token.clone());

@@ -225,11 +225,10 @@ struct HostParts {
 impl Host for RunHost {
     fn call(&self, name: &str, input: Value) -> HostFuture {
         let parts = HostParts { vault: self.vault.clone(), store: self.store.clone(), app: self.app.clone(), local_api: self.local_api.clone() };
-        if name == "workspace.request" {
-            // The workspace API runs on the sandbox's own thread: no hop to
-            // the gateway's runtime and back for each record call.
-            return Box::pin(dispatch(parts, name.to_owned(), input));
-        }
+        // Every service runs on the gateway's runtime, the workspace API
+        // included: the store's pool returns connections by spawning on the
+        // current runtime, and a sandbox thread's runtime stands still
+        // between runs.
         let task = self.runtime.spawn(dispatch(parts, name.to_owned(), input));
         Box::pin(async move {
             task.await.unwrap_or_else(|error| Err(HostError { error_type: "AppConnectionError".to_owned(), message: error.to_string() }))

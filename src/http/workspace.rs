@@ -86,8 +86,8 @@ fn principal(state: &WorkspaceState, headers: &HeaderMap) -> Result<Principal, E
     state.workspace.verify(token)
 }
 
-fn is_uuid(text: &str) -> bool {
-    uuid::Uuid::parse_str(text).is_ok()
+fn normal_uuid(text: &str) -> Option<String> {
+    uuid::Uuid::parse_str(text).ok().map(|id| id.hyphenated().to_string())
 }
 
 fn capitalized(name: &str) -> String {
@@ -143,11 +143,12 @@ async fn rest_inner(
         [plural, id] => ("", *plural, Some(*id)),
         _ => return Err(invalid_path()),
     };
-    if let Some(id) = id
-        && !is_uuid(id)
-    {
-        return Err(bad(format!("'{id}' is not a valid UUID")));
-    }
+    // Ids are stored lower-case and hyphenated; any UUID spelling finds them.
+    let id = match id {
+        Some(id) => Some(normal_uuid(id).ok_or_else(|| bad(format!("'{id}' is not a valid UUID")))?),
+        None => None,
+    };
+    let id = id.as_deref();
     let object = workspace.object_by_plural(plural)?;
     let (singular, plural_name) = (capitalized(&object.name_singular), capitalized(&object.name_plural));
     let depth = match query.get("depth").map(String::as_str) {
@@ -186,7 +187,9 @@ async fn rest_inner(
         }
         ("GET", "", Some(id)) => {
             let found = workspace.find_one(&principal, &object, &json!({ "id": { "eq": id } })).await?;
-            let Some(record) = found else { return Err(RestError(StatusCode::NOT_FOUND, "Record not found".to_owned())) };
+            let Some(record) = found else {
+                return Err(RestError(StatusCode::NOT_FOUND, format!("Record not found: no {} record has id {id}", object.name_singular)));
+            };
             let record = one(with_relations(workspace, &principal, &object, vec![record], depth).await?);
             Ok((StatusCode::OK, json!({ "data": { object.name_singular.clone(): record } })))
         }

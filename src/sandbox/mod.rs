@@ -47,8 +47,8 @@ pub struct RunRequest {
     pub cancel: Option<tokio_util::sync::CancellationToken>,
     /// Services this run may call (connections); `None` when it has none.
     pub host: Option<HostHandle>,
-    /// A base URL (the run's `TWENTY_API_URL`) whose `/rest/`, `/graphql`
-    /// and `/metadata` requests the host answers in-process through the
+    /// A base URL (the run's `TWENTY_API_URL`) whose `/rest/` and
+    /// `/graphql` requests the host answers in-process through the
     /// `workspace.request` host call instead of the network.
     pub local_api: Option<String>,
 }

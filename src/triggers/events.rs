@@ -271,14 +271,28 @@ impl EventBus {
 
     /// Matches and queues events; returns once the deliveries are durable.
     pub async fn ingest(&self, events: &[Event]) -> Result<Ingested, Error> {
+        self.ingest_scoped(events, &|_, event| Some(event.clone())).await
+    }
+
+    /// Like [`EventBus::ingest`], with each event as one receiving app may
+    /// see it: `scope(app, event)` gives that app's copy, or `None` when
+    /// the app may not see it at all (the workspace's record permissions).
+    pub async fn ingest_scoped(&self, events: &[Event], scope: &(dyn Fn(&str, &Event) -> Option<Event> + Sync)) -> Result<Ingested, Error> {
         let apps = self.registry.apps();
         let mut deliveries = Vec::new();
         let mut unmatched = 0;
         for event in events {
             let before = deliveries.len();
             for app in apps.iter() {
+                let app_id = &app.app.manifest.application.universal_identifier;
+                let mut scoped: Option<Option<Event>> = None;
                 for function in &app.functions {
                     let Some(settings) = &function.manifest.database_event_trigger_settings else { continue };
+                    if !settings.to_vec().iter().any(|trigger| name_matches(&trigger.event_name, &event.name)) {
+                        continue;
+                    }
+                    // The app's own view decides, `updatedFields` included.
+                    let Some(event) = scoped.get_or_insert_with(|| scope(app_id, event)).as_ref() else { continue };
                     let matched = settings.to_vec().into_iter().find(|trigger| {
                         name_matches(&trigger.event_name, &event.name) && fields_match(trigger.updated_fields.as_ref(), event)
                     });

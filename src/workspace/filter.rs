@@ -136,7 +136,7 @@ fn leaf(path: &str, kind: Kind, operators: &Value, at: &str, binds: &mut Vec<Sql
                     _ => "<=",
                 };
                 binds.push(scalar(kind, value, &here)?);
-                format!("{path} {symbol} ?")
+                format!("{} {symbol} ?", numeric(path, kind))
             }
             "in" => {
                 let Value::Array(items) = value else { return Err(bad(format!("{here}: must be a list of values"))) };
@@ -146,7 +146,7 @@ fn leaf(path: &str, kind: Kind, operators: &Value, at: &str, binds: &mut Vec<Sql
                     for (index, item) in items.iter().enumerate() {
                         binds.push(scalar(kind, item, &format!("{here}[{index}]"))?);
                     }
-                    format!("{path} IN ({})", vec!["?"; items.len()].join(", "))
+                    format!("{} IN ({})", numeric(path, kind), vec!["?"; items.len()].join(", "))
                 }
             }
             "is" => match value.as_str() {
@@ -213,6 +213,12 @@ fn leaf(path: &str, kind: Kind, operators: &Value, at: &str, binds: &mut Vec<Sql
         parts.push(sql);
     }
     Ok(if parts.is_empty() { "1".to_owned() } else { parts.join(" AND ") })
+}
+
+/// A number field's path as a number: NUMERIC values may be stored as
+/// decimal strings, which SQLite would otherwise compare as text.
+fn numeric(path: &str, kind: Kind) -> String {
+    if kind == Kind::Number { format!("CAST({path} AS REAL)") } else { path.to_owned() }
 }
 
 /// A comparison value as bound SQL: REST gives every value as a string, so

@@ -413,7 +413,9 @@ fn mutations(object: &Object) -> Vec<Field> {
                     let caller = caller(&ctx)?;
                     let object = caller.workspace.object(&singular).map_err(gql_error)?;
                     let (workspace, principal) = (&caller.workspace, &caller.principal);
-                    let id = ctx.args.get("id").and_then(|value| value.string().ok()).map(str::to_owned);
+                    let id = ctx.args.get("id").and_then(|value| value.string().ok()).map(|text| {
+                        uuid::Uuid::parse_str(text).map(|id| id.hyphenated().to_string()).unwrap_or_else(|_| text.to_owned())
+                    });
                     let filter = json_arg(&ctx, "filter");
                     let target = match (&id, &filter) {
                         (Some(id), _) => Target::Id(id),
@@ -440,12 +442,8 @@ fn mutations(object: &Object) -> Vec<Field> {
                 })
             });
             field = match (kind, many) {
-                (Kind::Create, false) => field
-                    .argument(InputValue::new("data", TypeRef::named_nn(format!("{type_name}CreateInput"))))
-                    .argument(InputValue::new("upsert", TypeRef::named(TypeRef::BOOLEAN))),
-                (Kind::Create, true) => field
-                    .argument(InputValue::new("data", TypeRef::named_nn_list_nn(format!("{type_name}CreateInput"))))
-                    .argument(InputValue::new("upsert", TypeRef::named(TypeRef::BOOLEAN))),
+                (Kind::Create, false) => field.argument(InputValue::new("data", TypeRef::named_nn(format!("{type_name}CreateInput")))),
+                (Kind::Create, true) => field.argument(InputValue::new("data", TypeRef::named_nn_list_nn(format!("{type_name}CreateInput")))),
                 (Kind::Update, false) => field
                     .argument(InputValue::new("id", TypeRef::named_nn("UUID")))
                     .argument(InputValue::new("data", TypeRef::named_nn(format!("{type_name}UpdateInput")))),

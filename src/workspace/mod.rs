@@ -163,17 +163,55 @@ fn mentions_deleted(filter: &Value) -> bool {
     }
 }
 
+/// The field names a filter or an orderBy list uses, at every level.
+fn field_names(value: &Value, names: &mut Vec<String>) {
+    match value {
+        Value::Object(entries) => {
+            for (key, inner) in entries {
+                match key.as_str() {
+                    "and" | "or" | "not" => field_names(inner, names),
+                    _ => names.push(key.clone()),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| field_names(item, names)),
+        _ => {}
+    }
+}
+
+/// Refuses a filter or ordering on a field the role may not read: the
+/// records it selects would tell the field's values.
+fn check_readable(object: &Object, permissions: &Permissions, uses: &[Option<&Value>]) -> Result<(), Error> {
+    let hidden = permissions.hidden_fields(object);
+    if hidden.is_empty() {
+        return Ok(());
+    }
+    let mut names = Vec::new();
+    for value in uses.iter().flatten() {
+        field_names(value, &mut names);
+    }
+    match names.iter().find(|name| hidden.contains(name)) {
+        Some(name) => Err(Error::Forbidden(format!(
+            "the application role may not read field {name} of {} records, so it may not filter or order by it",
+            object.name_singular
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn cursor(position: i64) -> String {
     base64::engine::general_purpose::STANDARD.encode(json!({ "position": position }).to_string())
 }
 
-fn read_cursor(text: &str) -> Result<i64, Error> {
+/// Reads a cursor given as `argument` (`after`, `before`, ...).
+fn read_cursor(text: &str, argument: &str) -> Result<i64, Error> {
     base64::engine::general_purpose::STANDARD
         .decode(text)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .and_then(|value| value.get("position").and_then(Value::as_i64))
-        .ok_or_else(|| Error::BadRequest(format!("Invalid cursor: {text}")))
+        .filter(|position| (0..=i64::from(u32::MAX)).contains(position))
+        .ok_or_else(|| Error::BadRequest(format!("{argument}: invalid cursor {text:?}; use a cursor from an earlier page")))
 }
 
 fn parse_record(text: &str) -> Value {
@@ -251,14 +289,13 @@ impl Workspace {
     pub fn permissions(&self, principal: &Principal) -> Arc<Permissions> {
         match principal {
             Principal::Admin => Arc::new(Permissions::admin()),
-            Principal::App(claims) => self
-                .inner
-                .apps
-                .read()
-                .ok()
-                .and_then(|apps| apps.get(&claims.app).map(|app| app.permissions.clone()))
-                .unwrap_or_default(),
+            Principal::App(claims) => self.app_permissions(&claims.app),
         }
+    }
+
+    /// The application role of `app` (nothing for an app not served).
+    fn app_permissions(&self, app: &str) -> Arc<Permissions> {
+        self.inner.apps.read().ok().and_then(|apps| apps.get(app).map(|app| app.permissions.clone())).unwrap_or_default()
     }
 
     fn actor(&self, principal: &Principal) -> Value {
@@ -310,6 +347,7 @@ impl Workspace {
     async fn find_counted(&self, principal: &Principal, object: &Object, args: Find, count: bool) -> Result<Page, Error> {
         let permissions = self.permissions(principal);
         permissions.require(object, Operation::Read)?;
+        check_readable(object, &permissions, &[args.filter.as_ref(), args.order_by.as_ref()])?;
         let filter = args.filter.clone().unwrap_or(Value::Object(Map::new()));
         let condition = filter::compile(object, &filter)?;
         let order = filter::order(object, args.order_by.as_ref())?;
@@ -336,20 +374,20 @@ impl Workspace {
         };
         let (start, size, backwards) = match (&args.after, &args.before, last) {
             (_, Some(before), Some(last)) => {
-                let end = read_cursor(before)?;
+                let end = read_cursor(before, "before")?;
                 ((end - last).max(0), last.min(end), true)
             }
             (_, Some(before), None) => {
-                let end = read_cursor(before)?;
+                let end = read_cursor(before, "before")?;
                 let size = first.unwrap_or(DEFAULT_PAGE).min(end);
                 ((end - size).max(0), size, true)
             }
-            (Some(after), None, _) => (read_cursor(after)? + 1, first.unwrap_or(DEFAULT_PAGE), false),
+            (Some(after), None, _) => (read_cursor(after, "after")? + 1, first.unwrap_or(DEFAULT_PAGE), false),
             (None, None, Some(last)) if first.is_none() => ((total - last).max(0), last, true),
             (None, None, _) => (args.offset.unwrap_or(0).max(0), first.unwrap_or(DEFAULT_PAGE), false),
         };
-        query.offset = start;
-        query.limit = Some(size);
+        query.offset = start.max(0);
+        query.limit = Some(size.clamp(0, MAX_PAGE));
         let rows = self.inner.store.records_find(&query).await?;
         let cursors = (0..rows.len()).map(|index| cursor(start + index as i64)).collect();
         let end = start + rows.len() as i64;
@@ -387,6 +425,9 @@ impl Workspace {
     pub async fn create(&self, principal: &Principal, object: &Object, inputs: &[Value], at: &str, many: bool) -> Result<Vec<Value>, Error> {
         let permissions = self.permissions(principal);
         permissions.require(object, Operation::Update)?;
+        if inputs.len() as i64 > MAX_PAGE {
+            return Err(Error::BadRequest(format!("{at}: {} records in one call; the most is {MAX_PAGE}", inputs.len())));
+        }
         let now = values::now();
         let actor = self.actor(principal);
         let mut records = Vec::new();
@@ -464,6 +505,15 @@ impl Workspace {
     ) -> Result<Vec<Value>, Error> {
         let permissions = self.permissions(principal);
         permissions.require(object, operation)?;
+        if let Target::Filter(filter) = target {
+            check_readable(object, &permissions, &[Some(filter)])?;
+            if filter::compile(object, filter)?.sql == "1" {
+                return Err(Error::BadRequest(format!(
+                    "filter: an empty filter would change every {} record; give a condition",
+                    object.name_singular
+                )));
+            }
+        }
         let deleted = match action {
             "restored" => Deleted::Only,
             "destroyed" => Deleted::Any,
@@ -477,7 +527,7 @@ impl Workspace {
                 let live = |record: &Value| record.get("deletedAt").is_some_and(Value::is_null);
                 match found {
                     Some(record) if deleted == Deleted::Any || (deleted == Deleted::Only) != live(&record) => vec![record],
-                    _ => return Err(Error::NotFound("Record not found".to_owned())),
+                    _ => return Err(Error::NotFound(format!("Record not found: no {} record has id {id}", object.name_singular))),
                 }
             }
             Target::Filter(filter) => self.select(&mut tx, object, filter, deleted).await?,
@@ -599,7 +649,28 @@ impl Workspace {
                 depth,
             })
             .collect();
-        if let Err(error) = bus.ingest(&events).await {
+        // Each receiving app sees the event as its role lets it read the
+        // records: not at all without read access, without hidden fields.
+        let scope = |app: &str, event: &Event| -> Option<Event> {
+            let permissions = self.app_permissions(app);
+            if !permissions.can(object, Operation::Read) {
+                return None;
+            }
+            let hidden = permissions.hidden_fields(object);
+            let mut event = event.clone();
+            if !hidden.is_empty() {
+                for side in ["before", "after", "diff"] {
+                    if let Some(Value::Object(fields)) = event.properties.get_mut(side) {
+                        fields.retain(|name, _| !hidden.contains(name));
+                    }
+                }
+                if let Some(Value::Array(names)) = event.properties.get_mut("updatedFields") {
+                    names.retain(|name| name.as_str().is_none_or(|name| !hidden.iter().any(|hidden| hidden == name)));
+                }
+            }
+            Some(event)
+        };
+        if let Err(error) = bus.ingest_scoped(&events, &scope).await {
             tracing::error!(%error, event = %name, "record events could not be queued");
         }
     }

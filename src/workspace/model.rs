@@ -235,6 +235,20 @@ fn invalid(what: impl Into<String>, message: impl Into<String>) -> Error {
     Error::Invalid { what: what.into(), message: message.into() }
 }
 
+/// GraphQL type names the schema defines itself; an object's type name
+/// (its singular name, capitalized) may not be one of them.
+const RESERVED_TYPES: &[&str] = &[
+    "Query", "Mutation", "Subscription", "PageInfo", "UUID", "DateTime", "Date", "RawJSON", "BigFloat", "ConnectionCursor",
+    "OrderByDirection", "FilterIs", "String", "Int", "Float", "Boolean", "ID", "FullName", "Emails", "Phones", "Links",
+    "Address", "Currency", "Actor", "RichText",
+];
+
+/// Endings of the types built per object and per composite type.
+const RESERVED_ENDINGS: &[&str] = &["Edge", "Connection", "Input", "Filter"];
+
+/// Field names with a meaning of their own in filters.
+const RESERVED_FIELDS: &[&str] = &["and", "or", "not"];
+
 /// The whole data model: every object by singular name.
 #[derive(Debug, Clone, Default)]
 pub struct Model {
@@ -400,7 +414,8 @@ impl Model {
                 };
                 let parsed = parse_field(field, &format!("app {app}: fields[{index}]"))?;
                 if let Some(parsed) = parsed {
-                    if object.field(&parsed.name).is_some() {
+                    let relation_named = object.fields.iter().any(|field| field.relation.as_ref().is_some_and(|(relation, _)| *relation == parsed.name));
+                    if object.field(&parsed.name).is_some() || relation_named {
                         return Err(invalid(format!("app {app}: fields[{index}].name"), format!("{} already has a field {}", object.name_singular, parsed.name)));
                     }
                     object.fields.push(parsed);
@@ -423,6 +438,13 @@ impl Model {
         if self.objects.contains_key(&singular) || self.objects.values().any(|other| other.name_plural == plural || other.name_singular == plural) {
             return Err(invalid(format!("{what}.nameSingular"), format!("an object named {singular} or {plural} already exists")));
         }
+        let type_name = pascal(&singular);
+        if RESERVED_TYPES.contains(&type_name.as_str()) || RESERVED_ENDINGS.iter().any(|ending| type_name.ends_with(ending)) {
+            return Err(invalid(
+                format!("{what}.nameSingular"),
+                format!("{singular:?} would name the GraphQL type {type_name}, which the workspace API uses itself; choose another name"),
+            ));
+        }
         let universal_identifier = text("universalIdentifier").unwrap_or_else(|| format!("{app}:{singular}"));
         let mut fields = system_fields(&Map::new());
         for field in &mut fields {
@@ -431,6 +453,9 @@ impl Model {
         for (position, field) in object.get("fields").and_then(Value::as_array).into_iter().flatten().enumerate() {
             if let Some(parsed) = parse_field(field, &format!("{what}.fields[{position}]"))? {
                 if let Some(existing) = fields.iter_mut().find(|existing| existing.name == parsed.name) {
+                    if !existing.system && existing.name != "position" {
+                        return Err(invalid(format!("{what}.fields[{position}].name"), format!("the object already has a field {}", parsed.name)));
+                    }
                     existing.universal_identifier = parsed.universal_identifier;
                     continue;
                 }
@@ -484,6 +509,9 @@ fn parse_field(field: &Value, what: &str) -> Result<Option<Field>, Error> {
         .to_owned();
     if !name.chars().next().is_some_and(|c| c.is_ascii_lowercase()) || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(invalid(format!("{what}.name"), format!("{name:?} must be camelCase letters and digits")));
+    }
+    if RESERVED_FIELDS.contains(&name.as_str()) {
+        return Err(invalid(format!("{what}.name"), format!("{name:?} is reserved for combining filters")));
     }
     let type_name = field.get("type").and_then(Value::as_str).unwrap_or_default();
     if matches!(type_name, "RELATION" | "MORPH_RELATION" | "TS_VECTOR" | "FILES") {
@@ -566,5 +594,11 @@ mod tests {
         let objects = vec![json!({ "nameSingular": "thing", "namePlural": "things", "fields": [{ "name": "x", "type": "NOPE" }] })];
         let error = Model::build([("app", objects.as_slice(), &[][..])]).expect_err("type");
         assert!(error.to_string().contains("objects[0].fields[0].type"), "{error}");
+        let objects = vec![json!({ "nameSingular": "address", "namePlural": "addresses" })];
+        let error = Model::build([("app", objects.as_slice(), &[][..])]).expect_err("reserved type");
+        assert!(error.to_string().contains("GraphQL type Address"), "{error}");
+        let fields = vec![json!({ "objectUniversalIdentifier": "20202020-e674-48e5-a542-72570eee7213", "name": "company", "type": "TEXT" })];
+        let error = Model::build([("app", &[][..], fields.as_slice())]).expect_err("relation name");
+        assert!(error.to_string().contains("fields[0].name"), "{error}");
     }
 }

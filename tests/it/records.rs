@@ -139,7 +139,10 @@ fn rest_api_client_does_every_record_operation_in_twentys_shapes() {
     assert_eq!(result["restored"]["data"]["restoreCompany"]["deletedAt"], Value::Null);
     assert_eq!(result["destroyed"], json!({ "data": { "deleteCompany": { "id": id } } }));
     assert_eq!(result["notFound"]["status"], 404);
-    assert_eq!(result["notFound"]["body"], json!({ "statusCode": 404, "error": "NotFoundException", "messages": ["Record not found"] }));
+    assert_eq!(
+        result["notFound"]["body"],
+        json!({ "statusCode": 404, "error": "NotFoundException", "messages": [format!("Record not found: no company record has id {id}")] })
+    );
     assert_eq!(result["badFilter"]["status"], 400);
     assert!(result["badFilter"]["body"]["messages"][0].as_str().expect("message").contains("no field \"nope\""), "{result:#}");
     assert!(result["badObject"]["body"]["messages"][0].as_str().expect("message").contains("Did you mean 'companies'?"), "{result:#}");
@@ -239,9 +242,18 @@ fn a_read_only_role_is_refused_and_never_sees_an_unreadable_field() {
         assert!(text.contains(&id), "{key}: {text}");
         assert!(!text.contains("annualRevenue") && !text.contains("\"amountMicros\""), "{key} leaks the field: {text}");
     }
+    // Nor can it be learnt by filtering or ordering on it.
+    assert_eq!(result["restFilterHidden"]["error"]["status"], 403, "{result:#}");
+    assert!(result["restFilterHidden"]["error"]["body"]["messages"][0].as_str().expect("message").contains("may not filter or order by it"));
+    assert_eq!(result["graphqlOrderHidden"]["error"]["code"], "FORBIDDEN", "{result:#}");
     assert_eq!(result["graphqlRevenue"]["error"]["code"], "FORBIDDEN");
     assert!(result["graphqlRevenue"]["error"]["message"].as_str().expect("message").contains("field annualRevenue"));
     assert!(!result["graphqlRevenue"].to_string().contains("\"amountMicros\":9"));
+    // Its record events leave the field out too.
+    let events = wait_for(&server, "on-company", |runs| !runs.is_empty());
+    let fields = events[0]["data"]["fields"].as_array().expect("fields");
+    assert!(fields.contains(&json!("name")), "{events:#?}");
+    assert!(!fields.contains(&json!("annualRevenue")), "the event leaks the field: {events:#?}");
 }
 
 #[test]
@@ -292,6 +304,8 @@ fn bad_requests_are_refused_with_the_names_involved() {
         ("POST", "/rest/batch/companies", Some(json!({ "name": "x" })), 400, "a batch body must be a JSON array"),
         ("PATCH", "/rest/companies/7e000000-0000-4000-8000-000000000999", Some(json!({ "name": "x" })), 404, "Record not found"),
         ("DELETE", "/rest/companies", None, 400, "deleting many records needs ?filter="),
+        ("DELETE", "/rest/companies?filter=and()", None, 400, "an empty filter would change every company record"),
+        ("GET", "/rest/companies?starting_after=eyJwb3NpdGlvbiI6LTF9", None, 400, "after: invalid cursor"),
     ];
     for (method, path, body, status, message) in cases {
         let (got, reply) = call(&server, method, path, body.as_ref());

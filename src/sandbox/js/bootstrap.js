@@ -124,11 +124,11 @@ const connectedFetch = async (input, init) => {
     headers: reply.headers,
   });
 };
-// Requests to the embedded workspace's API (the run's TWENTY_API_URL, when
-// the gateway serves it) are answered by the host in-process: same router,
-// same checks, no network hop.
+// Requests to the embedded workspace's API (`/rest/` and `/graphql` under
+// the run's TWENTY_API_URL, when the gateway serves it) are answered by the
+// host in-process: same router, same checks, no network hop.
 let localApiBase = null;
-const LOCAL_API_PATHS = ["/rest/", "/graphql", "/metadata"];
+const LOCAL_API_PATHS = ["/rest/", "/graphql"];
 const localApiPath = (url) => {
   if (localApiBase === null || !url.startsWith(localApiBase)) return null;
   const path = url.slice(localApiBase.length);
@@ -169,7 +169,7 @@ const sandboxFetch = function fetch(input, init) {
   if (localApiBase !== null) {
     const simple = typeof input === "string" && (init === undefined || init === null ||
       (init.signal === undefined && (init.body === undefined || init.body === null || typeof init.body === "string")));
-    if (simple) {
+    if (simple && URL.canParse(input)) {
       const path = localApiPath(new URL(input).href);
       if (path !== null) return quickLocalFetch(path, init);
     }
