@@ -118,6 +118,15 @@ pub async fn load_app(root: &Path, pool: &Pool) -> Result<std::result::Result<Lo
             for warning in &app.warnings {
                 eprintln!("warning: {warning}");
             }
+            // The app's objects and fields must fit the workspace's data
+            // model (names the record APIs can use, no clashes).
+            let manifest = &app.manifest;
+            let declared = [(manifest.application.universal_identifier.as_str(), manifest.objects.as_slice(), manifest.fields.as_slice())];
+            if let Err(crate::workspace::model::Error::Invalid { message, entity, field, .. }) = crate::workspace::model::Model::build(declared) {
+                let file = entity.and_then(|id| app.entity_files.get(&id).cloned());
+                let problem = catalog::Problem { file, field: Some(field).filter(|field| !field.is_empty()), message };
+                return Ok(Err(catalog::Error::Invalid { root: root.to_path_buf(), problems: vec![problem] }));
+            }
             Ok(Ok(app))
         }
         Err(error @ (catalog::Error::Invalid { .. } | catalog::Error::Unreadable { .. })) => Ok(Err(error)),

@@ -227,12 +227,29 @@ pub fn pascal(name: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// `entity` is the universalIdentifier of the declaration at fault,
+    /// when it has one (to name its file); `field` the path inside it.
     #[error("{what}: {message}")]
-    Invalid { what: String, message: String },
+    Invalid { what: String, message: String, entity: Option<String>, field: String },
 }
 
 fn invalid(what: impl Into<String>, message: impl Into<String>) -> Error {
-    Error::Invalid { what: what.into(), message: message.into() }
+    let what = what.into();
+    // `app X: objects[0].fields[1].name` → the part after the index path.
+    let field = what.split_once("].").map(|(_, rest)| rest.to_owned()).unwrap_or_default();
+    Error::Invalid { what, message: message.into(), entity: None, field }
+}
+
+/// Names the declaration an error is about.
+fn within(error: Error, declaration: &Value) -> Error {
+    match error {
+        Error::Invalid { what, message, field, .. } => Error::Invalid {
+            what,
+            message,
+            field,
+            entity: declaration.get("universalIdentifier").and_then(Value::as_str).map(str::to_owned),
+        },
+    }
 }
 
 /// GraphQL type names the schema defines itself; an object's type name
@@ -400,29 +417,33 @@ impl Model {
         let apps: Vec<_> = apps.into_iter().collect();
         for (app, declared, _) in &apps {
             for (index, object) in declared.iter().enumerate() {
-                model.add_object(app, object, index)?;
+                model.add_object(app, object, index).map_err(|error| within(error, object))?;
             }
         }
         for (app, _, fields) in &apps {
             for (index, field) in fields.iter().enumerate() {
-                let target = field.get("objectUniversalIdentifier").and_then(Value::as_str).unwrap_or_default().to_owned();
-                let Some(object) = model.objects.values_mut().find(|object| object.universal_identifier == target) else {
-                    return Err(invalid(
-                        format!("app {app}: fields[{index}].objectUniversalIdentifier"),
-                        format!("no object has universalIdentifier {target:?}"),
-                    ));
-                };
-                let parsed = parse_field(field, &format!("app {app}: fields[{index}]"))?;
-                if let Some(parsed) = parsed {
-                    let relation_named = object.fields.iter().any(|field| field.relation.as_ref().is_some_and(|(relation, _)| *relation == parsed.name));
-                    if object.field(&parsed.name).is_some() || relation_named {
-                        return Err(invalid(format!("app {app}: fields[{index}].name"), format!("{} already has a field {}", object.name_singular, parsed.name)));
-                    }
-                    object.fields.push(parsed);
-                }
+                model.add_field(app, field, index).map_err(|error| within(error, field))?;
             }
         }
         Ok(model)
+    }
+
+    fn add_field(&mut self, app: &str, field: &Value, index: usize) -> Result<(), Error> {
+        let target = field.get("objectUniversalIdentifier").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let Some(object) = self.objects.values_mut().find(|object| object.universal_identifier == target) else {
+            return Err(invalid(
+                format!("app {app}: fields[{index}].objectUniversalIdentifier"),
+                format!("no object has universalIdentifier {target:?}"),
+            ));
+        };
+        if let Some(parsed) = parse_field(field, &format!("app {app}: fields[{index}]"))? {
+            let relation_named = object.fields.iter().any(|field| field.relation.as_ref().is_some_and(|(relation, _)| *relation == parsed.name));
+            if object.field(&parsed.name).is_some() || relation_named {
+                return Err(invalid(format!("app {app}: fields[{index}].name"), format!("{} already has a field {}", object.name_singular, parsed.name)));
+            }
+            object.fields.push(parsed);
+        }
+        Ok(())
     }
 
     fn add_object(&mut self, app: &str, object: &Value, index: usize) -> Result<(), Error> {

@@ -329,3 +329,13 @@ fn bad_requests_are_refused_with_the_names_involved() {
     assert_eq!(status, 200);
     assert_eq!(reply["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{reply}");
 }
+
+#[test]
+fn check_names_the_file_of_an_object_the_record_apis_cannot_serve() {
+    let object = "import { defineObject, FieldType } from 'twenty-sdk/define';\nexport default defineObject({ universalIdentifier: '44444444-4444-4444-8444-4444444444a0', nameSingular: 'address', namePlural: 'addresses', labelSingular: 'Address', labelPlural: 'Addresses', labelIdentifierFieldMetadataUniversalIdentifier: '44444444-4444-4444-8444-4444444444a1', fields: [{ universalIdentifier: '44444444-4444-4444-8444-4444444444a1', type: FieldType.TEXT, name: 'street', label: 'Street' }] });\n";
+    let dir = app(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/objects/address.ts", object)]);
+    let run = switchboard(&["check", path(dir.path())]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("src/objects/address.ts"), "{}", run.stderr);
+    assert!(run.stderr.contains("nameSingular") && run.stderr.contains("GraphQL type Address"), "{}", run.stderr);
+}
