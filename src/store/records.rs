@@ -3,7 +3,8 @@
 //! its bound values, an ORDER BY list) from `workspace`, which owns the
 //! filter grammar and checks every name in it; this file only runs them.
 //! Writes go through [`RecordTx`], an immediate transaction, so a
-//! multi-record change lands whole or not at all.
+//! multi-record change lands whole or not at all, together with the event
+//! deliveries it causes.
 
 use super::{Error, SqliteStore};
 use sqlx::{AssertSqlSafe, Sqlite, Transaction};
@@ -150,6 +151,12 @@ impl RecordTx {
             .await
             .map_err(Error::query("destroying a record"))?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Queues event deliveries in this transaction: they are durable
+    /// exactly when the record change is.
+    pub async fn enqueue(&mut self, deliveries: &[super::NewDelivery], now_ms: i64) -> Result<u64, Error> {
+        super::sqlite::insert_deliveries(&mut self.0, deliveries, now_ms).await
     }
 
     pub async fn commit(self) -> Result<(), Error> {

@@ -178,6 +178,35 @@ async fn prune_loop(pool: SqlitePool, retention: Retention) {
     }
 }
 
+/// Queues deliveries inside an open transaction; a re-delivered key adds
+/// nothing. Returns how many were added.
+pub(super) async fn insert_deliveries(
+    connection: &mut sqlx::SqliteConnection,
+    deliveries: &[NewDelivery],
+    now_ms: i64,
+) -> Result<u64, Error> {
+    let mut added = 0;
+    for chunk in deliveries.chunks(MAX_BATCH) {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT OR IGNORE INTO deliveries (key, app, function_id, event_name, batch, event, state, attempts, next_at, created_at) ",
+        );
+        insert.push_values(chunk, |mut row, delivery| {
+            row.push_bind(delivery.key.clone())
+                .push_bind(delivery.app.clone())
+                .push_bind(delivery.function_id.clone())
+                .push_bind(delivery.event_name.clone())
+                .push_bind(delivery.batch)
+                .push_bind(delivery.event.to_string())
+                .push_bind(DeliveryState::Pending.as_str())
+                .push_bind(0_i64)
+                .push_bind(now_ms)
+                .push_bind(now_ms);
+        });
+        added += insert.build().execute(&mut *connection).await.map_err(Error::query("queueing events"))?.rows_affected();
+    }
+    Ok(added)
+}
+
 /// Checkpoints the log in the background, without blocking writers, until
 /// the pool is closed.
 async fn checkpoint_loop(pool: SqlitePool) {
@@ -349,25 +378,7 @@ impl Store for SqliteStore {
             return Ok(0);
         }
         let mut tx = self.pool.begin().await.map_err(Error::query("queueing events"))?;
-        let mut added = 0;
-        for chunk in deliveries.chunks(MAX_BATCH) {
-            let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-                "INSERT OR IGNORE INTO deliveries (key, app, function_id, event_name, batch, event, state, attempts, next_at, created_at) ",
-            );
-            insert.push_values(chunk, |mut row, delivery| {
-                row.push_bind(delivery.key.clone())
-                    .push_bind(delivery.app.clone())
-                    .push_bind(delivery.function_id.clone())
-                    .push_bind(delivery.event_name.clone())
-                    .push_bind(delivery.batch)
-                    .push_bind(delivery.event.to_string())
-                    .push_bind(DeliveryState::Pending.as_str())
-                    .push_bind(0_i64)
-                    .push_bind(now_ms)
-                    .push_bind(now_ms);
-            });
-            added += insert.build().execute(&mut *tx).await.map_err(Error::query("queueing events"))?.rows_affected();
-        }
+        let added = insert_deliveries(&mut tx, &deliveries, now_ms).await?;
         tx.commit().await.map_err(Error::query("queueing events"))?;
         Ok(added)
     }

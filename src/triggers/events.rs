@@ -271,13 +271,21 @@ impl EventBus {
 
     /// Matches and queues events; returns once the deliveries are durable.
     pub async fn ingest(&self, events: &[Event]) -> Result<Ingested, Error> {
-        self.ingest_scoped(events, &|_, event| Some(event.clone())).await
+        let (deliveries, unmatched) = self.deliveries(events, &|_, event| Some(event.clone()));
+        let total = deliveries.len() as u64;
+        let queued = self.store.enqueue(deliveries, crate::store::now_ms()).await?;
+        if queued > 0 {
+            self.wake();
+        }
+        Ok(Ingested { events: events.len(), queued, duplicates: total - queued, unmatched })
     }
 
-    /// Like [`EventBus::ingest`], with each event as one receiving app may
-    /// see it: `scope(app, event)` gives that app's copy, or `None` when
-    /// the app may not see it at all (the workspace's record permissions).
-    pub async fn ingest_scoped(&self, events: &[Event], scope: &(dyn Fn(&str, &Event) -> Option<Event> + Sync)) -> Result<Ingested, Error> {
+    /// The deliveries `events` make (one per matching function), for the
+    /// caller to queue, and how many events no function listens to. Each
+    /// event is matched as each app may see it: `scope(app, event)` gives
+    /// that app's copy, or `None` when the app may not see it at all (the
+    /// workspace's record permissions).
+    pub fn deliveries(&self, events: &[Event], scope: &dyn Fn(&str, &Event) -> Option<Event>) -> (Vec<NewDelivery>, usize) {
         let apps = self.registry.apps();
         let mut deliveries = Vec::new();
         let mut unmatched = 0;
@@ -300,7 +308,7 @@ impl EventBus {
                     let function_id = &function.manifest.universal_identifier;
                     deliveries.push(NewDelivery {
                         key: format!("{}:{function_id}", event.key),
-                        app: app.app.manifest.application.universal_identifier.clone(),
+                        app: app_id.clone(),
                         function_id: function_id.clone(),
                         event_name: event.name.clone(),
                         batch: trigger.batch_mode == Some(true),
@@ -312,12 +320,13 @@ impl EventBus {
                 unmatched += 1;
             }
         }
-        let total = deliveries.len() as u64;
-        let queued = self.store.enqueue(deliveries, crate::store::now_ms()).await?;
-        if queued > 0 {
-            self.wake.notify_one();
-        }
-        Ok(Ingested { events: events.len(), queued, duplicates: total - queued, unmatched })
+        (deliveries, unmatched)
+    }
+
+    /// Tells the dispatcher that deliveries were queued (by [`EventBus::ingest`]
+    /// or by a caller that queued [`EventBus::deliveries`] itself).
+    pub fn wake(&self) {
+        self.wake.notify_one();
     }
 
     /// Runs queued deliveries until `shutdown`, `concurrency` runs at a time.

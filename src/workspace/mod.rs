@@ -5,8 +5,8 @@
 //! create (one or many, in one transaction), update, soft delete, restore,
 //! destroy — with every name and value checked, the caller's permissions
 //! applied (objects refused with 403, unreadable fields left out,
-//! unwritable fields refused), and a database event published for every
-//! change. Events carry a depth: a write made by a run that an event
+//! unwritable fields refused), and a database event for every change,
+//! queued in the change's own transaction. Events carry a depth: a write made by a run that an event
 //! started publishes events one level deeper, and past
 //! [`MAX_EVENT_DEPTH`] its events are dropped with a warning, so functions
 //! that react to their own writes cannot loop forever.
@@ -470,10 +470,12 @@ impl Workspace {
                 return Err(Error::BadRequest(format!("a {} record with id {id} already exists", object.name_singular)));
             }
         }
+        let events = records.iter().map(|record| (record.clone(), properties_created(record))).collect::<Vec<_>>();
+        let deliveries = self.deliveries_for(principal, object, "created", &events);
+        let queued = tx.enqueue(&deliveries, crate::store::now_ms()).await? > 0;
         tx.commit().await?;
         drop(_writing);
-        let events = records.iter().map(|record| (record.clone(), properties_created(record))).collect::<Vec<_>>();
-        self.publish(principal, object, "created", events).await;
+        self.wake_events(queued);
         Ok(records.into_iter().map(|record| self.visible(object, &permissions, record)).collect())
     }
 
@@ -548,8 +550,6 @@ impl Workspace {
                 }
             }
         }
-        tx.commit().await?;
-        drop(_writing);
         let events = changed
             .iter()
             .map(|(before, after)| match after {
@@ -557,7 +557,11 @@ impl Workspace {
                 None => (before.clone(), json!({ "before": before })),
             })
             .collect::<Vec<_>>();
-        self.publish(principal, object, action, events).await;
+        let deliveries = self.deliveries_for(principal, object, action, &events);
+        let queued = tx.enqueue(&deliveries, crate::store::now_ms()).await? > 0;
+        tx.commit().await?;
+        drop(_writing);
+        self.wake_events(queued);
         Ok(changed
             .into_iter()
             .map(|(before, after)| self.visible(object, &permissions, after.unwrap_or(before)))
@@ -615,12 +619,14 @@ impl Workspace {
         self.change(principal, object, target, Operation::Destroy, "destroyed", &|_| None).await
     }
 
-    /// Publishes one event per changed record, unless the change was made
-    /// by a run already [`MAX_EVENT_DEPTH`] events deep.
-    async fn publish(&self, principal: &Principal, object: &Object, action: &str, changes: Vec<(Value, Value)>) {
-        let Some(bus) = self.inner.events.get() else { return };
+    /// The event deliveries of one event per changed record (record,
+    /// properties), to be queued in the change's transaction; none when
+    /// events are not published here or the change was made by a run
+    /// already [`MAX_EVENT_DEPTH`] events deep.
+    fn deliveries_for(&self, principal: &Principal, object: &Object, action: &str, changes: &[(Value, Value)]) -> Vec<crate::store::NewDelivery> {
+        let Some(bus) = self.inner.events.get() else { return Vec::new() };
         if changes.is_empty() {
-            return;
+            return Vec::new();
         }
         let depth = principal.depth() + 1;
         let name = format!("{}.{action}", object.name_singular);
@@ -631,17 +637,17 @@ impl Workspace {
                 "record events not published: this change was made by a run {} record events deep (the most is {MAX_EVENT_DEPTH}); a function may be reacting to its own writes",
                 depth - 1
             );
-            return;
+            return Vec::new();
         }
         let metadata = object.metadata();
         let events: Vec<Event> = changes
-            .into_iter()
+            .iter()
             .map(|(record, properties)| Event {
                 key: format!("record:{}", uuid::Uuid::new_v4()),
                 name: name.clone(),
                 record_id: record.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
                 properties: match properties {
-                    Value::Object(properties) => properties,
+                    Value::Object(properties) => properties.clone(),
                     _ => Map::new(),
                 },
                 object_metadata: metadata.clone(),
@@ -670,8 +676,13 @@ impl Workspace {
             }
             Some(event)
         };
-        if let Err(error) = bus.ingest_scoped(&events, &scope).await {
-            tracing::error!(%error, event = %name, "record events could not be queued");
+        bus.deliveries(&events, &scope).0
+    }
+
+    /// Wakes the event dispatcher after a commit that queued deliveries.
+    fn wake_events(&self, queued: bool) {
+        if let (true, Some(bus)) = (queued, self.inner.events.get()) {
+            bus.wake();
         }
     }
 

@@ -325,6 +325,9 @@ fn bad_requests_are_refused_with_the_names_involved() {
     assert_eq!(status, 400, "{reply}");
     let (_, list) = call(&server, "GET", "/rest/companies", None);
     assert_eq!(list["totalCount"], 0, "{list}");
+    // A write that failed queued no events either.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(runs_of(&server, "on-company-event"), Vec::<Value>::new());
     let (status, reply) = call(&server, "POST", "/graphql", Some(&json!({ "query": "{ companies(first: -1) { totalCount } }" })));
     assert_eq!(status, 200);
     assert_eq!(reply["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{reply}");
