@@ -260,17 +260,40 @@ fn like_to_glob(pattern: &str) -> String {
     glob
 }
 
-/// Compiles an orderBy list (`[{ name: "AscNullsFirst" }, { name: { firstName: "DescNullsLast" } }]`,
-/// or one such object) to an ORDER BY list; `id` always ends it.
-pub fn order(object: &Object, order_by: Option<&Value>) -> Result<String, Error> {
+/// One key of an ordering: the SQL expression, where the value sits in a
+/// record (a JSON pointer), and the direction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderTerm {
+    pub sql: String,
+    pub pointer: String,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+impl OrderTerm {
+    fn sql(&self) -> String {
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        let nulls = if self.nulls_first { "NULLS FIRST" } else { "NULLS LAST" };
+        format!("{} {direction} {nulls}", self.sql)
+    }
+
+    /// The same key walked the other way (for pages before a cursor).
+    fn reversed(&self) -> Self {
+        Self { descending: !self.descending, nulls_first: !self.nulls_first, ..self.clone() }
+    }
+}
+
+/// Reads an orderBy list (`[{ name: "AscNullsFirst" }, { name: { firstName: "DescNullsLast" } }]`,
+/// or one such object) into its keys; `id` always ends it, so every
+/// record has one place.
+pub fn order_terms(object: &Object, order_by: Option<&Value>) -> Result<Vec<OrderTerm>, Error> {
     let items: Vec<&Value> = match order_by {
         None | Some(Value::Null) => vec![],
         Some(Value::Array(items)) => items.iter().collect(),
         Some(item @ Value::Object(_)) => vec![item],
         Some(other) => return Err(bad(format!("orderBy: expected a list of {{field: direction}}, got {other}"))),
     };
-    let mut parts = Vec::new();
-    let mut has_id = false;
+    let mut terms = Vec::new();
     for (index, item) in items.iter().enumerate() {
         let Value::Object(entries) = item else { return Err(bad(format!("orderBy[{index}]: expected {{field: direction}}"))) };
         for (name, direction) in entries {
@@ -278,35 +301,103 @@ pub fn order(object: &Object, order_by: Option<&Value>) -> Result<String, Error>
             let field = object
                 .field(name)
                 .ok_or_else(|| bad(format!("{here}: object {} has no field {name:?} (fields: {})", object.name_singular, object.field_names())))?;
-            has_id |= name == "id";
             match direction {
                 Value::Object(subs) if field.field_type.is_composite() => {
                     for (sub, direction) in subs {
                         if !field.field_type.subfields().iter().any(|(known, _)| known == sub) {
                             return Err(bad(format!("{here}.{sub}: {name} has no subfield {sub:?}")));
                         }
-                        parts.push(direction_sql(&format!("json_extract(data, '$.{name}.{sub}')"), direction, &format!("{here}.{sub}"))?);
+                        let (descending, nulls_first) = direction_of(direction, &format!("{here}.{sub}"))?;
+                        terms.push(OrderTerm {
+                            sql: format!("json_extract(data, '$.{name}.{sub}')"),
+                            pointer: format!("/{name}/{sub}"),
+                            descending,
+                            nulls_first,
+                        });
                     }
                 }
-                direction => parts.push(direction_sql(&column(name), direction, &here)?),
+                direction => {
+                    let (descending, nulls_first) = direction_of(direction, &here)?;
+                    terms.push(OrderTerm { sql: column(name), pointer: format!("/{name}"), descending, nulls_first });
+                }
             }
         }
     }
-    if !has_id {
-        parts.push("id ASC".to_owned());
+    if !terms.iter().any(|term| term.sql == "id") {
+        terms.push(OrderTerm { sql: "id".to_owned(), pointer: "/id".to_owned(), descending: false, nulls_first: true });
     }
-    Ok(parts.join(", "))
+    Ok(terms)
 }
 
-fn direction_sql(path: &str, direction: &Value, at: &str) -> Result<String, Error> {
-    let sql = match direction.as_str() {
-        Some("AscNullsFirst") => "ASC NULLS FIRST",
-        Some("AscNullsLast") => "ASC NULLS LAST",
-        Some("DescNullsFirst") => "DESC NULLS FIRST",
-        Some("DescNullsLast") => "DESC NULLS LAST",
-        _ => return Err(bad(format!("{at}: direction must be one of {}, got {direction}", DIRECTIONS.join(", ")))),
-    };
-    Ok(format!("{path} {sql}"))
+/// Compiles an orderBy list to an ORDER BY list (see [`order_terms`]).
+pub fn order(object: &Object, order_by: Option<&Value>) -> Result<String, Error> {
+    Ok(order_sql(&order_terms(object, order_by)?, false))
+}
+
+/// The ORDER BY list of `terms`, walked backwards when `reverse`.
+pub fn order_sql(terms: &[OrderTerm], reverse: bool) -> String {
+    terms.iter().map(|term| if reverse { term.reversed().sql() } else { term.sql() }).collect::<Vec<_>>().join(", ")
+}
+
+fn direction_of(direction: &Value, at: &str) -> Result<(bool, bool), Error> {
+    match direction.as_str() {
+        Some("AscNullsFirst") => Ok((false, true)),
+        Some("AscNullsLast") => Ok((false, false)),
+        Some("DescNullsFirst") => Ok((true, true)),
+        Some("DescNullsLast") => Ok((true, false)),
+        _ => Err(bad(format!("{at}: direction must be one of {}, got {direction}", DIRECTIONS.join(", ")))),
+    }
+}
+
+fn bind_value(value: &Value) -> Option<SqlValue> {
+    match value {
+        Value::String(text) => Some(SqlValue::Text(text.clone())),
+        Value::Number(number) => Some(number.as_i64().map(SqlValue::Int).unwrap_or_else(|| SqlValue::Real(number.as_f64().unwrap_or_default()))),
+        Value::Bool(flag) => Some(SqlValue::Int(i64::from(*flag))),
+        _ => None,
+    }
+}
+
+/// A keyset condition: the rows strictly after (`forward`) or before the
+/// row whose ordering values are `values`, in the order of `terms`. NULLs
+/// sit first or last as each term says; ties fall through to the next term
+/// and finally to `id`.
+pub fn seek(terms: &[OrderTerm], values: &[Value], forward: bool, binds: &mut Vec<SqlValue>) -> String {
+    let mut alternatives = Vec::new();
+    for (index, term) in terms.iter().enumerate() {
+        let mut parts = Vec::new();
+        for (earlier, value) in terms[..index].iter().zip(values) {
+            match bind_value(value) {
+                Some(bound) => {
+                    binds.push(bound);
+                    parts.push(format!("{} = ?", earlier.sql));
+                }
+                None => parts.push(format!("{} IS NULL", earlier.sql)),
+            }
+        }
+        // Whether NULLs come before every value in the walking direction.
+        let nulls_lead = term.nulls_first == forward;
+        let beyond = match values.get(index).and_then(bind_value) {
+            None if nulls_lead => format!("{} IS NOT NULL", term.sql),
+            None => "0".to_owned(),
+            Some(bound) => {
+                binds.push(bound);
+                // Ascending and walking forward (or descending and walking
+                // back), the rows beyond hold greater values.
+                let greater = term.descending != forward;
+                let comparison = format!("{} {} ?", term.sql, if greater { ">" } else { "<" });
+                if nulls_lead { comparison } else { format!("({comparison} OR {} IS NULL)", term.sql) }
+            }
+        };
+        parts.push(beyond);
+        alternatives.push(format!("({})", parts.join(" AND ")));
+    }
+    alternatives.join(" OR ")
+}
+
+/// The values of `terms` in `record`, as a cursor holds them.
+pub fn cursor_values(terms: &[OrderTerm], record: &Value) -> Vec<Value> {
+    terms.iter().map(|term| record.pointer(&term.pointer).cloned().unwrap_or(Value::Null)).collect()
 }
 
 /// Reads REST's `filter=` grammar into the GraphQL-shaped filter:
@@ -470,6 +561,28 @@ mod tests {
         assert!(error.to_string().contains("filter.nmae") && error.to_string().contains("no field"), "{error}");
         let error = compile(&object, &json!({ "annualRevenue": { "amountMicros": { "gt": "lots" } } })).expect_err("type");
         assert!(error.to_string().contains("filter.annualRevenue.amountMicros.gt"), "{error}");
-        assert_eq!(order(&object, Some(&json!([{ "name": "DescNullsLast" }]))).expect("order"), "json_extract(data, '$.name') DESC NULLS LAST, id ASC");
+        assert_eq!(
+            order(&object, Some(&json!([{ "name": "DescNullsLast" }]))).expect("order"),
+            "json_extract(data, '$.name') DESC NULLS LAST, id ASC NULLS FIRST"
+        );
+    }
+
+    #[test]
+    fn keyset_seeks_respect_direction_and_null_placement() {
+        let object = company();
+        let terms = order_terms(&object, Some(&json!([{ "name": "DescNullsLast" }]))).expect("terms");
+        let mut binds = Vec::new();
+        let after = seek(&terms, &[json!("M"), json!("id-1")], true, &mut binds);
+        assert_eq!(
+            after,
+            "((json_extract(data, '$.name') < ? OR json_extract(data, '$.name') IS NULL)) OR (json_extract(data, '$.name') = ? AND id > ?)"
+        );
+        assert_eq!(binds, vec![SqlValue::Text("M".into()), SqlValue::Text("M".into()), SqlValue::Text("id-1".into())]);
+        let mut binds = Vec::new();
+        let before_null = seek(&terms, &[Value::Null, json!("id-1")], false, &mut binds);
+        assert_eq!(
+            before_null,
+            "(json_extract(data, '$.name') IS NOT NULL) OR (json_extract(data, '$.name') IS NULL AND (id < ? OR id IS NULL))"
+        );
     }
 }

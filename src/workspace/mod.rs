@@ -199,19 +199,23 @@ fn check_readable(object: &Object, permissions: &Permissions, uses: &[Option<&Va
     }
 }
 
-fn cursor(position: i64) -> String {
-    base64::engine::general_purpose::STANDARD.encode(json!({ "position": position }).to_string())
+/// A cursor: the record's values of the ordering's keys, `id` last.
+fn cursor(values: Vec<Value>) -> String {
+    base64::engine::general_purpose::STANDARD.encode(json!({ "values": values }).to_string())
 }
 
-/// Reads a cursor given as `argument` (`after`, `before`, ...).
-fn read_cursor(text: &str, argument: &str) -> Result<i64, Error> {
+/// Reads a cursor given as `argument` (`after`, `before`) for an ordering
+/// of `keys` keys.
+fn read_cursor(text: &str, argument: &str, keys: usize) -> Result<Vec<Value>, Error> {
     base64::engine::general_purpose::STANDARD
         .decode(text)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-        .and_then(|value| value.get("position").and_then(Value::as_i64))
-        .filter(|position| (0..=i64::from(u32::MAX)).contains(position))
-        .ok_or_else(|| Error::BadRequest(format!("{argument}: invalid cursor {text:?}; use a cursor from an earlier page")))
+        .and_then(|value| value.get("values").and_then(Value::as_array).cloned())
+        .filter(|values| values.len() == keys && values.iter().all(|value| !value.is_object() && !value.is_array()))
+        .ok_or_else(|| {
+            Error::BadRequest(format!("{argument}: invalid cursor {text:?}; use a cursor from an earlier page of the same ordering"))
+        })
 }
 
 fn parse_record(text: &str) -> Value {
@@ -350,7 +354,7 @@ impl Workspace {
         check_readable(object, &permissions, &[args.filter.as_ref(), args.order_by.as_ref()])?;
         let filter = args.filter.clone().unwrap_or(Value::Object(Map::new()));
         let condition = filter::compile(object, &filter)?;
-        let order = filter::order(object, args.order_by.as_ref())?;
+        let terms = filter::order_terms(object, args.order_by.as_ref())?;
         let limit = |value: Option<i64>, name: &str| -> Result<Option<i64>, Error> {
             match value {
                 Some(count) if count < 0 => Err(Error::BadRequest(format!("{name}: {count} is invalid, give a count of 0 or more"))),
@@ -362,42 +366,43 @@ impl Workspace {
             object: object.name_singular.clone(),
             condition: condition.sql,
             binds: condition.binds,
-            order,
+            order: String::new(),
             limit: None,
             offset: 0,
             deleted: if mentions_deleted(&filter) { Deleted::Any } else { Deleted::Without },
         };
-        let total = if count || args.before.is_some() || (args.last.is_some() && args.first.is_none()) {
-            self.inner.store.records_count(&query).await?
-        } else {
-            -1
-        };
-        let (start, size, backwards) = match (&args.after, &args.before, last) {
-            (_, Some(before), Some(last)) => {
-                let end = read_cursor(before, "before")?;
-                ((end - last).max(0), last.min(end), true)
-            }
-            (_, Some(before), None) => {
-                let end = read_cursor(before, "before")?;
-                let size = first.unwrap_or(DEFAULT_PAGE).min(end);
-                ((end - size).max(0), size, true)
-            }
-            (Some(after), None, _) => (read_cursor(after, "after")? + 1, first.unwrap_or(DEFAULT_PAGE), false),
-            (None, None, Some(last)) if first.is_none() => ((total - last).max(0), last, true),
-            (None, None, _) => (args.offset.unwrap_or(0).max(0), first.unwrap_or(DEFAULT_PAGE), false),
-        };
-        query.offset = start.max(0);
-        query.limit = Some(size.clamp(0, MAX_PAGE));
-        let rows = self.inner.store.records_find(&query).await?;
-        let cursors = (0..rows.len()).map(|index| cursor(start + index as i64)).collect();
-        let end = start + rows.len() as i64;
-        let total = if total < 0 { end } else { total };
+        let total = if count { Some(self.inner.store.records_count(&query).await?) } else { None };
+        // Forward from `after` (or the start), or backward from `before`
+        // (or the end) for `last`: a keyset seek past the cursor's values,
+        // one record more than the page to know whether another follows.
+        let backwards = args.before.is_some() || (last.is_some() && first.is_none() && args.after.is_none());
+        let size = if backwards { last.or(first) } else { first }.unwrap_or(DEFAULT_PAGE);
+        let from = if backwards { args.before.as_deref().map(|text| (text, "before")) } else { args.after.as_deref().map(|text| (text, "after")) };
+        if let Some((text, argument)) = from {
+            let values = read_cursor(text, argument, terms.len())?;
+            let mut binds = Vec::new();
+            let seek = filter::seek(&terms, &values, !backwards, &mut binds);
+            query.condition = if query.condition.is_empty() { seek } else { format!("({}) AND ({seek})", query.condition) };
+            query.binds.extend(binds);
+        } else if !backwards {
+            query.offset = args.offset.unwrap_or(0).max(0);
+        }
+        query.order = filter::order_sql(&terms, backwards);
+        query.limit = Some(size + 1);
+        let mut rows: Vec<Value> = self.inner.store.records_find(&query).await?.iter().map(|row| parse_record(row)).collect();
+        let more = rows.len() as i64 > size;
+        rows.truncate(usize::try_from(size).unwrap_or(0));
+        if backwards {
+            rows.reverse();
+        }
+        let cursors = rows.iter().map(|row| cursor(filter::cursor_values(&terms, row))).collect();
+        let total = total.unwrap_or(rows.len() as i64);
         Ok(Page {
-            records: rows.iter().map(|row| self.visible(object, &permissions, parse_record(row))).collect(),
+            records: rows.into_iter().map(|row| self.visible(object, &permissions, row)).collect(),
             cursors,
             total,
-            has_next: !backwards && end < total,
-            has_previous: backwards && start > 0,
+            has_next: !backwards && more,
+            has_previous: backwards && more,
         })
     }
 

@@ -77,6 +77,8 @@ fn core_api_client_does_every_record_operation_in_twentys_shapes() {
     assert_eq!(page1["pageInfo"]["endCursor"], page1["edges"][2]["cursor"]);
     assert_eq!(names(&result["page2"]["companies"]), ["acme-A"]);
     assert_eq!(result["page2"]["companies"]["pageInfo"]["hasNextPage"], false);
+    assert_eq!(names(&result["backwards"]["companies"]), ["acme-C", "acme-B"], "the two records before acme-A");
+    assert_eq!(result["backwards"]["companies"]["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(names(&result["paris"]["companies"]), ["acme-A", "acme-C"]);
     assert_eq!(result["paris"]["companies"]["totalCount"], 2);
     // Update merges composite subfields; soft delete, restore, destroy.
