@@ -213,6 +213,15 @@ pub fn build(model: &Model) -> Result<Schema, async_graphql::dynamic::SchemaErro
     for object in model.objects() {
         let type_name = object.type_name();
         let mut output = GqlObject::new(&type_name);
+        for source in model.objects() {
+            for field in &source.fields {
+                if let (Some((_, target)), Some(inverse)) = (&field.relation, &field.inverse)
+                    && *target == object.name_singular
+                {
+                    output = output.field(inverse_field(inverse, source, field.name.clone()));
+                }
+            }
+        }
         let mut create = InputObject::new(format!("{type_name}CreateInput"));
         let mut update = InputObject::new(format!("{type_name}UpdateInput"));
         let mut filter = InputObject::new(format!("{type_name}FilterInput"))
@@ -330,47 +339,84 @@ fn relation_field(name: String, key: String, target: &Object) -> Field {
     })
 }
 
+/// Arguments of a collection field (`companies(...)`, `company.people(...)`).
+fn find_args(ctx: &ResolverContext<'_>) -> Find {
+    let number = |name: &str| ctx.args.get(name).and_then(|value| value.i64().ok());
+    let text = |name: &str| ctx.args.get(name).and_then(|value| value.string().ok()).map(str::to_owned);
+    Find {
+        filter: json_arg(ctx, "filter"),
+        order_by: json_arg(ctx, "orderBy"),
+        first: number("first"),
+        last: number("last"),
+        offset: number("offset"),
+        after: text("after"),
+        before: text("before"),
+    }
+}
+
+/// A page of `singular` records as a connection value.
+async fn connection(caller: &Caller, singular: &str, args: Find) -> async_graphql::Result<FieldValue<'static>> {
+    let object = caller.workspace.object(singular).map_err(gql_error)?;
+    let page = caller.workspace.find(&caller.principal, &object, args).await.map_err(gql_error)?;
+    let edges: Vec<Value> = page
+        .records
+        .iter()
+        .zip(&page.cursors)
+        .map(|(record, cursor)| {
+            let mut node = record.clone();
+            node["__object"] = Value::String(singular.to_owned());
+            json!({ "node": node, "cursor": cursor })
+        })
+        .collect();
+    let value = json!({ "edges": edges, "pageInfo": page.page_info(), "totalCount": page.total });
+    Ok(FieldValue::owned_any(Node { value, object: None }))
+}
+
+fn with_find_args(field: Field, type_name: &str) -> Field {
+    field
+        .argument(InputValue::new("filter", TypeRef::named(format!("{type_name}FilterInput"))))
+        .argument(InputValue::new("orderBy", TypeRef::named_nn_list(format!("{type_name}OrderByInput"))))
+        .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)))
+        .argument(InputValue::new("last", TypeRef::named(TypeRef::INT)))
+        .argument(InputValue::new("offset", TypeRef::named(TypeRef::INT)))
+        .argument(InputValue::new("before", TypeRef::named(TypeRef::STRING)))
+        .argument(InputValue::new("after", TypeRef::named(TypeRef::STRING)))
+}
+
 fn find_many(object: &Object) -> Field {
     let type_name = object.type_name();
     let singular = object.name_singular.clone();
-    Field::new(&object.name_plural, TypeRef::named_nn(format!("{type_name}Connection")), move |ctx| {
+    let field = Field::new(&object.name_plural, TypeRef::named_nn(format!("{type_name}Connection")), move |ctx| {
         let singular = singular.clone();
         FieldFuture::new(async move {
             let caller = caller(&ctx)?;
-            let object = caller.workspace.object(&singular).map_err(gql_error)?;
-            let number = |name: &str| ctx.args.get(name).and_then(|value| value.i64().ok());
-            let text = |name: &str| ctx.args.get(name).and_then(|value| value.string().ok()).map(str::to_owned);
-            let args = Find {
-                filter: json_arg(&ctx, "filter"),
-                order_by: json_arg(&ctx, "orderBy"),
-                first: number("first"),
-                last: number("last"),
-                offset: number("offset"),
-                after: text("after"),
-                before: text("before"),
-            };
-            let page = caller.workspace.find(&caller.principal, &object, args).await.map_err(gql_error)?;
-            let edges: Vec<Value> = page
-                .records
-                .iter()
-                .zip(&page.cursors)
-                .map(|(record, cursor)| {
-                    let mut node = record.clone();
-                    node["__object"] = Value::String(singular.clone());
-                    json!({ "node": node, "cursor": cursor })
-                })
-                .collect();
-            let connection = json!({ "edges": edges, "pageInfo": page.page_info(), "totalCount": page.total });
-            Ok(Some(FieldValue::owned_any(Node { value: connection, object: None })))
+            Ok(Some(connection(caller, &singular, find_args(&ctx)).await?))
         })
-    })
-    .argument(InputValue::new("filter", TypeRef::named(format!("{type_name}FilterInput"))))
-    .argument(InputValue::new("orderBy", TypeRef::named_nn_list(format!("{type_name}OrderByInput"))))
-    .argument(InputValue::new("first", TypeRef::named(TypeRef::INT)))
-    .argument(InputValue::new("last", TypeRef::named(TypeRef::INT)))
-    .argument(InputValue::new("offset", TypeRef::named(TypeRef::INT)))
-    .argument(InputValue::new("before", TypeRef::named(TypeRef::STRING)))
-    .argument(InputValue::new("after", TypeRef::named(TypeRef::STRING)))
+    });
+    with_find_args(field, &type_name)
+}
+
+/// The one-to-many side of a relation (`people` on company): the `source`
+/// records whose `key` holds the parent's id, as a connection.
+fn inverse_field(name: &str, source: &Object, key: String) -> Field {
+    let type_name = source.type_name();
+    let singular = source.name_singular.clone();
+    let field = Field::new(name, TypeRef::named_nn(format!("{type_name}Connection")), move |ctx| {
+        let (singular, key) = (singular.clone(), key.clone());
+        FieldFuture::new(async move {
+            let node = ctx.parent_value.try_downcast_ref::<Node>()?;
+            let id = node.value.get("id").cloned().unwrap_or(Value::Null);
+            let caller = caller(&ctx)?;
+            let mut args = find_args(&ctx);
+            let mine = json!({ key: { "eq": id } });
+            args.filter = Some(match args.filter.take() {
+                Some(given) => json!({ "and": [mine, given] }),
+                None => mine,
+            });
+            Ok(Some(connection(caller, &singular, args).await?))
+        })
+    });
+    with_find_args(field, &type_name)
 }
 
 fn find_one(object: &Object) -> Field {

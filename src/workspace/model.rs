@@ -168,6 +168,9 @@ pub struct Field {
     /// For a relation's foreign key (`companyId`): the relation's name
     /// (`company`) and the target object's singular name.
     pub relation: Option<(String, String)>,
+    /// For a relation's foreign key: the name of the one-to-many side on
+    /// the target object (`people` on company for `person.companyId`).
+    pub inverse: Option<String>,
     /// Set by the workspace (id, createdAt, ...), never written by callers.
     pub system: bool,
 }
@@ -285,7 +288,7 @@ fn standard_fields(object: &str) -> Vec<Spec> {
             ("jobTitle", "TEXT", json!("")),
             ("phones", "PHONES", empty.clone()),
             ("avatarUrl", "TEXT", json!("")),
-            ("companyId", "RELATION:company:company", empty),
+            ("companyId", "RELATION:company:company:people", empty),
         ],
         "company" => vec![
             ("name", "TEXT", json!("")),
@@ -293,16 +296,16 @@ fn standard_fields(object: &str) -> Vec<Spec> {
             ("address", "ADDRESS", empty.clone()),
             ("linkedinLink", "LINKS", empty.clone()),
             ("annualRevenue", "CURRENCY", empty.clone()),
-            ("accountOwnerId", "RELATION:accountOwner:workspaceMember", empty),
+            ("accountOwnerId", "RELATION:accountOwner:workspaceMember:accountOwnerForCompanies", empty),
         ],
         "opportunity" => vec![
             ("name", "TEXT", json!("")),
             ("amount", "CURRENCY", empty.clone()),
             ("closeDate", "DATE_TIME", empty.clone()),
             ("stage", "SELECT:NEW,SCREENING,MEETING,PROPOSAL,CUSTOMER", json!("NEW")),
-            ("pointOfContactId", "RELATION:pointOfContact:person", empty.clone()),
-            ("companyId", "RELATION:company:company", empty.clone()),
-            ("ownerId", "RELATION:owner:workspaceMember", empty),
+            ("pointOfContactId", "RELATION:pointOfContact:person:pointOfContactForOpportunities", empty.clone()),
+            ("companyId", "RELATION:company:company:opportunities", empty.clone()),
+            ("ownerId", "RELATION:owner:workspaceMember:ownedOpportunities", empty),
         ],
         "note" => vec![("title", "TEXT", json!("")), ("bodyV2", "RICH_TEXT", Value::Null)],
         "task" => vec![
@@ -310,7 +313,7 @@ fn standard_fields(object: &str) -> Vec<Spec> {
             ("bodyV2", "RICH_TEXT", empty.clone()),
             ("dueAt", "DATE_TIME", empty.clone()),
             ("status", "SELECT:TODO,IN_PROGRESS,DONE", json!("TODO")),
-            ("assigneeId", "RELATION:assignee:workspaceMember", empty),
+            ("assigneeId", "RELATION:assignee:workspaceMember:assignedTasks", empty),
         ],
         "workspaceMember" => vec![
             ("name", "FULL_NAME", empty.clone()),
@@ -347,6 +350,7 @@ fn system_fields(ids: &Map<String, Value>) -> Vec<Field> {
         options: vec![],
         default: Value::Null,
         relation: None,
+        inverse: None,
         system: true,
     };
     vec![
@@ -379,9 +383,12 @@ impl Model {
                     .and_then(Value::as_str)
                     .map(str::to_owned)
                     .unwrap_or_else(|| format!("{singular}.{name}"));
+                let mut inverse = None;
                 let (field_type, options, relation) = match type_name {
                     "RELATION" => {
-                        let (relation, target) = extra.split_once(':').unwrap_or((relation_name, ""));
+                        let mut parts = extra.split(':');
+                        let (relation, target) = (parts.next().unwrap_or(relation_name), parts.next().unwrap_or_default());
+                        inverse = parts.next().map(str::to_owned);
                         (FieldType::RelationId, vec![], Some((relation.to_owned(), target.to_owned())))
                     }
                     "SELECT" => (FieldType::Select, extra.split(',').map(str::to_owned).collect(), None),
@@ -396,6 +403,7 @@ impl Model {
                     options,
                     default,
                     relation,
+                    inverse,
                     system: false,
                 });
             }
@@ -430,6 +438,16 @@ impl Model {
 
     fn add_field(&mut self, app: &str, field: &Value, index: usize) -> Result<(), Error> {
         let target = field.get("objectUniversalIdentifier").and_then(Value::as_str).unwrap_or_default().to_owned();
+        // One-to-many sides other objects' relations add to the target.
+        let inverses: Vec<String> = self
+            .objects
+            .values()
+            .flat_map(|other| &other.fields)
+            .filter(|field| {
+                field.relation.as_ref().is_some_and(|(_, to)| self.objects.get(to).is_some_and(|to| to.universal_identifier == target))
+            })
+            .filter_map(|field| field.inverse.clone())
+            .collect();
         let Some(object) = self.objects.values_mut().find(|object| object.universal_identifier == target) else {
             return Err(invalid(
                 format!("app {app}: fields[{index}].objectUniversalIdentifier"),
@@ -438,7 +456,7 @@ impl Model {
         };
         if let Some(parsed) = parse_field(field, &format!("app {app}: fields[{index}]"))? {
             let relation_named = object.fields.iter().any(|field| field.relation.as_ref().is_some_and(|(relation, _)| *relation == parsed.name));
-            if object.field(&parsed.name).is_some() || relation_named {
+            if object.field(&parsed.name).is_some() || relation_named || inverses.contains(&parsed.name) {
                 return Err(invalid(format!("app {app}: fields[{index}].name"), format!("{} already has a field {}", object.name_singular, parsed.name)));
             }
             object.fields.push(parsed);
@@ -561,6 +579,7 @@ fn parse_field(field: &Value, what: &str) -> Result<Option<Field>, Error> {
         options,
         default,
         relation: None,
+        inverse: None,
         system: false,
     }))
 }
@@ -605,6 +624,7 @@ mod tests {
         assert_eq!(person.universal_identifier, "20202020-e674-48e5-a542-72570eee7213");
         assert_eq!(person.field("name").map(Field::initial), Some(json!({ "firstName": "", "lastName": "" })));
         assert_eq!(person.field("companyId").and_then(|field| field.relation.clone()), Some(("company".into(), "company".into())));
+        assert_eq!(person.field("companyId").and_then(|field| field.inverse.clone()).as_deref(), Some("people"));
     }
 
     #[test]

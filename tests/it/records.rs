@@ -95,6 +95,11 @@ fn core_api_client_does_every_record_operation_in_twentys_shapes() {
         json!({ "primaryEmail": "ada@example.com", "additionalEmails": null })
     );
     assert_eq!(result["person"]["createPerson"]["company"]["name"], "acme-A");
+    assert_eq!(
+        result["withPeople"]["company"],
+        json!({ "name": "acme-A", "people": { "totalCount": 1, "edges": [{ "node": { "name": { "firstName": "Ada" } } }] }, "opportunities": { "totalCount": 0 } }),
+        "the one-to-many side of person.company"
+    );
     // A custom object declared with defineObject, with its select default.
     assert_eq!(result["invoice"]["createInvoice"], json!({ "number": "acme-1", "status": "DRAFT", "total": { "currencyCode": "USD" } }));
     // Bad input is named.
