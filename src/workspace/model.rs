@@ -433,7 +433,47 @@ impl Model {
                 model.add_field(app, field, index).map_err(|error| within(error, field))?;
             }
         }
+        model.resolve_relations(&apps)?;
         Ok(model)
+    }
+
+    /// Names the targets of declared relations: the object by its singular
+    /// name, the inverse (one-to-many) side by its field name.
+    fn resolve_relations(&mut self, apps: &[(&str, &[Value], &[Value])]) -> Result<(), Error> {
+        let singulars: BTreeMap<String, String> =
+            self.objects.values().map(|object| (object.universal_identifier.clone(), object.name_singular.clone())).collect();
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        for (_, objects, fields) in apps {
+            let nested = objects.iter().flat_map(|object| object.get("fields").and_then(Value::as_array).into_iter().flatten());
+            for field in nested.chain(fields.iter()) {
+                if let (Some(id), Some(name)) = (field.get("universalIdentifier").and_then(Value::as_str), field.get("name").and_then(Value::as_str)) {
+                    names.insert(id.to_owned(), name.to_owned());
+                }
+            }
+        }
+        for object in self.objects.values_mut() {
+            for field in &mut object.fields {
+                if let Some((relation, target)) = &mut field.relation
+                    && let Some(id) = target.strip_prefix(UNRESOLVED)
+                {
+                    let Some(singular) = singulars.get(id) else {
+                        return Err(Error::Invalid {
+                            what: format!("{}.{relation}", object.name_singular),
+                            message: format!("relationTargetObjectMetadataUniversalIdentifier: no object has universalIdentifier {id:?}"),
+                            entity: Some(field.universal_identifier.clone()),
+                            field: "relationTargetObjectMetadataUniversalIdentifier".to_owned(),
+                        });
+                    };
+                    *target = singular.clone();
+                }
+                if let Some(inverse) = &field.inverse
+                    && let Some(id) = inverse.strip_prefix(UNRESOLVED)
+                {
+                    field.inverse = names.get(id).cloned();
+                }
+            }
+        }
+        Ok(())
     }
 
     fn add_field(&mut self, app: &str, field: &Value, index: usize) -> Result<(), Error> {
@@ -538,8 +578,47 @@ impl Model {
     }
 }
 
-/// One declared field; `None` for relation kinds this workspace does not
-/// store (one-to-many sides, morph relations).
+/// Marks a relation's target (object or inverse field) still named by its
+/// universalIdentifier, until every declaration is read.
+const UNRESOLVED: &str = "\u{0}uid:";
+
+/// A declared `RELATION` field: the many-to-one side becomes its join
+/// column (`companyId`, or `universalSettings.joinColumnName`) pointing at
+/// the target object; the one-to-many side adds no column (it is served
+/// from the other side's `inverse`).
+fn relation_field(field: &Value, name: String, what: &str) -> Result<Option<Field>, Error> {
+    let settings = field.get("universalSettings").or_else(|| field.get("settings"));
+    if settings.and_then(|settings| settings.get("relationType")).and_then(Value::as_str) != Some("MANY_TO_ONE") {
+        return Ok(None);
+    }
+    let target = field
+        .get("relationTargetObjectMetadataUniversalIdentifier")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid(format!("{what}.relationTargetObjectMetadataUniversalIdentifier"), "is required for a MANY_TO_ONE relation"))?;
+    let join = settings
+        .and_then(|settings| settings.get("joinColumnName"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("{name}Id"));
+    if !join.chars().next().is_some_and(|c| c.is_ascii_lowercase()) || !join.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(invalid(format!("{what}.universalSettings.joinColumnName"), format!("{join:?} must be camelCase letters and digits")));
+    }
+    Ok(Some(Field {
+        universal_identifier: field.get("universalIdentifier").and_then(Value::as_str).unwrap_or(&name).to_owned(),
+        label: field.get("label").and_then(Value::as_str).unwrap_or(&name).to_owned(),
+        name: join,
+        field_type: FieldType::RelationId,
+        nullable: true,
+        options: vec![],
+        default: Value::Null,
+        relation: Some((name, format!("{UNRESOLVED}{target}"))),
+        inverse: field.get("relationTargetFieldMetadataUniversalIdentifier").and_then(Value::as_str).map(|id| format!("{UNRESOLVED}{id}")),
+        system: false,
+    }))
+}
+
+/// One declared field; `None` for what this workspace does not store
+/// (one-to-many sides of relations, morph relations, files, search vectors).
 fn parse_field(field: &Value, what: &str) -> Result<Option<Field>, Error> {
     let name = field
         .get("name")
@@ -553,7 +632,10 @@ fn parse_field(field: &Value, what: &str) -> Result<Option<Field>, Error> {
         return Err(invalid(format!("{what}.name"), format!("{name:?} is reserved for combining filters")));
     }
     let type_name = field.get("type").and_then(Value::as_str).unwrap_or_default();
-    if matches!(type_name, "RELATION" | "MORPH_RELATION" | "TS_VECTOR" | "FILES") {
+    if type_name == "RELATION" {
+        return relation_field(field, name, what);
+    }
+    if matches!(type_name, "MORPH_RELATION" | "TS_VECTOR" | "FILES") {
         return Ok(None);
     }
     let field_type = FieldType::parse(type_name).ok_or_else(|| invalid(format!("{what}.type"), format!("{type_name:?} is not a field type")))?;

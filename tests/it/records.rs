@@ -101,7 +101,12 @@ fn core_api_client_does_every_record_operation_in_twentys_shapes() {
         "the one-to-many side of person.company"
     );
     // A custom object declared with defineObject, with its select default.
-    assert_eq!(result["invoice"]["createInvoice"], json!({ "number": "acme-1", "status": "DRAFT", "total": { "currencyCode": "USD" } }));
+    assert_eq!(
+        result["invoice"]["createInvoice"],
+        json!({ "number": "acme-1", "status": "DRAFT", "total": { "currencyCode": "USD" }, "company": { "name": "acme-B" } })
+    );
+    // The app's own relation, both sides: invoice.company and company.invoices.
+    assert_eq!(result["invoicesOfB"]["company"]["invoices"], json!({ "totalCount": 1, "edges": [{ "node": { "number": "acme-1" } }] }));
     // Bad input is named.
     assert_eq!(result["badFilter"]["name"], "GenqlError");
     assert!(result["badFilter"]["message"].as_str().expect("message").contains("\"nope\""), "{result:#}");
