@@ -52,26 +52,37 @@ pub fn pool_options(settings: &Settings) -> PoolOptions {
     }
 }
 
+/// The embedded workspace and its REST/GraphQL router (served over HTTP
+/// by `serve`, called in-process for the sandbox everywhere).
+#[derive(Clone)]
+pub(crate) struct Embedded {
+    pub(crate) workspace: crate::workspace::Workspace,
+    pub(crate) router: axum::Router,
+}
+
 /// How runs reach records: a Twenty server in remote mode, else the
-/// embedded workspace over `store` (returned too, for its HTTP API), whose
-/// requests from the sandbox are answered in-process.
+/// embedded workspace over `store`, whose requests from the sandbox are
+/// answered in-process.
 pub(crate) fn workspace_access(
     settings: &Settings,
     store: std::sync::Arc<crate::store::SqliteStore>,
     apps: &[std::sync::Arc<crate::registry::AppSnapshot>],
-) -> Result<(crate::engine::WorkspaceAccess, Option<crate::workspace::Workspace>)> {
+) -> Result<(crate::engine::WorkspaceAccess, Option<Embedded>)> {
     if let (Some(url), Some(key)) = (&settings.twenty_url, &settings.twenty_api_key) {
         return Ok((crate::engine::WorkspaceAccess::Remote { url: url.clone(), api_key: key.0.clone() }, None));
     }
-    let workspace = crate::workspace::Workspace::new(store, apps, settings.workspace_id.clone())?;
+    let workspace = crate::workspace::Workspace::new(store, apps)?;
+    let keys = crate::http::ApiKeys(std::sync::Arc::new(settings.api_keys.clone()));
     let router = crate::http::workspace::router(
-        crate::http::workspace::WorkspaceState { workspace: workspace.clone(), keys: crate::http::ApiKeys(std::sync::Arc::new(settings.api_keys.clone())) },
+        crate::http::workspace::WorkspaceState { workspace: workspace.clone(), keys },
         settings.max_route_body_bytes,
     );
-    let api: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn crate::engine::LocalApi>>> = std::sync::Arc::default();
-    let _ = api.set(std::sync::Arc::new(crate::http::workspace::InProcess(router)));
-    let access = crate::engine::WorkspaceAccess::Embedded { workspace: workspace.clone(), url: settings.public_url.clone(), api };
-    Ok((access, Some(workspace)))
+    let access = crate::engine::WorkspaceAccess::Embedded {
+        workspace: workspace.clone(),
+        url: settings.public_url.clone(),
+        api: std::sync::Arc::new(crate::http::workspace::InProcess(router.clone())),
+    };
+    Ok((access, Some(Embedded { workspace, router })))
 }
 
 /// Opens the store of the settings' data directory.

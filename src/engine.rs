@@ -8,7 +8,7 @@
 
 mod host;
 
-pub use host::{LocalApi, LocalReply, LocalRequest};
+pub use host::{LocalApi, LocalRequest};
 
 use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
@@ -47,8 +47,8 @@ type LocalTarget = (String, Arc<dyn LocalApi>);
 #[derive(Clone)]
 pub enum WorkspaceAccess {
     /// The embedded workspace: each run gets tokens minted for it, and its
-    /// requests to `url` are answered in-process by `api` once it is set.
-    Embedded { workspace: crate::workspace::Workspace, url: String, api: Arc<std::sync::OnceLock<Arc<dyn LocalApi>>> },
+    /// requests to `url` are answered in-process by `api`.
+    Embedded { workspace: crate::workspace::Workspace, url: String, api: Arc<dyn LocalApi> },
     /// A Twenty server: runs get its URL and the configured API key.
     Remote { url: String, api_key: String },
 }
@@ -237,7 +237,7 @@ impl Engine {
                 env.insert("TWENTY_API_KEY".into(), user_token.clone());
                 env.insert("TWENTY_APP_ACCESS_TOKEN".into(), user_token);
                 env.insert("TWENTY_API_URL".into(), url.clone());
-                (Arc::new(env), api.get().map(|api| (url.clone(), api.clone())))
+                (Arc::new(env), Some((url.clone(), api.clone())))
             }
         }
     }

@@ -7,7 +7,7 @@ use crate::engine::Engine;
 use crate::mcp::{Gateway, HttpOptions, McpOptions};
 use crate::registry::{AppSnapshot, Registry};
 use crate::sandbox::Pool;
-use crate::workspace::Workspace;
+use super::Embedded;
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ pub struct GatewayArgs {
 }
 
 /// Loads every app and builds the gateway, or explains why not (exit 2).
-async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry, Option<Workspace>), i32>> {
+async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry, Option<Embedded>), i32>> {
     let pool = Pool::new(pool_options(settings));
     let given = gather_vars(settings, &args.vars)?;
     let mut snapshots: Vec<AppSnapshot> = Vec::new();
@@ -126,7 +126,7 @@ async fn build_library(registry: &Registry, store: Arc<crate::store::SqliteStore
 }
 
 /// Reloads apps whose files change; a broken edit keeps the last good version.
-fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Settings, workspace: Option<Workspace>) -> Result<()> {
+fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Settings, workspace: Option<Embedded>) -> Result<()> {
     let roots: Vec<PathBuf> = gateway_roots(&gateway_registry_roots(args))?;
     // The store is written on every run; inside an app folder its files
     // must not look like edits.
@@ -147,8 +147,8 @@ fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Se
             }
             for root in roots {
                 reload(&gateway, &pool, &root, &settings, &vars).await;
-                if let Some(workspace) = &workspace
-                    && let Err(error) = workspace.set_apps(&gateway.registry().apps())
+                if let Some(embedded) = &workspace
+                    && let Err(error) = embedded.workspace.set_apps(&gateway.registry().apps())
                 {
                     eprintln!("the workspace keeps its previous objects: {error}");
                 }
@@ -276,12 +276,9 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let store = engine.store().cloned().context("the gateway has no store")?;
     let bus = crate::triggers::events::EventBus::new(store, registry.clone(), engine.clone(), settings.event_retry_ms as u64);
     let records = match &workspace {
-        Some(workspace) => {
-            workspace.set_events(bus.clone());
-            crate::http::workspace::router(
-                crate::http::workspace::WorkspaceState { workspace: workspace.clone(), keys: keys.clone() },
-                settings.max_route_body_bytes,
-            )
+        Some(embedded) => {
+            embedded.workspace.set_events(bus.clone());
+            embedded.router.clone()
         }
         None => axum::Router::new(),
     };

@@ -55,7 +55,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     let store = crate::app::open_store(&settings).await?;
     let apps = [Arc::new(snapshot.clone())];
     let (access, workspace) = crate::app::workspace_access(&settings, store.clone(), &apps)?;
-    let workspace = workspace.context("the embedded workspace is off")?;
+    let workspace = workspace.context("the embedded workspace is off")?.workspace;
     let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), 4096).recording(false).with_workspace(access);
     let invoke = |count: usize, tag: &str| Invocation {
         function: FunctionRef("create-and-read".to_owned()),
@@ -132,7 +132,6 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     let crate::engine::WorkspaceAccess::Embedded { api, .. } = engine.workspace().context("no workspace access")?.clone() else {
         bail!("the embedded workspace is off");
     };
-    let api = api.get().cloned().context("the in-process API is not set")?;
     let token = workspace.mint(&snapshot.app.manifest.application.universal_identifier, false, None, 0, std::time::Duration::from_secs(600));
     let graphql = |query: String, variables: Value| crate::engine::LocalRequest {
         method: "POST".to_owned(),

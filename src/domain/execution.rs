@@ -114,3 +114,14 @@ pub struct Invocation {
     /// kept in the run's record; `null` when there is nothing to add.
     pub detail: Value,
 }
+
+/// An HTTP answer the host hands back to a run (a `fetch` with a
+/// connection, a request to the workspace API); the sandbox rebuilds it
+/// into a `Response`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    pub status_text: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}

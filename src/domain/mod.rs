@@ -8,7 +8,7 @@ mod manifest;
 mod payloads;
 
 pub use execution::{
-    ExecutionContext, ExecutionError, ExecutionResult, ExecutionStatus, FunctionRef, Invocation,
+    ExecutionContext, ExecutionError, ExecutionResult, ExecutionStatus, FunctionRef, HttpReply, Invocation,
     TriggerKind,
 };
 pub use manifest::{

@@ -5,7 +5,7 @@
 //! token the vault has handed to the app's runs out of a run's logs, result
 //! and error before anything is returned or recorded.
 
-use crate::domain::ExecutionResult;
+use crate::domain::{ExecutionResult, HttpReply};
 use crate::sandbox::{Host, HostError, HostFuture};
 use crate::store::SqliteStore;
 use crate::vault::{FetchRequest, Vault};
@@ -23,19 +23,10 @@ pub struct LocalRequest {
     pub body: Vec<u8>,
 }
 
-/// Its answer.
-#[derive(Debug, Clone)]
-pub struct LocalReply {
-    pub status: u16,
-    pub status_text: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
 /// Answers workspace API requests without the network (the HTTP router,
 /// called in-process).
 pub trait LocalApi: Send + Sync {
-    fn call(&self, request: LocalRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = LocalReply> + Send>>;
+    fn call(&self, request: LocalRequest) -> std::pin::Pin<Box<dyn std::future::Future<Output = HttpReply> + Send>>;
 }
 
 pub(crate) struct RunHost {
@@ -146,13 +137,22 @@ fn header_pairs(input: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn reply_json(status: u16, status_text: &str, headers: &[(String, String)], body: &[u8]) -> Value {
-    json!({
-        "status": status,
-        "statusText": status_text,
-        "headers": headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
-        "body": base64::engine::general_purpose::STANDARD.encode(body),
-    })
+/// A reply as the sandbox reads it. Text bodies (JSON, mostly) cross as
+/// text: decoding base64 costs the sandbox more than the request itself.
+fn reply_json(reply: &HttpReply) -> Value {
+    let mut value = json!({
+        "status": reply.status,
+        "statusText": reply.status_text,
+        "headers": reply.headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
+    });
+    value["bodyText"] = match std::str::from_utf8(&reply.body) {
+        Ok(text) => Value::String(text.to_owned()),
+        Err(_) => {
+            value["body"] = Value::String(base64::engine::general_purpose::STANDARD.encode(&reply.body));
+            Value::Null
+        }
+    };
+    value
 }
 
 async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, HostError> {
@@ -170,18 +170,7 @@ async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, 
             headers: header_pairs(&input),
             body: decode_body(&input)?.unwrap_or_default(),
         };
-        let reply = api.call(request).await;
-        // Text answers (JSON) cross as text: decoding base64 costs the
-        // sandbox more than the request itself.
-        return Ok(match std::str::from_utf8(&reply.body) {
-            Ok(text) => json!({
-                "status": reply.status,
-                "statusText": reply.status_text,
-                "headers": reply.headers.iter().map(|(name, value)| json!([name, value])).collect::<Vec<_>>(),
-                "bodyText": text,
-            }),
-            Err(_) => reply_json(reply.status, &reply.status_text, &reply.headers, &reply.body),
-        });
+        return Ok(reply_json(&api.call(request).await));
     }
     let Some(vault) = vault.filter(|_| name.starts_with("connections.")) else {
         return Err(HostError {
@@ -208,7 +197,7 @@ async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, 
                 body: decode_body(&input)?,
             };
             let response = vault.fetch(&app, request).await.map_err(host_error)?;
-            Ok(reply_json(response.status, &response.status_text, &response.headers, &response.body))
+            Ok(reply_json(&response))
         }
         other => Err(HostError { error_type: "TypeError".to_owned(), message: format!("unknown host service {other}") }),
     }

@@ -323,11 +323,11 @@ impl crate::engine::LocalApi for InProcess {
     fn call(
         &self,
         request: crate::engine::LocalRequest,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = crate::engine::LocalReply> + Send>> {
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = crate::domain::HttpReply> + Send>> {
         use tower::ServiceExt as _;
         let router = self.0.clone();
         Box::pin(async move {
-            let failed = |status: StatusCode, message: String| crate::engine::LocalReply {
+            let failed = |status: StatusCode, message: String| crate::domain::HttpReply {
                 status: status.as_u16(),
                 status_text: status.canonical_reason().unwrap_or_default().to_owned(),
                 headers: vec![("content-type".to_owned(), "application/json".to_owned())],
@@ -349,7 +349,7 @@ impl crate::engine::LocalApi for InProcess {
                 .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
                 .collect();
             match axum::body::to_bytes(response.into_body(), usize::MAX).await {
-                Ok(body) => crate::engine::LocalReply {
+                Ok(body) => crate::domain::HttpReply {
                     status: status.as_u16(),
                     status_text: status.canonical_reason().unwrap_or_default().to_owned(),
                     headers,

@@ -13,7 +13,7 @@ mod runtime;
 
 pub use cipher::{Cipher, KeySource, encode_key, key_file, load as load_key, parse_key, write_key_file};
 pub use oauth::Provider;
-pub use runtime::{FetchRequest, FetchResponse};
+pub use runtime::FetchRequest;
 
 use crate::store::{ConnectionRow, FlowRow, SqliteStore};
 use base64::Engine as _;
@@ -460,22 +460,15 @@ fn iso(ms: Option<i64>) -> Value {
 /// Twenty's AppConnection fields, without `accessToken`, plus the app and
 /// timestamps: what listings show.
 fn public_view(row: &ConnectionRow) -> Value {
-    json!({
-        "id": row.id,
-        "providerName": row.provider,
-        "name": row.name,
-        "handle": row.handle,
-        "visibility": row.visibility,
-        "userWorkspaceId": row.user_workspace_id,
-        "workspaceMemberId": null,
-        "scopes": row.scopes,
-        "authFailedAt": iso(row.auth_failed_at),
-        "authFailedReason": row.auth_failed_reason,
-        "applicationId": row.app,
-        "expiresAt": iso(row.expires_at),
-        "createdAt": crate::store::rfc3339(row.created_at),
-        "updatedAt": crate::store::rfc3339(row.updated_at),
-    })
+    let mut view = runtime::app_connection(row, None);
+    if let Value::Object(fields) = &mut view {
+        fields.shift_remove("accessToken");
+        fields.insert("applicationId".into(), json!(row.app));
+        fields.insert("expiresAt".into(), iso(row.expires_at));
+        fields.insert("createdAt".into(), json!(crate::store::rfc3339(row.created_at)));
+        fields.insert("updatedAt".into(), json!(crate::store::rfc3339(row.updated_at)));
+    }
+    view
 }
 
 #[cfg(test)]

@@ -21,14 +21,6 @@ pub struct FetchRequest {
     pub body: Option<Vec<u8>>,
 }
 
-/// The answer, as the sandbox rebuilds it into a `Response`.
-#[derive(Debug, Clone)]
-pub struct FetchResponse {
-    pub status: u16,
-    pub status_text: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
 
 /// Refresh this long before expiry, but never earlier than half the
 /// token's lifetime.
@@ -170,7 +162,7 @@ impl Vault {
     /// Sends `request` with the connection's token as a bearer token, if the
     /// URL's host is one the provider allows. Redirects are not followed
     /// (the token must not travel on to another host).
-    pub async fn fetch(&self, app: &str, request: FetchRequest) -> Result<FetchResponse, Error> {
+    pub async fn fetch(&self, app: &str, request: FetchRequest) -> Result<crate::domain::HttpReply, Error> {
         let row = self.row_of(app, &request.connection_id).await?;
         let provider = self.provider_of(&row)?;
         let url = url::Url::parse(&request.url).map_err(|error| Error::BadRequest(format!("fetch: invalid URL {:?}: {error}", request.url)))?;
@@ -226,7 +218,7 @@ impl Vault {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(FetchResponse {
+        Ok(crate::domain::HttpReply {
             status: status.as_u16(),
             status_text: status.canonical_reason().unwrap_or_default().to_owned(),
             headers,
@@ -236,7 +228,7 @@ impl Vault {
 }
 
 /// Twenty's AppConnection: its fields of the row plus `accessToken`.
-fn app_connection(row: &ConnectionRow, token: Option<&str>) -> Value {
+pub(super) fn app_connection(row: &ConnectionRow, token: Option<&str>) -> Value {
     serde_json::json!({
         "id": row.id,
         "providerName": row.provider,

@@ -329,11 +329,6 @@ pub fn order_terms(object: &Object, order_by: Option<&Value>) -> Result<Vec<Orde
     Ok(terms)
 }
 
-/// Compiles an orderBy list to an ORDER BY list (see [`order_terms`]).
-pub fn order(object: &Object, order_by: Option<&Value>) -> Result<String, Error> {
-    Ok(order_sql(&order_terms(object, order_by)?, false))
-}
-
 /// The ORDER BY list of `terms`, walked backwards when `reverse`.
 pub fn order_sql(terms: &[OrderTerm], reverse: bool) -> String {
     terms.iter().map(|term| if reverse { term.reversed().sql() } else { term.sql() }).collect::<Vec<_>>().join(", ")
@@ -562,7 +557,7 @@ mod tests {
         let error = compile(&object, &json!({ "annualRevenue": { "amountMicros": { "gt": "lots" } } })).expect_err("type");
         assert!(error.to_string().contains("filter.annualRevenue.amountMicros.gt"), "{error}");
         assert_eq!(
-            order(&object, Some(&json!([{ "name": "DescNullsLast" }]))).expect("order"),
+            order_sql(&order_terms(&object, Some(&json!([{ "name": "DescNullsLast" }]))).expect("order"), false),
             "json_extract(data, '$.name') DESC NULLS LAST, id ASC NULLS FIRST"
         );
     }

@@ -26,11 +26,13 @@ pub struct Caller {
     pub principal: Principal,
 }
 
-/// A record or composite value being resolved, with its object's name for
-/// field permission checks (`None` inside composites).
+/// A value being resolved: a record, with its object's name for field
+/// permission checks; a composite value (neither name); or a connection or
+/// edge, with the object of the records inside (`records`).
 struct Node {
     value: Value,
     object: Option<String>,
+    records: Option<String>,
 }
 
 fn gql_error(error: Error) -> async_graphql::Error {
@@ -51,7 +53,7 @@ fn to_gql(value: Value) -> GqlValue {
 }
 
 fn record_value(value: Value, object: &str) -> FieldValue<'static> {
-    FieldValue::owned_any(Node { value, object: Some(object.to_owned()) })
+    FieldValue::owned_any(Node { value, object: Some(object.to_owned()), records: None })
 }
 
 /// The GraphQL scalar of a non-composite field.
@@ -131,7 +133,7 @@ fn read_field(name: String, type_ref: TypeRef, object_type: bool) -> Field {
             if value.is_null() {
                 return Ok(None);
             }
-            Ok(Some(if object_type { FieldValue::owned_any(Node { value, object: None }) } else { FieldValue::value(to_gql(value)) }))
+            Ok(Some(if object_type { FieldValue::owned_any(Node { value, object: None, records: None }) } else { FieldValue::value(to_gql(value)) }))
         })
     })
 }
@@ -299,12 +301,7 @@ fn record_field(name: &str, type_ref: TypeRef) -> Field {
         FieldFuture::new(async move {
             let node = ctx.parent_value.try_downcast_ref::<Node>()?;
             let value = node.value.get(&key).cloned().unwrap_or(Value::Null);
-            let object = value.get("__object").and_then(Value::as_str).map(str::to_owned);
-            let mut value = value;
-            if let Value::Object(fields) = &mut value {
-                fields.remove("__object");
-            }
-            Ok(Some(FieldValue::owned_any(Node { value, object })))
+            Ok(Some(FieldValue::owned_any(Node { value, object: node.records.clone(), records: None })))
         })
     })
 }
@@ -317,7 +314,10 @@ fn passthrough_list(name: &str, type_ref: TypeRef) -> Field {
         FieldFuture::new(async move {
             let node = ctx.parent_value.try_downcast_ref::<Node>()?;
             let items = node.value.get(&key).and_then(Value::as_array).cloned().unwrap_or_default();
-            Ok(Some(FieldValue::list(items.into_iter().map(|value| FieldValue::owned_any(Node { value, object: None })))))
+            let records = node.records.clone();
+            Ok(Some(FieldValue::list(
+                items.into_iter().map(move |value| FieldValue::owned_any(Node { value, object: None, records: records.clone() })),
+            )))
         })
     })
 }
@@ -362,14 +362,10 @@ async fn connection(caller: &Caller, singular: &str, args: Find) -> async_graphq
         .records
         .iter()
         .zip(&page.cursors)
-        .map(|(record, cursor)| {
-            let mut node = record.clone();
-            node["__object"] = Value::String(singular.to_owned());
-            json!({ "node": node, "cursor": cursor })
-        })
+        .map(|(record, cursor)| json!({ "node": record, "cursor": cursor }))
         .collect();
     let value = json!({ "edges": edges, "pageInfo": page.page_info(), "totalCount": page.total });
-    Ok(FieldValue::owned_any(Node { value, object: None }))
+    Ok(FieldValue::owned_any(Node { value, object: None, records: Some(singular.to_owned()) }))
 }
 
 fn with_find_args(field: Field, type_name: &str) -> Field {

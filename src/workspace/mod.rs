@@ -122,7 +122,6 @@ struct Inner {
     apps: RwLock<Arc<HashMap<String, AppAccess>>>,
     key: TokenKey,
     events: OnceLock<EventBus>,
-    workspace_id: String,
     /// Record writes of this process, one at a time: a write reads and
     /// writes in one immediate transaction, and waiting here is cheaper
     /// than waiting on SQLite's lock.
@@ -223,7 +222,7 @@ fn parse_record(text: &str) -> Value {
 }
 
 impl Workspace {
-    pub fn new(store: Arc<SqliteStore>, apps: &[Arc<AppSnapshot>], workspace_id: String) -> Result<Self, Error> {
+    pub fn new(store: Arc<SqliteStore>, apps: &[Arc<AppSnapshot>]) -> Result<Self, Error> {
         let model = model_of(apps)?;
         let schema = graphql::build(&model).map_err(|error| Error::Schema(error.to_string()))?;
         Ok(Self {
@@ -234,7 +233,6 @@ impl Workspace {
                 apps: RwLock::new(Arc::new(access_of(apps))),
                 key: TokenKey::random(),
                 events: OnceLock::new(),
-                workspace_id,
                 writes: tokio::sync::Mutex::new(()),
             }),
         })
@@ -689,10 +687,6 @@ impl Workspace {
         if let (true, Some(bus)) = (queued, self.inner.events.get()) {
             bus.wake();
         }
-    }
-
-    pub fn workspace_id(&self) -> &str {
-        &self.inner.workspace_id
     }
 }
 

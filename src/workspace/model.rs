@@ -565,10 +565,6 @@ impl Model {
         self.objects.values().find(|object| object.name_plural == plural)
     }
 
-    pub fn by_universal_identifier(&self, id: &str) -> Option<&Object> {
-        self.objects.values().find(|object| object.universal_identifier == id)
-    }
-
     pub fn objects(&self) -> impl Iterator<Item = &Object> {
         self.objects.values()
     }

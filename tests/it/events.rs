@@ -7,7 +7,7 @@ use crate::harness::*;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const KEY: &str = "events-test-key";
 const SECRET: &str = "whsec-test";
@@ -41,28 +41,6 @@ fn post_events(server: &Server, body: &Value) -> (u16, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
-fn runs(server: &Server, query: &str) -> Vec<Value> {
-    let auth = bearer();
-    let (status, _, text) = http(server.port, "GET", &format!("/api/runs?limit=1000&{query}"), &[("Authorization", &auth)], b"");
-    assert_eq!(status, 200, "{text}");
-    let page: Value = serde_json::from_str(&text).expect("json");
-    page["runs"].as_array().expect("runs").clone()
-}
-
-/// Polls the run history until `done` holds (a guard against hangs, not a
-/// timing assertion).
-fn wait_for_runs(server: &Server, query: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let started = Instant::now();
-    loop {
-        let found = runs(server, query);
-        if done(&found) {
-            return found;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "runs never reached the expected state: {found:#?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn api_events_run_matching_functions_once() {
     let server = start(None);
@@ -75,7 +53,7 @@ fn api_events_run_matching_functions_once() {
     let (status, answer) = post_events(&server, &event);
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer, json!({ "events": 1, "queued": 1, "duplicates": 0, "unmatched": 0 }));
-    let done = wait_for_runs(&server, "function=on-person-created", |runs| !runs.is_empty());
+    let done = wait_for_runs(&server, KEY, "function=on-person-created", |runs| !runs.is_empty());
     let run = &done[0];
     assert_eq!(run["trigger"], "database_event");
     assert_eq!(run["status"], "SUCCESS", "{run}");
@@ -97,7 +75,7 @@ fn api_events_run_matching_functions_once() {
     let (_, answer) = post_events(&server, &json!({ "name": "planet.created", "recordId": "x" }));
     assert_eq!(answer["unmatched"], 1);
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(runs(&server, "function=on-person-created").len(), 1, "a re-delivered event must not run twice");
+    assert_eq!(runs(&server, KEY, "function=on-person-created").len(), 1, "a re-delivered event must not run twice");
 }
 
 #[test]
@@ -106,14 +84,14 @@ fn updated_fields_filter_and_batch_mode() {
     let update = |id: &str, fields: Value| json!({ "name": "person.updated", "recordId": id, "properties": { "updatedFields": fields } });
     let (_, answer) = post_events(&server, &json!([update("a", json!(["name"])), update("b", json!(["email", "name"]))]));
     assert_eq!(answer, json!({ "events": 2, "queued": 1, "duplicates": 0, "unmatched": 1 }), "only the email change matches");
-    let done = wait_for_runs(&server, "function=on-email-change", |runs| !runs.is_empty());
+    let done = wait_for_runs(&server, KEY, "function=on-email-change", |runs| !runs.is_empty());
     assert_eq!(done[0]["data"]["updatedFields"], json!(["email", "name"]));
 
     let deals: Vec<Value> = (0..250).map(|n| json!({ "name": "deal.created", "recordId": format!("d{n}") })).collect();
     let (status, answer) = post_events(&server, &Value::Array(deals));
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["queued"], 250);
-    let batches = wait_for_runs(&server, "function=batched", |runs| {
+    let batches = wait_for_runs(&server, KEY, "function=batched", |runs| {
         runs.iter().map(|run| run["data"]["count"].as_u64().unwrap_or(0)).sum::<u64>() >= 250
     });
     let sizes: Vec<u64> = batches.iter().map(|run| run["data"]["count"].as_u64().expect("count")).collect();
@@ -132,13 +110,13 @@ fn failed_runs_are_retried_then_given_up() {
     let server = start(None);
     post_events(&server, &json!({ "name": "flaky.created", "recordId": "f1" }));
     post_events(&server, &json!({ "name": "doomed.created", "recordId": "x1" }));
-    let flaky = wait_for_runs(&server, "function=flaky", |runs| runs.iter().any(|run| run["status"] == "SUCCESS"));
+    let flaky = wait_for_runs(&server, KEY, "function=flaky", |runs| runs.iter().any(|run| run["status"] == "SUCCESS"));
     let statuses: Vec<&str> = flaky.iter().rev().map(|run| run["status"].as_str().expect("status")).collect();
     assert_eq!(statuses, ["ERROR", "ERROR", "SUCCESS"], "two failures, then the second retry works");
     assert_eq!(flaky[0]["data"]["succeededOnRetry"], 2);
-    let doomed = wait_for_runs(&server, "function=doomed", |runs| runs.len() >= 4);
+    let doomed = wait_for_runs(&server, KEY, "function=doomed", |runs| runs.len() >= 4);
     std::thread::sleep(Duration::from_millis(1500));
-    let doomed_now = runs(&server, "function=doomed");
+    let doomed_now = runs(&server, KEY, "function=doomed");
     assert_eq!(doomed_now.len(), 4, "one run and three retries, no more: {doomed:#?}");
     assert!(doomed_now.iter().all(|run| run["status"] == "ERROR"));
     assert_eq!(doomed_now[0]["detail"]["attempt"], 4);
@@ -221,7 +199,7 @@ fn twenty_webhooks_are_verified_then_run() {
 
     let (status, _, text) = deliver(&now, &sign(SECRET, &now, body), body);
     assert_eq!(status, 202, "{text}");
-    let done = wait_for_runs(&server, "function=on-person-created", |runs| !runs.is_empty());
+    let done = wait_for_runs(&server, KEY, "function=on-person-created", |runs| !runs.is_empty());
     let payload = &done[0]["data"]["event"];
     assert_eq!(payload["recordId"], "w-1");
     assert_eq!(payload["properties"]["after"]["city"], "Paris");
@@ -253,21 +231,21 @@ fn queued_events_survive_sigkill_and_run_exactly_once() {
     assert_eq!(status, 202, "{answer}");
     assert_eq!(answer["queued"], 6);
     // One slow run (0.7 s each, one runtime) is under way when the process dies.
-    wait_for_runs(&server, "function=slow", |runs| !runs.is_empty());
+    wait_for_runs(&server, KEY, "function=slow", |runs| !runs.is_empty());
     server.kill();
 
     let server = Server::start(
         &[path(&fixture("events"))],
         &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_DATA_DIR", &dir), ("SWITCHBOARD_MAX_RUNTIMES", "2")],
     );
-    let done = wait_for_runs(&server, "function=slow&status=SUCCESS", |runs| runs.len() >= 6);
+    let done = wait_for_runs(&server, KEY, "function=slow&status=SUCCESS", |runs| runs.len() >= 6);
     let mut ids: Vec<&str> = done.iter().map(|run| run["data"]["recordId"].as_str().expect("id")).collect();
     ids.sort_unstable();
     assert_eq!(ids, ["s0", "s1", "s2", "s3", "s4", "s5"], "every queued event ran exactly once");
     let (_, answer) = post_events(&server, &Value::Array(events));
     assert_eq!(answer["duplicates"], 6, "re-delivered after the restart: nothing new");
     std::thread::sleep(Duration::from_millis(1000));
-    assert_eq!(runs(&server, "function=slow&status=SUCCESS").len(), 6);
+    assert_eq!(runs(&server, KEY, "function=slow&status=SUCCESS").len(), 6);
 }
 
 #[test]
@@ -303,7 +281,7 @@ fn run_history_shows_every_trigger_kind() {
     );
     assert_eq!(status, 200, "{text}");
     post_events(&server, &json!({ "name": "person.created", "recordId": "every-1" }));
-    let all = wait_for_runs(&server, "", |runs| {
+    let all = wait_for_runs(&server, KEY, "", |runs| {
         let kinds: std::collections::BTreeSet<&str> = runs.iter().filter_map(|run| run["trigger"].as_str()).collect();
         kinds.len() >= 6
     });
@@ -311,7 +289,7 @@ fn run_history_shows_every_trigger_kind() {
     assert_eq!(route["payload"]["headers"]["authorization"], "[redacted]", "secrets never reach run records");
     assert_eq!(route["payload"]["queryStringParameters"], json!({ "token": "[redacted]", "page": "2" }));
     assert_eq!(route["detail"]["path"], "/s/hello/ada");
-    let tick = wait_for_runs(&server, "trigger=cron", |runs| !runs.is_empty());
+    let tick = wait_for_runs(&server, KEY, "trigger=cron", |runs| !runs.is_empty());
     assert_eq!(tick[0]["detail"]["catchUp"], true);
     assert_eq!(tick[0]["function"], "tick");
     drop(server);

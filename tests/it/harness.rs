@@ -229,3 +229,26 @@ fn dechunk(mut rest: &str) -> String {
     out
 }
 
+
+/// The run history (`GET /api/runs` with `query`), newest first.
+pub(crate) fn runs(server: &Server, key: &str, query: &str) -> Vec<Value> {
+    let auth = format!("Bearer {key}");
+    let (status, _, text) = http(server.port, "GET", &format!("/api/runs?limit=1000&{query}"), &[("Authorization", &auth)], b"");
+    assert_eq!(status, 200, "{text}");
+    let page: Value = serde_json::from_str(&text).expect("json");
+    page["runs"].as_array().expect("runs").clone()
+}
+
+/// Polls the run history until `done` holds (a guard against hangs, not a
+/// timing assertion).
+pub(crate) fn wait_for_runs(server: &Server, key: &str, query: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let started = std::time::Instant::now();
+    loop {
+        let found = runs(server, key, query);
+        if done(&found) {
+            return found;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "runs never reached the expected state ({query}): {found:#?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -8,7 +8,7 @@
 
 use crate::harness::*;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const KEY: &str = "records-test-key";
 
@@ -31,26 +31,6 @@ fn route(server: &Server, path: &str, body: &Value) -> Value {
     let (status, _, reply) = http(server.port, "POST", path, &[("Content-Type", "application/json")], body.to_string().as_bytes());
     assert_eq!(status, 200, "{reply}");
     serde_json::from_str(&reply).expect("json")
-}
-
-fn runs_of(server: &Server, function: &str) -> Vec<Value> {
-    let (status, page) = call(server, "GET", &format!("/api/runs?limit=1000&function={function}"), None);
-    assert_eq!(status, 200, "{page}");
-    page["runs"].as_array().expect("runs").clone()
-}
-
-/// Polls the run history until `done` holds (a guard against hangs, not a
-/// timing assertion).
-fn wait_for(server: &Server, function: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let started = Instant::now();
-    loop {
-        let found = runs_of(server, function);
-        if done(&found) {
-            return found;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "runs of {function} never reached the expected state: {found:#?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn names(connection: &Value) -> Vec<String> {
@@ -178,7 +158,7 @@ fn record_changes_trigger_database_event_functions_with_updated_fields() {
     let (status, _) = call(&server, "DELETE", &format!("/rest/companies/{id}"), None);
     assert_eq!(status, 200);
     // company.* sees every change, in Twenty's shapes per action.
-    let all = wait_for(&server, "on-company-event", |runs| runs.len() >= 6);
+    let all = wait_for_runs(&server, KEY, "function=on-company-event", |runs| runs.len() >= 6);
     let mut seen: Vec<(String, Value)> = all
         .iter()
         .map(|run| (run["data"]["name"].as_str().expect("name").to_owned(), run["data"]["keys"].clone()))
@@ -198,9 +178,9 @@ fn record_changes_trigger_database_event_functions_with_updated_fields() {
     );
     assert!(all.iter().all(|run| run["data"]["recordId"] == id.as_str()));
     // updatedFields: ['name'] lets only the rename through.
-    wait_for(&server, "on-company-renamed", |runs| !runs.is_empty());
+    wait_for_runs(&server, KEY, "function=on-company-renamed", |runs| !runs.is_empty());
     std::thread::sleep(Duration::from_millis(500));
-    let renamed = runs_of(&server, "on-company-renamed");
+    let renamed = runs(&server, KEY, "function=on-company-renamed");
     assert_eq!(renamed.len(), 1, "{renamed:#?}");
     let event = &renamed[0]["data"];
     assert_eq!(event["name"], "company.updated");
@@ -217,9 +197,9 @@ fn a_function_reacting_to_its_own_writes_stops_at_the_depth_limit() {
     assert_eq!(status, 201, "{created}");
     // The seed's event is depth 1; each echo's write is one deeper; the
     // write made at depth 5 publishes nothing.
-    let echoes = wait_for(&server, "echo-task", |runs| runs.len() >= 5);
+    let echoes = wait_for_runs(&server, KEY, "function=echo-task", |runs| runs.len() >= 5);
     std::thread::sleep(Duration::from_millis(1500));
-    let echoes_later = runs_of(&server, "echo-task");
+    let echoes_later = runs(&server, KEY, "function=echo-task");
     assert_eq!(echoes_later.len(), 5, "the loop must stop at depth 5: {echoes_later:#?}");
     assert!(echoes.iter().all(|run| run["status"] == "SUCCESS"), "{echoes:#?}");
     let (status, tasks) = call(&server, "GET", "/rest/tasks?order_by=title", None);
@@ -262,7 +242,7 @@ fn a_read_only_role_is_refused_and_never_sees_an_unreadable_field() {
     assert!(result["graphqlRevenue"]["error"]["message"].as_str().expect("message").contains("field annualRevenue"));
     assert!(!result["graphqlRevenue"].to_string().contains("\"amountMicros\":9"));
     // Its record events leave the field out too.
-    let events = wait_for(&server, "on-company", |runs| !runs.is_empty());
+    let events = wait_for_runs(&server, KEY, "function=on-company", |runs| !runs.is_empty());
     let fields = events[0]["data"]["fields"].as_array().expect("fields");
     assert!(fields.contains(&json!("name")), "{events:#?}");
     assert!(!fields.contains(&json!("annualRevenue")), "the event leaks the field: {events:#?}");
@@ -339,7 +319,7 @@ fn bad_requests_are_refused_with_the_names_involved() {
     assert_eq!(list["totalCount"], 0, "{list}");
     // A write that failed queued no events either.
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(runs_of(&server, "on-company-event"), Vec::<Value>::new());
+    assert_eq!(runs(&server, KEY, "function=on-company-event"), Vec::<Value>::new());
     let (status, reply) = call(&server, "POST", "/graphql", Some(&json!({ "query": "{ companies(first: -1) { totalCount } }" })));
     assert_eq!(status, 200);
     assert_eq!(reply["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{reply}");

@@ -103,6 +103,17 @@ const base64ToBytes = (text) => {
   return bytes;
 };
 const plainFetch = fetchMod.fetch;
+// A request's method, headers and body as a host call carries them, and a
+// host call's reply as a Response (text bodies arrive as text).
+const requestParts = async (outgoing) => {
+  const body = outgoing.body === null ? null : new Uint8Array(await outgoing.arrayBuffer());
+  return { method: outgoing.method, headers: [...outgoing.headers], body: body === null ? null : bytesToBase64(body) };
+};
+const hostReply = (reply) =>
+  new response.Response(
+    NULL_BODY_STATUS.includes(reply.status) ? null : reply.bodyText ?? base64ToBytes(reply.body),
+    { status: reply.status, statusText: reply.statusText, headers: reply.headers },
+  );
 const connectedFetch = async (input, init) => {
   const { connection, ...rest } = init;
   const connectionId = typeof connection === "object" ? connection?.id : connection;
@@ -110,19 +121,7 @@ const connectedFetch = async (input, init) => {
     throw new TypeError("fetch: `connection` must be a connection id or an AppConnection object");
   }
   const outgoing = new request.Request(input, rest);
-  const body = outgoing.body === null ? null : new Uint8Array(await outgoing.arrayBuffer());
-  const reply = await hostCall("connections.fetch", {
-    connectionId,
-    url: outgoing.url,
-    method: outgoing.method,
-    headers: [...outgoing.headers],
-    body: body === null ? null : bytesToBase64(body),
-  });
-  return new response.Response(NULL_BODY_STATUS.includes(reply.status) ? null : base64ToBytes(reply.body), {
-    status: reply.status,
-    statusText: reply.statusText,
-    headers: reply.headers,
-  });
+  return hostReply(await hostCall("connections.fetch", { connectionId, url: outgoing.url, ...(await requestParts(outgoing)) }));
 };
 // Requests to the embedded workspace's API (`/rest/` and `/graphql` under
 // the run's TWENTY_API_URL, when the gateway serves it) are answered by the
@@ -134,20 +133,8 @@ const localApiPath = (url) => {
   const path = url.slice(localApiBase.length);
   return LOCAL_API_PATHS.some((prefix) => path.startsWith(prefix)) ? path : null;
 };
-const localReply = (reply) =>
-  new response.Response(
-    NULL_BODY_STATUS.includes(reply.status) ? null : reply.bodyText ?? base64ToBytes(reply.body),
-    { status: reply.status, statusText: reply.statusText, headers: reply.headers },
-  );
-const localFetch = async (outgoing, path) => {
-  const body = outgoing.body === null ? null : new Uint8Array(await outgoing.arrayBuffer());
-  return localReply(await hostCall("workspace.request", {
-    method: outgoing.method,
-    path,
-    headers: [...outgoing.headers],
-    body: body === null ? null : bytesToBase64(body),
-  }));
-};
+const localFetch = async (outgoing, path) =>
+  hostReply(await hostCall("workspace.request", { path, ...(await requestParts(outgoing)) }));
 // The common case (what the twenty-client-sdk clients send): a URL string
 // and a text body, sent without building a Request.
 const headerPairs = (given) => {
@@ -156,7 +143,7 @@ const headerPairs = (given) => {
   return Object.entries(given).map(([name, value]) => [name, String(value)]);
 };
 const quickLocalFetch = async (path, init) =>
-  localReply(await hostCall("workspace.request", {
+  hostReply(await hostCall("workspace.request", {
     method: (init?.method ?? "GET").toUpperCase(),
     path,
     headers: headerPairs(init?.headers),
