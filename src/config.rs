@@ -51,9 +51,11 @@ pub struct Settings {
     pub runs_max_age_days: usize,
     /// At most this many runs are kept (`SWITCHBOARD_RUNS_MAX_COUNT`, default 100000).
     pub runs_max_count: usize,
-    /// Record every run in the store (`SWITCHBOARD_RECORD_RUNS`: `on`, the
-    /// default, or `off` for the last bit of throughput on hot routes).
-    pub record_runs: bool,
+    /// Record every run in the store (`SWITCHBOARD_RECORD_RUNS`): `on`, the
+    /// default (a run's record is committed by the background writer right
+    /// after its answer goes out), `sync` (the answer waits for the commit),
+    /// or `off`.
+    pub record_runs: crate::engine::Recording,
     /// Bytes kept of each run's payload, result and logs (`SWITCHBOARD_RUN_CAPTURE_BYTES`, default 64 KiB).
     pub run_capture_bytes: usize,
     /// First retry delay of a failed event run in ms; each next one is 4× longer
@@ -231,10 +233,11 @@ impl Settings {
             runs_max_age_days: number("SWITCHBOARD_RUNS_MAX_AGE_DAYS", 1, 36_500)?.unwrap_or(30),
             runs_max_count: number("SWITCHBOARD_RUNS_MAX_COUNT", 1, 1 << 40)?.unwrap_or(100_000),
             record_runs: match env("SWITCHBOARD_RECORD_RUNS").as_deref().map(str::to_ascii_lowercase).as_deref() {
-                None | Some("on" | "1" | "true" | "yes") => true,
-                Some("off" | "0" | "false" | "no") => false,
+                None | Some("on" | "1" | "true" | "yes") => crate::engine::Recording::Background,
+                Some("sync") => crate::engine::Recording::Committed,
+                Some("off" | "0" | "false" | "no") => crate::engine::Recording::Off,
                 Some(other) => {
-                    return Err(Error::Invalid { name: "SWITCHBOARD_RECORD_RUNS", value: other.to_owned(), message: "must be on or off".into() });
+                    return Err(Error::Invalid { name: "SWITCHBOARD_RECORD_RUNS", value: other.to_owned(), message: "must be on, sync or off".into() });
                 }
             },
             run_capture_bytes: number("SWITCHBOARD_RUN_CAPTURE_BYTES", 256, 64 << 20)?.unwrap_or(64 * 1024),

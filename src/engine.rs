@@ -67,8 +67,23 @@ impl std::fmt::Debug for WorkspaceAccess {
 struct Recorder {
     store: Arc<SqliteStore>,
     capture_bytes: usize,
-    /// False when run history is switched off (`SWITCHBOARD_RECORD_RUNS=off`).
-    enabled: bool,
+    mode: Recording,
+}
+
+/// Whether and how runs are recorded (`SWITCHBOARD_RECORD_RUNS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recording {
+    /// A run's record goes to the store's writer as the run ends and is
+    /// committed with others right after, while the answer goes out (`on`).
+    /// A crash in that moment can lose the last records; queued event
+    /// deliveries are never settled before their record is committed.
+    #[default]
+    Background,
+    /// The answer waits until the run's record is committed (`sync`).
+    Committed,
+    /// No run history (`off`); the store still keeps the event queue and
+    /// cron bookkeeping.
+    Off,
 }
 
 /// Query-string keys whose values never reach a run record.
@@ -109,15 +124,16 @@ impl Engine {
     /// Records every run in `store`, keeping at most `capture_bytes` of each
     /// payload, result and log.
     pub fn with_store(mut self, store: Arc<SqliteStore>, capture_bytes: usize) -> Self {
-        self.recorder = Some(Recorder { store, capture_bytes, enabled: true });
+        self.recorder = Some(Recorder { store, capture_bytes, mode: Recording::Committed });
         self
     }
 
-    /// Switches run history on or off; the store stays attached for the
-    /// event queue and cron bookkeeping.
-    pub fn recording(mut self, enabled: bool) -> Self {
+    /// Sets how runs are recorded (committed before answering unless set
+    /// otherwise); the store stays attached for the event queue and cron
+    /// bookkeeping when recording is off.
+    pub fn recording(mut self, mode: Recording) -> Self {
         if let Some(recorder) = &mut self.recorder {
-            recorder.enabled = enabled;
+            recorder.mode = mode;
         }
         self
     }
@@ -306,7 +322,7 @@ impl Engine {
         invocation: Invocation,
         cancel: Option<tokio_util::sync::CancellationToken>,
     ) -> Result<(ExecutionResult, Option<RunRecord>), Error> {
-        let Some(recorder) = self.recorder.as_ref().filter(|recorder| recorder.enabled) else {
+        let Some(recorder) = self.recorder.as_ref().filter(|recorder| recorder.mode != Recording::Off) else {
             return Ok((self.run_request(app, invocation, cancel).await?, None));
         };
         let (trigger, detail, function) = (invocation.trigger, invocation.detail.clone(), invocation.function.clone());
@@ -326,7 +342,7 @@ impl Engine {
     /// Records a run that was not started (a cron fire that would overlap
     /// the previous one); returns the record's id.
     pub async fn record_skipped(&self, app: &AppSnapshot, function: &FunctionRef, trigger: TriggerKind, detail: Value, reason: &str) -> Option<String> {
-        let recorder = self.recorder.as_ref().filter(|recorder| recorder.enabled)?;
+        let recorder = self.recorder.as_ref().filter(|recorder| recorder.mode != Recording::Off)?;
         let now = crate::store::now_ms();
         let mut record = recorder.record_for(app, function, trigger, detail, Value::Object(Default::default()), RunStatus::Skipped, now, now);
         record.error = Some(crate::domain::ExecutionError {
@@ -372,7 +388,11 @@ impl Recorder {
 
     async fn write(&self, record: RunRecord) -> Option<String> {
         let id = record.id.clone();
-        match self.store.record(record).await {
+        let written = match self.mode {
+            Recording::Background => self.store.record_deferred(record),
+            Recording::Committed | Recording::Off => self.store.record(record).await,
+        };
+        match written {
             Ok(()) => Some(id),
             Err(error) => {
                 tracing::error!(%error, "a run could not be recorded");

@@ -227,7 +227,7 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
 
 /// `switchboard mcp`: MCP over stdio.
 pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
-    let (gateway, pool, _, _, workspace) = match start(&args, settings).await? {
+    let (gateway, pool, engine, _, workspace) = match start(&args, settings).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
     };
@@ -235,7 +235,9 @@ pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
         spawn_watcher(gateway.clone(), pool, &args, settings, workspace)?;
     }
     eprintln!("switchboard: serving {} tool(s) over stdio: {}", gateway.tool_names().len(), gateway.tool_names().join(", "));
-    crate::mcp::serve_stdio(gateway).await.context("MCP over stdio failed")?;
+    let served = crate::mcp::serve_stdio(gateway).await.context("MCP over stdio failed");
+    flush_history(&engine).await;
+    served?;
     Ok(exit::OK)
 }
 
@@ -295,7 +297,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .route("/webhooks/twenty", axum::routing::post(crate::http::events::post_webhook))
         .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
         .with_state(event_state);
-    let route_state = crate::http::routes::RouteState::new(engine, registry, keys.clone(), settings.max_route_body_bytes);
+    let route_state = crate::http::routes::RouteState::new(engine.clone(), registry, keys.clone(), settings.max_route_body_bytes);
     let api = crate::http::api::router(route_state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
         .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key));
@@ -347,14 +349,26 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         gateway.tool_names().join(", ")
     );
     let stop = shutdown.clone();
-    axum::serve(listener, router)
+    let served = axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             stop.cancel();
         })
         .await
-        .context("the HTTP server failed")?;
+        .context("the HTTP server failed");
+    flush_history(&engine).await;
+    served?;
     Ok(exit::OK)
+}
+
+/// Commits the run records still in the writer's hands before the process
+/// exits.
+async fn flush_history(engine: &Engine) {
+    if let Some(store) = engine.store() {
+        if let Err(error) = crate::store::Store::flush(&**store).await {
+            tracing::error!(%error, "the last run records could not be committed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -56,7 +56,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     let apps = [Arc::new(snapshot.clone())];
     let (access, workspace) = crate::app::workspace_access(&settings, store.clone(), &apps)?;
     let workspace = workspace.context("the embedded workspace is off")?.workspace;
-    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), 4096).recording(false).with_workspace(access);
+    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), 4096).recording(crate::engine::Recording::Off).with_workspace(access);
     let invoke = |count: usize, tag: &str| Invocation {
         function: FunctionRef("create-and-read".to_owned()),
         trigger: TriggerKind::Manual,

@@ -56,6 +56,7 @@ pub(crate) mod suite {
         records_round_trip(&fresh().await).await;
         listing_filters_and_pages(&fresh().await).await;
         concurrent_records_all_land(fresh().await).await;
+        deferred_records_are_read_back(&fresh().await).await;
         retention_prunes_by_age_and_count(&fresh().await).await;
         queue_is_idempotent_and_claims_once(&fresh().await).await;
         retries_and_failures_settle(&fresh().await).await;
@@ -162,6 +163,18 @@ pub(crate) mod suite {
         }
         let page = store.runs(&RunFilter { limit: 1000, ..Default::default() }).await.expect("list");
         assert_eq!(page.runs.len(), 300);
+    }
+
+    async fn deferred_records_are_read_back(store: &impl Store) {
+        for n in 0..120 {
+            store.record_deferred(run(n, "later", TriggerKind::HttpRoute, RunStatus::Success)).expect("hand over");
+        }
+        // A read right after the hand-over sees every record (no sleeping).
+        let page = store.runs(&RunFilter { limit: 1000, ..Default::default() }).await.expect("list");
+        assert_eq!(page.runs.len(), 120);
+        store.record_deferred(run(500, "later", TriggerKind::Tool, RunStatus::Error)).expect("hand over");
+        assert!(store.run("run-500").await.expect("read").is_some());
+        store.flush().await.expect("flush with nothing queued");
     }
 
     async fn retention_prunes_by_age_and_count(store: &impl Store) {

@@ -170,6 +170,13 @@ impl Server {
         panic!("switchboard serve did not start listening");
     }
 
+    /// Stops the server with SIGTERM, as a service manager would, and waits
+    /// for it to exit; returns its exit code.
+    pub(crate) fn terminate(mut self) -> Option<i32> {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.child.wait().ok().and_then(|status| status.code())
+    }
+
     /// Stops the server with SIGKILL, as a crash would.
     pub(crate) fn kill(mut self) {
         let _ = self.child.kill();

@@ -127,3 +127,41 @@ fn manual_runs_over_http_return_the_execution_result() {
     assert_eq!(http(server.port, "POST", "/api/functions/greet/execute", &[], b"{}").0, 401, "the API key guards /api");
     assert_eq!(http(server.port, "GET", "/healthz", &[], b"").0, 200);
 }
+
+fn recorded_runs(data: &std::path::Path, function: &str) -> usize {
+    let listing = switchboard_with(&["runs", "--json", "--limit", "1000", "--function", function], &[("SWITCHBOARD_DATA_DIR", path(data))], std::time::Duration::from_secs(60));
+    assert_eq!(listing.code, 0, "{}", listing.stderr);
+    listing.json()["runs"].as_array().expect("runs").len()
+}
+
+#[test]
+fn route_runs_are_recorded_after_the_answer_and_kept_through_a_stop() {
+    let data = tempfile::tempdir().expect("data dir");
+    let server = routes_server(&[("SWITCHBOARD_DATA_DIR", path(data.path())), ("SWITCHBOARD_API_KEYS", "api-key")]);
+    for _ in 0..40 {
+        assert_eq!(http(server.port, "GET", "/s/hello", &[], b"").0, 200);
+    }
+    // Read right after the answers: the gateway reads its own writes.
+    let (status, _, body) = http(server.port, "GET", "/api/runs?function=text&limit=1000", &[("Authorization", "Bearer api-key")], b"");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_body(&body)["runs"].as_array().expect("runs").len(), 40);
+    for _ in 0..25 {
+        assert_eq!(http(server.port, "GET", "/s/hello", &[], b"").0, 200);
+    }
+    assert_eq!(server.terminate(), Some(0), "a stopped gateway exits cleanly");
+    assert_eq!(recorded_runs(data.path(), "text"), 65, "records handed to the writer are committed before the gateway exits");
+}
+
+#[test]
+fn sync_recording_commits_before_answering() {
+    let data = tempfile::tempdir().expect("data dir");
+    let server = routes_server(&[("SWITCHBOARD_DATA_DIR", path(data.path())), ("SWITCHBOARD_RECORD_RUNS", "sync")]);
+    for _ in 0..5 {
+        assert_eq!(http(server.port, "GET", "/s/hello", &[], b"").0, 200);
+    }
+    server.kill();
+    assert_eq!(recorded_runs(data.path(), "text"), 5, "every answered run was committed before its answer");
+    let bad = switchboard_with(&["runs"], &[("SWITCHBOARD_RECORD_RUNS", "sometimes")], std::time::Duration::from_secs(60));
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("SWITCHBOARD_RECORD_RUNS") && bad.stderr.contains("on, sync or off"), "{}", bad.stderr);
+}
