@@ -43,6 +43,12 @@ pub struct Engine {
 /// A base URL answered in-process, and what answers it.
 type LocalTarget = (String, Arc<dyn LocalApi>);
 
+/// A run's `process.env` apart from its tokens.
+type RunEnv = Arc<std::collections::BTreeMap<String, String>>;
+
+/// Variables minted for one run.
+type RunTokens = Vec<(&'static str, String)>;
+
 /// Where runs reach workspace records.
 #[derive(Clone)]
 pub enum WorkspaceAccess {
@@ -168,10 +174,9 @@ impl Engine {
     async fn run_request(&self, app: &AppSnapshot, invocation: Invocation, cancel: Option<tokio_util::sync::CancellationToken>) -> Result<ExecutionResult, Error> {
         let (mut request, vault) = self.prepare_with_host(app, invocation)?;
         request.cancel = cancel;
-        let mut secrets: Vec<String> = ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"]
-            .iter()
-            .filter_map(|name| request.env.get(*name).cloned())
-            .collect();
+        let mut secrets: Vec<String> = request.run_env.iter().map(|(_, token)| token.clone()).collect();
+        secrets.sort_unstable();
+        secrets.dedup();
         let mut result = self.pool.run(&app.app.code, request).await?;
         if let Some(vault) = vault {
             secrets.extend(vault.handed_tokens(&app.app.manifest.application.universal_identifier));
@@ -191,7 +196,7 @@ impl Engine {
             .map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let context = serde_json::to_value(&invocation.context).map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let app_id = &app.app.manifest.application.universal_identifier;
-        let (env, local_api) = self.workspace_env(app, &invocation, function.manifest.timeout());
+        let (env, run_env, local_api) = self.workspace_env(app, &invocation, function.manifest.timeout());
         let run_host = match (&self.recorder, tokio::runtime::Handle::try_current()) {
             (Some(recorder), Ok(runtime)) => Some(host::RunHost {
                 vault: self.vault.clone().filter(|_| !app.app.manifest.connection_providers.is_empty()),
@@ -210,6 +215,7 @@ impl Engine {
             payload: invocation.payload,
             context,
             env,
+            run_env,
             timeout: function.manifest.timeout(),
             cancel: None,
             host: run_host.map(|run_host| crate::sandbox::HostHandle(Arc::new(run_host))),
@@ -219,24 +225,22 @@ impl Engine {
     }
 
     /// The run's environment with its workspace access: tokens minted for
-    /// the run (embedded; they expire a minute after the run's timeout) or the
-    /// remote Twenty's URL and key. With the embedded API served, also the
-    /// base URL the host answers in-process and the API that answers it.
-    fn workspace_env(
-        &self,
-        app: &AppSnapshot,
-        invocation: &Invocation,
-        timeout: std::time::Duration,
-    ) -> (Arc<std::collections::BTreeMap<String, String>>, Option<LocalTarget>) {
-        let Some(access) = &self.workspace else { return (app.env.clone(), None) };
+    /// the run (embedded; they expire a minute after the run's timeout; the
+    /// second map) or the remote Twenty's URL and key. With the embedded API
+    /// served, also the base URL the host answers in-process and the API that
+    /// answers it.
+    fn workspace_env(&self, app: &AppSnapshot, invocation: &Invocation, timeout: std::time::Duration) -> (RunEnv, RunTokens, Option<LocalTarget>) {
+        let Some(access) = &self.workspace else { return (app.env.clone(), Vec::new(), None) };
         let mut env = (*app.env).clone();
         match access {
             WorkspaceAccess::Remote { url, api_key } => {
                 env.insert("TWENTY_API_URL".into(), url.clone());
-                for name in ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"] {
-                    env.insert(name.into(), api_key.clone());
-                }
-                (Arc::new(env), None)
+                // With the tokens, so results are scrubbed of the key.
+                let tokens = ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"]
+                    .into_iter()
+                    .map(|name| (name, api_key.clone()))
+                    .collect();
+                (Arc::new(env), tokens, None)
             }
             WorkspaceAccess::Embedded { workspace, url, api } => {
                 let app_id = &app.app.manifest.application.universal_identifier;
@@ -249,11 +253,13 @@ impl Engine {
                 // covers a wait in the queue as well.
                 let lifetime = timeout + std::time::Duration::from_secs(60);
                 let user_token = workspace.mint(app_id, false, None, depth, lifetime);
-                env.insert("TWENTY_APP_APPLICATION_ACCESS_TOKEN".into(), workspace.mint(app_id, true, None, depth, lifetime));
-                env.insert("TWENTY_API_KEY".into(), user_token.clone());
-                env.insert("TWENTY_APP_ACCESS_TOKEN".into(), user_token);
+                let tokens = vec![
+                    ("TWENTY_APP_APPLICATION_ACCESS_TOKEN", workspace.mint(app_id, true, None, depth, lifetime)),
+                    ("TWENTY_API_KEY", user_token.clone()),
+                    ("TWENTY_APP_ACCESS_TOKEN", user_token),
+                ];
                 env.insert("TWENTY_API_URL".into(), url.clone());
-                (Arc::new(env), Some((url.clone(), api.clone())))
+                (Arc::new(env), tokens, Some((url.clone(), api.clone())))
             }
         }
     }
@@ -369,7 +375,7 @@ impl Recorder {
     ) -> RunRecord {
         let entry = app.find(&function.0);
         RunRecord {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: uuid::Uuid::now_v7().to_string(),
             app: app.app.manifest.application.universal_identifier.clone(),
             function: entry.map(|f| f.name.clone()).unwrap_or_else(|| function.0.clone()),
             function_id: entry.map(|f| f.manifest.universal_identifier.clone()).unwrap_or_else(|| function.0.clone()),

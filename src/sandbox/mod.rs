@@ -39,8 +39,11 @@ pub struct RunRequest {
     pub payload: String,
     /// The execution context object.
     pub context: Value,
-    /// `process.env` for this run.
+    /// `process.env` for this run, apart from `run_env`. Usually the same
+    /// map run after run, so a runtime is given it again only when it changes.
     pub env: Arc<BTreeMap<String, String>>,
+    /// Variables of this run only (tokens minted for it), set over `env`.
+    pub run_env: Vec<(&'static str, String)>,
     /// Wall-clock limit, enforced by terminating execution.
     pub timeout: Duration,
     /// Cancelling it stops the run (result `CancelledError`).

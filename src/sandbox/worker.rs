@@ -9,7 +9,7 @@ use super::runtime::{RunState, Sandbox, SandboxOptions};
 use super::{AppKey, EntityReport, Error, RunRequest};
 use crate::domain::{ExecutionError, ExecutionResult, ExecutionStatus};
 use deno_core::{ModuleSpecifier, PollEventLoopOptions};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -233,6 +233,9 @@ struct Worker {
     /// Module keys already loaded in this runtime, with their load outcome.
     loaded: std::collections::HashMap<PathBuf, Result<(), LoadFailure>>,
     next_entry: u64,
+    /// The `env` this runtime's JavaScript holds; a run with the same one
+    /// does not send it again.
+    env: Option<Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -244,7 +247,7 @@ struct LoadFailure {
 impl Worker {
     fn new(mut sandbox: Sandbox, options: SandboxOptions) -> Self {
         let watchdog = Watchdog::start(sandbox.js.v8_isolate().thread_safe_handle());
-        Self { sandbox, options, watchdog, cancelled: Arc::new(AtomicBool::new(false)), app: None, loaded: Default::default(), next_entry: 0 }
+        Self { sandbox, options, watchdog, cancelled: Arc::new(AtomicBool::new(false)), app: None, loaded: Default::default(), next_entry: 0, env: None }
     }
 
     /// Handles one job; false when the runtime must be dropped.
@@ -401,15 +404,8 @@ impl Worker {
     async fn run(&mut self, app: &AppCode, request: RunRequest, started: Instant) -> (ExecutionResult, bool) {
         self.reset_interrupts();
         let log_cap = self.options.max_log_bytes;
-        let invocation = json!({
-            "key": request.module.to_string_lossy(),
-            "handlerName": request.handler_name,
-            "payload": request.payload,
-            "context": request.context,
-            "env": request.env.as_ref(),
-            "localApi": request.local_api,
-        })
-        .to_string();
+        let same_env = self.env.as_ref().is_some_and(|held| Arc::ptr_eq(held, &request.env) || **held == *request.env);
+        let invocation = invocation_json(&request, !same_env);
         self.state(|state| {
             state.invocation = Some(invocation);
             state.completion = None;
@@ -434,10 +430,13 @@ impl Worker {
         };
         let fired = self.watchdog.disarm() || idle_timeout;
         let duration = started.elapsed().as_millis() as u64;
-        let logs = self.state(|state| {
+        let (logs, taken) = self.state(|state| {
             state.host = None;
-            state.log.take(log_cap)
+            (state.log.take(log_cap), state.invocation.take().is_none())
         });
+        if taken && !same_env {
+            self.env = Some(request.env.clone());
+        }
         let completion = if idle_timeout { None } else { self.state(|state| state.completion.take()) };
         let stop = self.stop_reason(fired);
         let result = match (stop, completion, loaded, settled) {
@@ -510,6 +509,28 @@ impl Worker {
             Err(error) => ExecutionResult::failure("SerializationError", format!("cannot read the result: {error}"), logs, duration),
         }
     }
+}
+
+/// The invocation the bootstrap's `run` reads: one JSON object the sandbox
+/// parses once. The payload is already JSON text and goes in as it is; `env`
+/// is `null` when the runtime holds the same one from an earlier run.
+fn invocation_json(request: &RunRequest, with_env: bool) -> String {
+    let quote = |text: &str| Value::String(text.to_owned()).to_string();
+    let mut run_env = serde_json::Map::new();
+    for (name, value) in &request.run_env {
+        run_env.insert((*name).to_owned(), Value::String(value.clone()));
+    }
+    let env = if with_env { serde_json::to_string(&*request.env).unwrap_or_else(|_| "{}".to_owned()) } else { "null".to_owned() };
+    format!(
+        r#"{{"key":{},"handlerName":{},"localApi":{},"context":{},"env":{},"runEnv":{},"payload":{}}}"#,
+        quote(&request.module.to_string_lossy()),
+        quote(&request.handler_name),
+        request.local_api.as_deref().map_or_else(|| "null".to_owned(), quote),
+        request.context,
+        env,
+        Value::Object(run_env),
+        request.payload
+    )
 }
 
 /// Replaces the app's absolute location with app-relative paths in what a

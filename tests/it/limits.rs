@@ -170,3 +170,36 @@ fn fetch_reaches_allow_listed_hosts_only() {
     assert_eq!(allowed.code, 0, "{allowed:?}");
     assert_eq!(allowed.json()["data"], serde_json::json!({"status": 200, "body": "pong"}));
 }
+
+#[test]
+fn each_run_starts_with_the_apps_env_and_fresh_tokens() {
+    // One runtime, so every call lands in the runtime the last one changed.
+    let server = Server::start(&[path(&fixture("env-reset"))], &[("SWITCHBOARD_MAX_RUNTIMES", "1")]);
+    let mut tails = Vec::new();
+    for _ in 0..3 {
+        // Tokens carry their expiry in milliseconds; calls a moment apart get different ones.
+        std::thread::sleep(Duration::from_millis(5));
+        let (status, _, body) = http(server.port, "GET", "/s/mutate", &[], b"");
+        assert_eq!(status, 200, "{body}");
+        let seen: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(
+            seen["names"],
+            serde_json::json!([
+                "APPLICATION_ID",
+                "TWENTY_API_KEY",
+                "TWENTY_API_URL",
+                "TWENTY_APP_ACCESS_TOKEN",
+                "TWENTY_APP_APPLICATION_ACCESS_TOKEN",
+                "TWENTY_FUNCTIONS_URL",
+                "VISIBLE"
+            ]),
+            "what a run added or deleted is undone: {seen}"
+        );
+        assert_eq!(seen["visible"], "original", "{seen}");
+        assert_eq!(seen["apiKeyIsToken"], true, "{seen}");
+        tails.push(seen["tokenTail"].as_str().expect("tail").to_owned());
+    }
+    tails.sort();
+    tails.dedup();
+    assert_eq!(tails.len(), 3, "every run gets tokens of its own: {tails:?}");
+}

@@ -298,18 +298,32 @@ const resolveHandler = (namespace, handlerName) => {
 
 // Runs one invocation. The host stored it in the op state; the outcome goes
 // back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON.
+// The app's variables as the host last sent them; a run's own variables
+// (tokens) go over them, and whatever a run added or changed is undone at
+// the next run.
+let baseEnv = {};
+let lastLocalApi = null;
 const run = async () => {
   const invocation = JSON.parse(op_sb_take_invocation());
-  for (const name of Object.keys(processEnv)) delete processEnv[name];
-  Object.assign(processEnv, invocation.env);
-  localApiBase = typeof invocation.localApi === "string" ? invocation.localApi.replace(/\/+$/, "") : null;
+  if (invocation.env !== null) baseEnv = invocation.env;
+  for (const name of Object.keys(processEnv)) {
+    if (!Object.hasOwn(baseEnv, name) && !Object.hasOwn(invocation.runEnv, name)) delete processEnv[name];
+  }
+  for (const name of Object.keys(baseEnv)) {
+    if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
+  }
+  Object.assign(processEnv, invocation.runEnv);
+  if (invocation.localApi !== lastLocalApi) {
+    lastLocalApi = invocation.localApi;
+    localApiBase = typeof lastLocalApi === "string" ? lastLocalApi.replace(/\/+$/, "") : null;
+  }
   let result;
   try {
     const handler = resolveHandler(entities.get(invocation.key), invocation.handlerName);
     if (typeof handler !== "function") {
       throw new TypeError(`${invocation.handlerName} is not a function in ${invocation.key}`);
     }
-    result = await handler(JSON.parse(invocation.payload), invocation.context);
+    result = await handler(invocation.payload, invocation.context);
   } catch (error) {
     op_sb_complete(1, JSON.stringify(describeError(error)));
     return;
