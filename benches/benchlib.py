@@ -1,9 +1,14 @@
 """Helpers shared by the benchmark scripts: free ports, waiting for a
-server, and running wrk with its latency percentiles parsed."""
+server, running wrk with its latency percentiles parsed, and rounds: every
+server measured once per round, in a rotated order, with the median of
+each figure reported (this machine's speed drifts by a fifth between
+minutes, so one pass per server is not a fair comparison)."""
 
 import re
+import statistics
 import socket
 import subprocess
+import sys
 import time
 
 
@@ -36,3 +41,29 @@ def wrk(url, connections, seconds, script=None, percents=("50", "90", "99")):
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     result["non_2xx"] = int(errors.group(1)) if errors else 0
     return result
+
+
+def rounds(names, measure, count):
+    """Measures every name `count` times, rotating the order each round, and
+    returns {name: {level: median figures, ...}} plus the raw rounds."""
+    names = list(names)
+    raw = {name: [] for name in names}
+    for index in range(count):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            print(f"round {index + 1}/{count}: {name}", file=sys.stderr, flush=True)
+            raw[name].append(measure(name))
+    report = {}
+    for name, runs in raw.items():
+        report[name] = {}
+        for level in runs[0]:
+            figures = {}
+            for key in runs[0][level]:
+                values = [run[level][key] for run in runs if run[level][key] is not None]
+                if key == "non_2xx":
+                    figures[key] = sum(values)
+                else:
+                    figures[key] = round(statistics.median(values), 3) if values else None
+            figures["requests_per_s_each_round"] = [run[level]["requests_per_s"] for run in runs]
+            report[name][level] = figures
+    return report

@@ -5,7 +5,10 @@ side, with the same load generator (wrk + benches/mcp/call.lua) and the same
 trivial tool (`greet` returns "Hello, <name>!"), at 1 and 32 concurrent
 connections. Every server runs stateless with JSON responses.
 
-Usage: benches/mcp_servers.py [--seconds N]
+Every server is measured once per round (three by default, in rotated
+order) and the median of each figure is reported.
+
+Usage: benches/mcp_servers.py [--seconds N] [--rounds N]
 Needs wrk (Debian package) and the peers from scripts/install-test-peers.sh.
 """
 
@@ -18,7 +21,7 @@ import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, wait_for, wrk  # noqa: E402
+from benchlib import free_port, rounds, wait_for, wrk  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LUA = os.path.join(ROOT, "benches", "mcp", "call.lua")
@@ -50,7 +53,8 @@ DATA_DIR = tempfile.mkdtemp(prefix="switchboard-bench-")
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     peers = subprocess.run([os.path.join(ROOT, "scripts", "install-test-peers.sh")], capture_output=True, text=True,
                            check=True).stdout.strip()
@@ -77,19 +81,21 @@ def main():
     subprocess.run(["cp", os.path.join(ROOT, "benches", "mcp", "ts_server.mjs"), os.path.join(peers, "mcp-js")], check=True)
     servers["typescript_sdk"] = lambda port: subprocess.Popen(
         ["node", "ts_server.mjs", str(port)], cwd=os.path.join(peers, "mcp-js"), stderr=subprocess.DEVNULL)
-    report = {}
-    for name, start in servers.items():
+
+    def measure(name):
         port = free_port()
-        process = start(port)
+        process = servers[name](port)
         try:
             wait_for(port)
             call_once(port)
-            wrk(f"http://127.0.0.1:{port}/mcp", 4, 2, LUA)  # warm-up
             url = f"http://127.0.0.1:{port}/mcp"
-            report[name] = {"c1": wrk(url, 1, args.seconds, LUA), "c32": wrk(url, 32, args.seconds, LUA)}
+            wrk(url, 4, 2, LUA)  # warm-up
+            return {"c1": wrk(url, 1, args.seconds, LUA), "c32": wrk(url, 32, args.seconds, LUA)}
         finally:
             process.kill()
             process.wait()
+
+    report = rounds(servers, measure, args.rounds)
     sb = report["switchboard"]
     off = report["switchboard_history_off"]
     report["ratios"] = {

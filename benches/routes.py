@@ -6,7 +6,10 @@ the same load generator (wrk) on GET /s/hello/Ada, at 1 and 32 connections.
 switchboard runs twice: as shipped (every run recorded in the store before
 it is answered) and with SWITCHBOARD_RECORD_RUNS=off.
 
-Usage: benches/routes.py [--seconds N]   (needs wrk)
+Every server is measured once per round (three by default, in rotated
+order) and the median of each figure is reported.
+
+Usage: benches/routes.py [--seconds N] [--rounds N]   (needs wrk)
 """
 
 import argparse
@@ -18,14 +21,15 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import free_port, wait_for, wrk  # noqa: E402
+from benchlib import free_port, rounds, wait_for, wrk  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR", "/var/tmp/switchboard-target")
     binary = os.path.join(target, "release", "switchboard")
@@ -39,8 +43,9 @@ def main():
         "node_in_process": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_inprocess.mjs"), str(port)],
         "node_process_per_request": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_per_request.mjs"), str(port)],
     }
-    report = {}
-    for name, command in servers.items():
+
+    def measure(name):
+        command = servers[name]
         port = free_port()
         env = dict(os.environ, SWITCHBOARD_DATA_DIR=tempfile.mkdtemp(prefix="switchboard-bench-"))
         if name == "switchboard_history_off":
@@ -53,10 +58,12 @@ def main():
             seconds = args.seconds if name != "node_process_per_request" else max(4, args.seconds // 2)
             url = f"http://127.0.0.1:{port}/s/hello/Ada"
             wrk(url, 4, 2)
-            report[name] = {"c1": wrk(url, 1, seconds, percents=("50", "99")), "c32": wrk(url, 32, seconds, percents=("50", "99"))}
+            return {"c1": wrk(url, 1, seconds, percents=("50", "99")), "c32": wrk(url, 32, seconds, percents=("50", "99"))}
         finally:
             process.kill()
             process.wait()
+
+    report = rounds(servers, measure, args.rounds)
     sb, inproc, spawn = report["switchboard"], report["node_in_process"], report["node_process_per_request"]
     off = report["switchboard_history_off"]
     report["ratios"] = {
