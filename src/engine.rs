@@ -1,7 +1,8 @@
 //! `Engine::invoke`: the one path every run takes, whatever triggered it.
 //! It resolves the function, checks the payload, builds the execution
 //! context, runs the handler in the app's sandbox and, when a store is
-//! attached, records the run before handing back its result. With a store,
+//! attached, records the run as it hands back its result (the record is
+//! committed just after, or before, as `Recording` says). With a store,
 //! a run gets host services (`host`): the app's key-value store, and for an
 //! app with connection providers the vault's connections, whose tokens are
 //! blanked from what the run returns.
@@ -134,9 +135,10 @@ impl Engine {
         self
     }
 
-    /// Sets how runs are recorded (committed before answering unless set
-    /// otherwise); the store stays attached for the event queue and cron
-    /// bookkeeping when recording is off.
+    /// Sets how runs are recorded (`with_store` starts with `Committed`:
+    /// the record is committed before the result is handed back); the store
+    /// stays attached for the event queue and cron bookkeeping when
+    /// recording is off.
     pub fn recording(mut self, mode: Recording) -> Self {
         if let Some(recorder) = &mut self.recorder {
             recorder.mode = mode;
