@@ -176,7 +176,12 @@ impl Engine {
     async fn run_request(&self, app: &AppSnapshot, invocation: Invocation, cancel: Option<tokio_util::sync::CancellationToken>) -> Result<ExecutionResult, Error> {
         let (mut request, vault) = self.prepare_with_host(app, invocation)?;
         request.cancel = cancel;
+        // The run's tokens, and a server variable that takes one of their
+        // names when no workspace hands them out.
         let mut secrets: Vec<String> = request.run_env.iter().map(|(_, token)| token.clone()).collect();
+        for name in ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"] {
+            secrets.extend(request.env.get(name).cloned());
+        }
         secrets.sort_unstable();
         secrets.dedup();
         let mut result = self.pool.run(&app.app.code, request).await?;
@@ -397,7 +402,7 @@ impl Recorder {
     async fn write(&self, record: RunRecord) -> Option<String> {
         let id = record.id.clone();
         let written = match self.mode {
-            Recording::Background => self.store.record_deferred(record),
+            Recording::Background => self.store.record_deferred(record).await,
             Recording::Committed | Recording::Off => self.store.record(record).await,
         };
         match written {

@@ -235,7 +235,12 @@ pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
         spawn_watcher(gateway.clone(), pool, &args, settings, workspace)?;
     }
     eprintln!("switchboard: serving {} tool(s) over stdio: {}", gateway.tool_names().len(), gateway.tool_names().join(", "));
-    let served = crate::mcp::serve_stdio(gateway).await.context("MCP over stdio failed");
+    // Until stdin closes, or SIGTERM/Ctrl-C; either way the run records
+    // still in the writer's hands are committed before the process ends.
+    let served = tokio::select! {
+        served = crate::mcp::serve_stdio(gateway) => served.context("MCP over stdio failed"),
+        () = shutdown_signal() => Ok(()),
+    };
     flush_history(&engine).await;
     served?;
     Ok(exit::OK)
@@ -364,10 +369,10 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
 /// Commits the run records still in the writer's hands before the process
 /// exits.
 async fn flush_history(engine: &Engine) {
-    if let Some(store) = engine.store() {
-        if let Err(error) = crate::store::Store::flush(&**store).await {
-            tracing::error!(%error, "the last run records could not be committed");
-        }
+    if let Some(store) = engine.store()
+        && let Err(error) = crate::store::Store::flush(&**store).await
+    {
+        tracing::error!(%error, "the last run records could not be committed");
     }
 }
 

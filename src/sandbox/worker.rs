@@ -438,6 +438,8 @@ impl Worker {
             self.env = Some(request.env.clone());
         }
         let completion = if idle_timeout { None } else { self.state(|state| state.completion.take()) };
+        // Kind 2: the bootstrap found the runtime unfit for further runs.
+        let unfit = matches!(completion, Some((2, _)));
         let stop = self.stop_reason(fired);
         let result = match (stop, completion, loaded, settled) {
             (Stop::Memory, ..) => ExecutionResult::failure(
@@ -471,7 +473,7 @@ impl Worker {
                 duration,
             ),
         };
-        (scrub(app, result), stop == Stop::None)
+        (scrub(app, result), stop == Stop::None && !unfit)
     }
 
     async fn load_and_call(&mut self, app: &AppCode, request: &RunRequest) -> (Result<(), LoadFailure>, Result<(), String>) {

@@ -167,12 +167,12 @@ pub(crate) mod suite {
 
     async fn deferred_records_are_read_back(store: &impl Store) {
         for n in 0..120 {
-            store.record_deferred(run(n, "later", TriggerKind::HttpRoute, RunStatus::Success)).expect("hand over");
+            store.record_deferred(run(n, "later", TriggerKind::HttpRoute, RunStatus::Success)).await.expect("hand over");
         }
         // A read right after the hand-over sees every record (no sleeping).
         let page = store.runs(&RunFilter { limit: 1000, ..Default::default() }).await.expect("list");
         assert_eq!(page.runs.len(), 120);
-        store.record_deferred(run(500, "later", TriggerKind::Tool, RunStatus::Error)).expect("hand over");
+        store.record_deferred(run(500, "later", TriggerKind::Tool, RunStatus::Error)).await.expect("hand over");
         assert!(store.run("run-500").await.expect("read").is_some());
         store.flush().await.expect("flush with nothing queued");
     }

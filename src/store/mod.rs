@@ -253,11 +253,13 @@ pub struct LibraryLabel {
 pub trait Store: Send + Sync + 'static {
     /// Records a run; returns once it is durable.
     fn record(&self, run: RunRecord) -> impl Future<Output = Result<(), Error>> + Send;
-    /// Hands a run record to the store and returns at once; it is committed
-    /// shortly after (with others, in one commit). Reads through this store
-    /// see it. A crash before the commit loses it.
-    fn record_deferred(&self, run: RunRecord) -> Result<(), Error>;
-    /// Returns once every record handed over before it is committed.
+    /// Hands a run record to the store and returns without waiting for its
+    /// commit (only for room, when the writer is far behind); it is
+    /// committed shortly after, with others. Reads through this store see
+    /// it. A crash before the commit loses it.
+    fn record_deferred(&self, run: RunRecord) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Returns once every record handed over before it has been written
+    /// (a record that failed is logged, not reported here).
     fn flush(&self) -> impl Future<Output = Result<(), Error>> + Send;
     /// Records a run and settles the deliveries it ran for, atomically:
     /// after a crash either both happened or neither did.

@@ -26,6 +26,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// SQLite's limit on bound parameters).
 const MAX_BATCH: usize = 256;
 
+/// Records waiting for the writer at most; past that, handing one over
+/// waits for room, so a writer that falls behind slows runs down instead of
+/// growing memory without bound.
+const MAX_QUEUED: usize = 8192;
+
 /// When SQLite syncs to disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SyncMode {
@@ -62,7 +67,7 @@ enum Write {
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: mpsc::UnboundedSender<Write>,
+    writer: mpsc::Sender<Write>,
     path: PathBuf,
 }
 
@@ -98,7 +103,7 @@ impl SqliteStore {
         // The run writer keeps a connection of its own, so recording never
         // waits for the pool.
         let connection = connect.connect().await.map_err(|error| Error::Open { path: shown, message: error.to_string() })?;
-        let (writer, queue) = mpsc::unbounded_channel();
+        let (writer, queue) = mpsc::channel(MAX_QUEUED);
         let store = Self { pool: pool.clone(), writer, path };
         prune(&pool, options.retention, super::now_ms()).await?;
         tokio::spawn(write_loop(connection, queue));
@@ -118,7 +123,7 @@ impl SqliteStore {
 }
 
 /// Commits queued run records in batches until every sender is gone.
-async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::UnboundedReceiver<Write>) {
+async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Write>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = queue.recv().await {
         batch.push(first);
@@ -136,15 +141,19 @@ async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::Unbounded
             }
         }
         for write in batch.drain(..) {
-            let ack = match write {
-                Write::Run(_, _, ack) => ack,
-                Write::Flush(ack) => Some(ack),
-            };
-            if let Some(ack) = ack {
+            let answer = |ack: Ack| {
                 let _ = ack.send(match &outcome {
                     Ok(()) => Ok(()),
                     Err(error) => Err(Error::Query { what: "recording runs", message: error.to_string() }),
                 });
+            };
+            match write {
+                Write::Run(_, _, Some(ack)) => answer(ack),
+                Write::Run(_, _, None) => {}
+                // Everything before it has been written or logged as lost.
+                Write::Flush(ack) => {
+                    let _ = ack.send(Ok(()));
+                }
             }
         }
     }
@@ -343,23 +352,23 @@ const RUN_COLUMNS: &str =
 impl Store for SqliteStore {
     async fn record(&self, run: RunRecord) -> Result<(), Error> {
         let (ack, done) = oneshot::channel();
-        self.writer.send(Write::Run(Box::new(run), None, Some(ack))).map_err(|_| Error::WriterGone)?;
+        self.writer.send(Write::Run(Box::new(run), None, Some(ack))).await.map_err(|_| Error::WriterGone)?;
         done.await.map_err(|_| Error::WriterGone)?
     }
 
-    fn record_deferred(&self, run: RunRecord) -> Result<(), Error> {
-        self.writer.send(Write::Run(Box::new(run), None, None)).map_err(|_| Error::WriterGone)
+    async fn record_deferred(&self, run: RunRecord) -> Result<(), Error> {
+        self.writer.send(Write::Run(Box::new(run), None, None)).await.map_err(|_| Error::WriterGone)
     }
 
     async fn flush(&self) -> Result<(), Error> {
         let (ack, done) = oneshot::channel();
-        self.writer.send(Write::Flush(ack)).map_err(|_| Error::WriterGone)?;
+        self.writer.send(Write::Flush(ack)).await.map_err(|_| Error::WriterGone)?;
         done.await.map_err(|_| Error::WriterGone)?
     }
 
     async fn record_settling(&self, run: RunRecord, ids: Vec<i64>, outcome: Settle) -> Result<(), Error> {
         let (ack, done) = oneshot::channel();
-        self.writer.send(Write::Run(Box::new(run), Some((ids, outcome)), Some(ack))).map_err(|_| Error::WriterGone)?;
+        self.writer.send(Write::Run(Box::new(run), Some((ids, outcome)), Some(ack))).await.map_err(|_| Error::WriterGone)?;
         done.await.map_err(|_| Error::WriterGone)?
     }
 

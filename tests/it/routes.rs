@@ -149,18 +149,21 @@ fn route_runs_are_recorded_after_the_answer_and_kept_through_a_stop() {
         assert_eq!(http(server.port, "GET", "/s/hello", &[], b"").0, 200);
     }
     assert_eq!(server.terminate(), Some(0), "a stopped gateway exits cleanly");
-    assert_eq!(recorded_runs(data.path(), "text"), 65, "records handed to the writer are committed before the gateway exits");
+    assert_eq!(recorded_runs(data.path(), "text"), 65, "no record is lost when the gateway is stopped");
 }
 
 #[test]
-fn sync_recording_commits_before_answering() {
+fn sync_recording_is_accepted_and_bad_values_are_named() {
+    // That `sync` commits before answering is not observable from outside
+    // without a crash at the right microsecond; this checks the setting is
+    // taken and that its records land.
     let data = tempfile::tempdir().expect("data dir");
     let server = routes_server(&[("SWITCHBOARD_DATA_DIR", path(data.path())), ("SWITCHBOARD_RECORD_RUNS", "sync")]);
     for _ in 0..5 {
         assert_eq!(http(server.port, "GET", "/s/hello", &[], b"").0, 200);
     }
     server.kill();
-    assert_eq!(recorded_runs(data.path(), "text"), 5, "every answered run was committed before its answer");
+    assert_eq!(recorded_runs(data.path(), "text"), 5);
     let bad = switchboard_with(&["runs"], &[("SWITCHBOARD_RECORD_RUNS", "sometimes")], std::time::Duration::from_secs(60));
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("SWITCHBOARD_RECORD_RUNS") && bad.stderr.contains("on, sync or off"), "{}", bad.stderr);

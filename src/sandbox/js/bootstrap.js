@@ -297,22 +297,42 @@ const resolveHandler = (namespace, handlerName) => {
 };
 
 // Runs one invocation. The host stored it in the op state; the outcome goes
-// back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON.
+// back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON,
+// 2 = error JSON from a runtime unfit for further runs.
 // The app's variables as the host last sent them; a run's own variables
-// (tokens) go over them, and whatever a run added or changed is undone at
-// the next run.
+// (tokens) go over them, and whatever a run added, changed or redefined is
+// undone at the next run (same object, so a reference kept from an earlier
+// run sees the new values).
 let baseEnv = {};
 let lastLocalApi = null;
-const run = async () => {
-  const invocation = JSON.parse(op_sb_take_invocation());
-  if (invocation.env !== null) baseEnv = invocation.env;
-  for (const name of Object.keys(processEnv)) {
-    if (!Object.hasOwn(baseEnv, name) && !Object.hasOwn(invocation.runEnv, name)) delete processEnv[name];
+const isPlainValue = (descriptor) =>
+  descriptor !== undefined && "value" in descriptor && descriptor.writable && descriptor.enumerable && descriptor.configurable;
+const resetEnv = (runEnv) => {
+  for (const name of Reflect.ownKeys(processEnv)) {
+    const kept = typeof name === "string" && (Object.hasOwn(runEnv, name) || Object.hasOwn(baseEnv, name));
+    if (!kept || !isPlainValue(Object.getOwnPropertyDescriptor(processEnv, name))) delete processEnv[name];
   }
   for (const name of Object.keys(baseEnv)) {
     if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
   }
-  Object.assign(processEnv, invocation.runEnv);
+  Object.assign(processEnv, runEnv);
+};
+const run = async () => {
+  const invocation = JSON.parse(op_sb_take_invocation());
+  if (invocation.env !== null) baseEnv = invocation.env;
+  try {
+    resetEnv(invocation.runEnv);
+  } catch (error) {
+    // An earlier run froze process.env or made a name in it permanent: this
+    // runtime cannot give runs a clean environment any more. Kind 2 fails
+    // the run and has the host drop the runtime.
+    op_sb_complete(2, JSON.stringify({
+      errorType: "EnvironmentError",
+      errorMessage: `process.env was locked by an earlier run of this app (${describeError(error).errorMessage}); the runtime was replaced, run again`,
+      stackTrace: "",
+    }));
+    return;
+  }
   if (invocation.localApi !== lastLocalApi) {
     lastLocalApi = invocation.localApi;
     localApiBase = typeof lastLocalApi === "string" ? lastLocalApi.replace(/\/+$/, "") : null;
