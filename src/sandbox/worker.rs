@@ -438,8 +438,6 @@ impl Worker {
             self.env = Some(request.env.clone());
         }
         let completion = if idle_timeout { None } else { self.state(|state| state.completion.take()) };
-        // Kind 2: the bootstrap found the runtime unfit for further runs.
-        let unfit = matches!(completion, Some((2, _)));
         let stop = self.stop_reason(fired);
         let result = match (stop, completion, loaded, settled) {
             (Stop::Memory, ..) => ExecutionResult::failure(
@@ -473,7 +471,7 @@ impl Worker {
                 duration,
             ),
         };
-        (scrub(app, result), stop == Stop::None && !unfit)
+        (scrub(app, result), stop == Stop::None)
     }
 
     async fn load_and_call(&mut self, app: &AppCode, request: &RunRequest) -> (Result<(), LoadFailure>, Result<(), String>) {
@@ -517,22 +515,40 @@ impl Worker {
 /// parses once. The payload is already JSON text and goes in as it is; `env`
 /// is `null` when the runtime holds the same one from an earlier run.
 fn invocation_json(request: &RunRequest, with_env: bool) -> String {
-    let quote = |text: &str| Value::String(text.to_owned()).to_string();
-    let mut run_env = serde_json::Map::new();
-    for (name, value) in &request.run_env {
-        run_env.insert((*name).to_owned(), Value::String(value.clone()));
+    use std::fmt::Write;
+    fn quoted(out: &mut String, text: &str) {
+        // A str always serializes; the fallback keeps the JSON whole regardless.
+        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned()));
     }
-    let env = if with_env { serde_json::to_string(&*request.env).unwrap_or_else(|_| "{}".to_owned()) } else { "null".to_owned() };
-    format!(
-        r#"{{"key":{},"handlerName":{},"localApi":{},"context":{},"env":{},"runEnv":{},"payload":{}}}"#,
-        quote(&request.module.to_string_lossy()),
-        quote(&request.handler_name),
-        request.local_api.as_deref().map_or_else(|| "null".to_owned(), quote),
-        request.context,
-        env,
-        Value::Object(run_env),
-        request.payload
-    )
+    let mut out = String::with_capacity(256 + request.payload.len());
+    out.push_str(r#"{"key":"#);
+    quoted(&mut out, &request.module.to_string_lossy());
+    out.push_str(r#","handlerName":"#);
+    quoted(&mut out, &request.handler_name);
+    out.push_str(r#","localApi":"#);
+    match &request.local_api {
+        Some(url) => quoted(&mut out, url),
+        None => out.push_str("null"),
+    }
+    let _ = write!(out, r#","context":{},"env":"#, request.context);
+    match with_env.then(|| serde_json::to_string(&*request.env)) {
+        Some(Ok(env)) => out.push_str(&env),
+        Some(Err(_)) => out.push_str("{}"),
+        None => out.push_str("null"),
+    }
+    out.push_str(r#","runEnv":{"#);
+    for (index, (name, value)) in request.run_env.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        quoted(&mut out, name);
+        out.push(':');
+        quoted(&mut out, value);
+    }
+    out.push_str(r#"},"payload":"#);
+    out.push_str(&request.payload);
+    out.push('}');
+    out
 }
 
 /// Replaces the app's absolute location with app-relative paths in what a

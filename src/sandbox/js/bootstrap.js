@@ -224,9 +224,33 @@ const sandboxConsole = {
 Object.defineProperty(globalThis, "console", writable(sandboxConsole));
 
 // `process` carries the run's environment and nothing of the host's.
+// As in Node, names in it hold plain string values: assignments become
+// strings, and accessors, read-only, hidden or permanent names and freezing
+// are refused. So the host can reset it between runs with a few plain writes.
 const processEnv = {};
+const envDescriptorError = "'process.env' only accepts a configurable, writable and enumerable data descriptor";
+const sandboxEnv = new Proxy(processEnv, {
+  set(target, name, value) {
+    if (typeof name !== "string") return false;
+    target[name] = String(value);
+    return true;
+  },
+  defineProperty(target, name, descriptor) {
+    if ("get" in descriptor || "set" in descriptor) {
+      throw new TypeError("'process.env' does not accept an accessor (getter/setter) descriptor");
+    }
+    if (typeof name !== "string" || descriptor.writable === false || descriptor.enumerable === false || descriptor.configurable === false) {
+      throw new TypeError(envDescriptorError);
+    }
+    target[name] = String(descriptor.value);
+    return true;
+  },
+  preventExtensions() {
+    throw new TypeError("'process.env' cannot be frozen, sealed or made non-extensible");
+  },
+});
 const sandboxProcess = {
-  env: processEnv,
+  env: sandboxEnv,
   platform: "switchboard",
   version: "v22.0.0",
   versions: {},
@@ -297,42 +321,24 @@ const resolveHandler = (namespace, handlerName) => {
 };
 
 // Runs one invocation. The host stored it in the op state; the outcome goes
-// back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON,
-// 2 = error JSON from a runtime unfit for further runs.
+// back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON.
 // The app's variables as the host last sent them; a run's own variables
-// (tokens) go over them, and whatever a run added, changed or redefined is
-// undone at the next run (same object, so a reference kept from an earlier
-// run sees the new values).
+// (tokens) go over them, and whatever a run added or changed is undone at the
+// next run (same object, so a reference kept from an earlier run sees the new
+// values). The proxy above keeps every name a plain string value.
 let baseEnv = {};
 let lastLocalApi = null;
-const isPlainValue = (descriptor) =>
-  descriptor !== undefined && "value" in descriptor && descriptor.writable && descriptor.enumerable && descriptor.configurable;
-const resetEnv = (runEnv) => {
-  for (const name of Reflect.ownKeys(processEnv)) {
-    const kept = typeof name === "string" && (Object.hasOwn(runEnv, name) || Object.hasOwn(baseEnv, name));
-    if (!kept || !isPlainValue(Object.getOwnPropertyDescriptor(processEnv, name))) delete processEnv[name];
+const run = async () => {
+  const invocation = JSON.parse(op_sb_take_invocation());
+  if (invocation.env !== null) baseEnv = invocation.env;
+  const runEnv = invocation.runEnv;
+  for (const name of Object.keys(processEnv)) {
+    if (!Object.hasOwn(baseEnv, name) && !Object.hasOwn(runEnv, name)) delete processEnv[name];
   }
   for (const name of Object.keys(baseEnv)) {
     if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
   }
   Object.assign(processEnv, runEnv);
-};
-const run = async () => {
-  const invocation = JSON.parse(op_sb_take_invocation());
-  if (invocation.env !== null) baseEnv = invocation.env;
-  try {
-    resetEnv(invocation.runEnv);
-  } catch (error) {
-    // An earlier run froze process.env or made a name in it permanent: this
-    // runtime cannot give runs a clean environment any more. Kind 2 fails
-    // the run and has the host drop the runtime.
-    op_sb_complete(2, JSON.stringify({
-      errorType: "EnvironmentError",
-      errorMessage: `process.env was locked by an earlier run of this app (${describeError(error).errorMessage}); the runtime was replaced, run again`,
-      stackTrace: "",
-    }));
-    return;
-  }
   if (invocation.localApi !== lastLocalApi) {
     lastLocalApi = invocation.localApi;
     localApiBase = typeof lastLocalApi === "string" ? lastLocalApi.replace(/\/+$/, "") : null;
