@@ -320,7 +320,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         builder.worker_threads(threads);
     }
     let runtime = builder.enable_all().build()?;
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         match cli.command {
             Command::Check { app_dir } => app::check(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
             Command::Manifest { app_dir } => app::manifest(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
@@ -375,5 +375,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 app::runs(args, &settings).await
             }
         }
-    })
+    });
+    // Every command has finished its work by now. A blocking read of stdin
+    // (`mcp` stopped by a signal while stdin is open) must not keep the
+    // process alive, so blocking threads are not waited for.
+    runtime.shutdown_background();
+    code
 }

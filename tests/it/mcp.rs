@@ -238,3 +238,48 @@ fn conformance_suite_passes_every_applicable_scenario() {
     assert!(stdout.contains("every applicable scenario passed"), "{stdout}");
     eprintln!("{stdout}");
 }
+
+#[test]
+fn stdio_gateway_stops_cleanly_on_sigterm_with_its_runs_recorded() {
+    let data = tempfile::tempdir().expect("data dir");
+    let mut child = Command::new(binary())
+        .args(["mcp", &tools_fixture()])
+        .env("SWITCHBOARD_DATA_DIR", data.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("mcp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    writeln!(stdin, "{INITIALIZE}").expect("write");
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#).expect("write");
+    for id in 2..7 {
+        writeln!(stdin, r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"greet","arguments":{{"name":"Ada"}}}}}}"#)
+            .expect("write");
+    }
+    let mut answered = 0;
+    while answered < 5 {
+        let line = receiver.recv_timeout(Duration::from_secs(15)).expect("an answer");
+        if line.contains("Hello, Ada!") {
+            answered += 1;
+        }
+    }
+    // stdin stays open: only the signal ends it.
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let status = child.wait().expect("wait");
+    drop(stdin);
+    assert_eq!(status.code(), Some(0), "SIGTERM ends `mcp` cleanly, not by the signal: {status:?}");
+    let listing = switchboard_with(
+        &["runs", "--json", "--function", "greet", "--limit", "100"],
+        &[("SWITCHBOARD_DATA_DIR", path(data.path()))],
+        Duration::from_secs(60),
+    );
+    assert_eq!(listing.json()["runs"].as_array().expect("runs").len(), 5, "{}", listing.stdout);
+}
