@@ -289,7 +289,7 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
     let mut engine = Engine::new(pool, settings.workspace_id.clone())
         .with_store(store.clone(), settings.run_capture_bytes)
         // The process ends with the run, so its record is committed first.
-        .recording(if settings.record_runs == crate::engine::Recording::Off { settings.record_runs } else { crate::engine::Recording::Committed })
+        .recording(settings.record_runs.committed_unless_off())
         .with_workspace(access);
     // Functions of an app with connection providers use the connections
     // stored in this data directory, as under `serve`.

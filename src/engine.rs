@@ -50,6 +50,9 @@ type RunEnv = Arc<std::collections::BTreeMap<String, String>>;
 /// Variables minted for one run.
 type RunTokens = Vec<(&'static str, String)>;
 
+/// The `process.env` names of a run's workspace credentials.
+const TOKEN_NAMES: [&str; 3] = ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"];
+
 /// Where runs reach workspace records.
 #[derive(Clone)]
 pub enum WorkspaceAccess {
@@ -91,6 +94,14 @@ pub enum Recording {
     /// No run history (`off`); the store still keeps the event queue and
     /// cron bookkeeping.
     Off,
+}
+
+impl Recording {
+    /// This mode for a process that ends with its run: records committed
+    /// before the answer, unless there are none.
+    pub fn committed_unless_off(self) -> Self {
+        if self == Self::Off { Self::Off } else { Self::Committed }
+    }
 }
 
 /// Query-string keys whose values never reach a run record.
@@ -179,7 +190,7 @@ impl Engine {
         // The run's tokens, and a server variable that takes one of their
         // names when no workspace hands them out.
         let mut secrets: Vec<String> = request.run_env.iter().map(|(_, token)| token.clone()).collect();
-        for name in ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"] {
+        for name in TOKEN_NAMES {
             secrets.extend(request.env.get(name).cloned());
         }
         secrets.sort_unstable();
@@ -243,10 +254,7 @@ impl Engine {
             WorkspaceAccess::Remote { url, api_key } => {
                 env.insert("TWENTY_API_URL".into(), url.clone());
                 // With the tokens, so results are scrubbed of the key.
-                let tokens = ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"]
-                    .into_iter()
-                    .map(|name| (name, api_key.clone()))
-                    .collect();
+                let tokens = TOKEN_NAMES.into_iter().map(|name| (name, api_key.clone())).collect();
                 (Arc::new(env), tokens, None)
             }
             WorkspaceAccess::Embedded { workspace, url, api } => {

@@ -83,6 +83,17 @@ fn log_lines_follow_twenty_format() {
     assert_eq!(result["data"], Value::Null, "undefined becomes null");
 }
 
+/// What `process.env` holds in a run of an app with one variable, `VISIBLE`, sorted.
+const RUN_ENV_NAMES: [&str; 7] = [
+    "APPLICATION_ID",
+    "TWENTY_API_KEY",
+    "TWENTY_API_URL",
+    "TWENTY_APP_ACCESS_TOKEN",
+    "TWENTY_APP_APPLICATION_ACCESS_TOKEN",
+    "TWENTY_FUNCTIONS_URL",
+    "VISIBLE",
+];
+
 #[test]
 fn process_env_holds_only_app_variables_and_reserved_names() {
     let run = switchboard_with(
@@ -95,18 +106,7 @@ fn process_env_holds_only_app_variables_and_reserved_names() {
     let env = result["data"]["env"].as_object().expect("env");
     let mut names: Vec<_> = env.keys().cloned().collect();
     names.sort();
-    assert_eq!(
-        names,
-        [
-            "APPLICATION_ID",
-            "TWENTY_API_KEY",
-            "TWENTY_API_URL",
-            "TWENTY_APP_ACCESS_TOKEN",
-            "TWENTY_APP_APPLICATION_ACCESS_TOKEN",
-            "TWENTY_FUNCTIONS_URL",
-            "VISIBLE"
-        ]
-    );
+    assert_eq!(names, RUN_ENV_NAMES);
     for token in ["TWENTY_API_KEY", "TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN"] {
         assert_eq!(env[token], "[redacted]", "a run's token never leaves it in the result");
     }
@@ -184,15 +184,7 @@ fn each_run_starts_with_the_apps_env_and_fresh_tokens() {
         let seen: Value = serde_json::from_str(&body).expect("json");
         assert_eq!(
             seen["names"],
-            serde_json::json!([
-                "APPLICATION_ID",
-                "TWENTY_API_KEY",
-                "TWENTY_API_URL",
-                "TWENTY_APP_ACCESS_TOKEN",
-                "TWENTY_APP_APPLICATION_ACCESS_TOKEN",
-                "TWENTY_FUNCTIONS_URL",
-                "VISIBLE"
-            ]),
+            serde_json::json!(RUN_ENV_NAMES),
             "what a run added or deleted is undone: {seen}"
         );
         assert_eq!(seen["visible"], "original", "a changed value is restored: {seen}");

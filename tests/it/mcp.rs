@@ -183,26 +183,35 @@ fn invalid_tool_names_and_collisions_are_refused() {
     assert!(std_out.stderr.contains("is also defined by") && std_out.stderr.contains("--tool-prefix"), "{}", std_out.stderr);
 }
 
-#[test]
-fn cancellation_frees_the_runtime() {
-    // One runtime: if cancelling `slow` (30 s) did not stop it, `greet` would wait.
-    let mut command = Command::new(binary());
-    let _data = isolated(&mut command);
-    let mut child = command
-        .args(["mcp", "--max-runtimes", "1", &tools_fixture()])
+/// `switchboard mcp` on the tools fixture with `options`, its store in
+/// `data`: the process, its stdin, and its stdout lines as they come.
+fn stdio_mcp(options: &[&str], data: &std::path::Path) -> (std::process::Child, std::process::ChildStdin, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(binary())
+        .arg("mcp")
+        .args(options)
+        .arg(tools_fixture())
+        .env("SWITCHBOARD_DATA_DIR", data)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("mcp");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let (sender, receiver) = std::sync::mpsc::channel();
+    let stdin = child.stdin.take().expect("stdin");
     let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = sender.send(line);
         }
     });
+    (child, stdin, receiver)
+}
+
+#[test]
+fn cancellation_frees_the_runtime() {
+    // One runtime: if cancelling `slow` (30 s) did not stop it, `greet` would wait.
+    let data = tempfile::tempdir().expect("data dir");
+    let (mut child, mut stdin, receiver) = stdio_mcp(&["--max-runtimes", "1"], data.path());
     for message in [
         INITIALIZE,
         r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
@@ -242,22 +251,7 @@ fn conformance_suite_passes_every_applicable_scenario() {
 #[test]
 fn stdio_gateway_stops_cleanly_on_sigterm_with_its_runs_recorded() {
     let data = tempfile::tempdir().expect("data dir");
-    let mut child = Command::new(binary())
-        .args(["mcp", &tools_fixture()])
-        .env("SWITCHBOARD_DATA_DIR", data.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("mcp");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().expect("stdout");
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
+    let (mut child, mut stdin, receiver) = stdio_mcp(&[], data.path());
     writeln!(stdin, "{INITIALIZE}").expect("write");
     writeln!(stdin, r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#).expect("write");
     for id in 2..7 {
