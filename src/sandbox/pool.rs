@@ -2,13 +2,22 @@
 //! waits for a runtime to be created when a spare exists, keeps warm
 //! runtimes per app (never shared between apps), bounds concurrency, and
 //! queues a bounded number of waiting calls before answering "busy".
+//!
+//! Waiting calls are served in arrival order. A call that finds no runtime
+//! free leaves its job in the queue; a runtime of its app that finishes a
+//! job takes the next one itself, on its own thread, so a busy app's
+//! runtimes go from job to job without a round trip through the async side.
+//! A runtime that comes free while another app's call is first in line
+//! makes room for that call to boot a runtime of its own.
 
 use super::loader::{AppCode, AppKey};
 use super::runtime::SandboxOptions;
-use super::worker::{Job, WorkerHandle};
+use super::worker::{FinishHook, Job, Ticket, WorkerHandle};
 use super::{EntityReport, Error, RunRequest};
 use crate::domain::ExecutionResult;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
 
@@ -47,16 +56,95 @@ struct State {
     idle: Vec<WorkerHandle>,
     /// Booted runtimes not yet bound to an app.
     spares: Vec<WorkerHandle>,
+    /// Runtimes running a job.
+    busy: Vec<WorkerHandle>,
     /// Every runtime that exists or is booting.
     live: usize,
     booting: usize,
-    waiting: usize,
+    /// Jobs waiting for a runtime, first come first served.
+    waiters: VecDeque<Waiter>,
+}
+
+/// A job waiting for a runtime for `app`.
+struct Waiter {
+    app: AppKey,
+    /// The call wants a runtime that has not run its app yet.
+    fresh: bool,
+    job: Job,
+    /// Tells the caller to start the job itself; dropped unsent when a
+    /// runtime took the job.
+    grant: oneshot::Sender<Grant>,
+}
+
+/// What a waiting call is given when it must start its job itself.
+enum Grant {
+    /// A runtime to run it on (a spare, or one idle for its app).
+    Use(WorkerHandle, Job),
+    /// Room to boot a runtime of its own (already counted in `live`).
+    Boot(Job),
+}
+
+impl State {
+    /// Finds work for a runtime that came free. The first waiting job of its
+    /// app comes back to run on it; when another app's call (or one that
+    /// wants a fresh runtime) is first in line, the runtime is dropped and
+    /// that call may boot one in its place; with nobody waiting it turns idle.
+    fn free(&mut self, worker: WorkerHandle) -> Option<(WorkerHandle, Job)> {
+        while let Some(waiter) = self.waiters.pop_front() {
+            if waiter.grant.is_closed() {
+                continue;
+            }
+            if !waiter.fresh && worker.app == Some(waiter.app) {
+                return Some((worker, waiter.job));
+            }
+            if waiter.grant.send(Grant::Boot(waiter.job)).is_ok() {
+                return None;
+            }
+        }
+        self.idle.push(worker);
+        None
+    }
+
+    /// Hands a freshly booted spare to the first waiting call; gives it
+    /// back when nobody waits.
+    fn place_spare(&mut self, mut spare: WorkerHandle) -> Option<WorkerHandle> {
+        while let Some(waiter) = self.waiters.pop_front() {
+            match waiter.grant.send(Grant::Use(spare, waiter.job)) {
+                Ok(()) => return None,
+                Err(Grant::Use(back, _)) => spare = back,
+                // `send` gives back what it was given: a `Use`.
+                Err(Grant::Boot(_)) => return None,
+            }
+        }
+        Some(spare)
+    }
+
+    /// Lets the first waiting call boot a runtime when there is room for one.
+    fn grant_boot(&mut self, max_runtimes: usize) {
+        if self.live >= max_runtimes {
+            return;
+        }
+        while let Some(waiter) = self.waiters.pop_front() {
+            if waiter.grant.send(Grant::Boot(waiter.job)).is_ok() {
+                self.live += 1;
+                return;
+            }
+        }
+    }
+
+    fn waiting(&self) -> usize {
+        self.waiters.iter().filter(|waiter| !waiter.grant.is_closed()).count()
+    }
 }
 
 struct Inner {
     options: PoolOptions,
     state: Mutex<State>,
-    released: Notify,
+    /// Signalled whenever a spare finishes booting (or fails to).
+    spare_booted: Notify,
+    /// Where background boots run: runtimes report back on their own threads.
+    tokio: tokio::runtime::Handle,
+    next_id: AtomicU64,
 }
 
 /// Cheap to clone; all clones share the same runtimes.
@@ -72,9 +160,53 @@ impl std::fmt::Debug for Pool {
 }
 
 enum Step {
-    Use(WorkerHandle),
-    Boot,
-    Wait,
+    Start(Grant),
+    Wait(oneshot::Receiver<Grant>),
+}
+
+/// A call's place in the queue. It ends with a grant, or with nothing when
+/// a runtime took the job itself. Dropped (the call was cancelled) after a
+/// grant was sent, it returns the grant to the pool.
+struct Waiting<'a> {
+    pool: &'a Pool,
+    receive: Option<oneshot::Receiver<Grant>>,
+}
+
+impl std::future::Future for Waiting<'_> {
+    type Output = Option<Grant>;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        let Some(receive) = self.receive.as_mut() else { return std::task::Poll::Ready(None) };
+        let outcome = std::task::ready!(std::pin::Pin::new(receive).poll(cx));
+        self.receive = None;
+        std::task::Poll::Ready(outcome.ok())
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        if let Some(mut receive) = self.receive.take() {
+            receive.close();
+            if let Ok(grant) = receive.try_recv() {
+                self.pool.give_back(grant);
+            }
+        }
+    }
+}
+
+/// Room counted in `live` for a runtime being booted; given back unless
+/// the boot succeeds.
+struct BootSlot<'a> {
+    pool: &'a Pool,
+    armed: bool,
+}
+
+impl Drop for BootSlot<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.pool.room_freed();
+        }
+    }
 }
 
 impl Pool {
@@ -83,7 +215,13 @@ impl Pool {
         options.max_runtimes = options.max_runtimes.max(1);
         options.spares = options.spares.min(options.max_runtimes);
         let pool = Self {
-            inner: Arc::new(Inner { options, state: Mutex::new(State::default()), released: Notify::new() }),
+            inner: Arc::new(Inner {
+                options,
+                state: Mutex::new(State::default()),
+                spare_booted: Notify::new(),
+                tokio: tokio::runtime::Handle::current(),
+                next_id: AtomicU64::new(1),
+            }),
         };
         pool.replenish();
         pool
@@ -103,8 +241,17 @@ impl Pool {
             idle: state.idle.len(),
             spares: state.spares.len(),
             booting: state.booting,
-            waiting: state.waiting,
+            waiting: state.waiting(),
         }
+    }
+
+    /// Boots a runtime whose thread reports each finished job to this pool.
+    async fn boot(&self) -> Result<WorkerHandle, Error> {
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let finished: FinishHook =
+            Arc::new(move |id, alive| weak.upgrade().and_then(|inner| Pool { inner }.finished(id, alive)));
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        WorkerHandle::spawn(self.inner.options.sandbox.clone(), id, finished).await
     }
 
     /// Boots spares in the background up to the configured number.
@@ -122,19 +269,24 @@ impl Pool {
         }
         for _ in 0..to_boot {
             let pool = self.clone();
-            tokio::spawn(async move {
-                let booted = WorkerHandle::spawn(pool.inner.options.sandbox.clone()).await;
+            self.inner.tokio.spawn(async move {
+                let booted = pool.boot().await;
                 let mut state = pool.lock();
                 state.booting -= 1;
                 match booted {
-                    Ok(worker) => state.spares.push(worker),
+                    Ok(worker) => {
+                        if let Some(spare) = state.place_spare(worker) {
+                            state.spares.push(spare);
+                        }
+                    }
                     Err(error) => {
                         state.live -= 1;
                         tracing::error!(%error, "cannot boot a spare runtime");
+                        state.grant_boot(pool.inner.options.max_runtimes);
                     }
                 }
                 drop(state);
-                pool.inner.released.notify_one();
+                pool.inner.spare_booted.notify_waiters();
             });
         }
     }
@@ -142,7 +294,7 @@ impl Pool {
     /// Waits until the configured spares have booted (used by benchmarks and tests).
     pub async fn wait_for_spares(&self) {
         loop {
-            let notified = self.inner.released.notified();
+            let notified = self.inner.spare_booted.notified();
             {
                 let state = self.lock();
                 if state.spares.len() >= self.inner.options.spares || state.booting == 0 && state.live >= self.inner.options.max_runtimes {
@@ -153,73 +305,114 @@ impl Pool {
         }
     }
 
-    async fn acquire(&self, app: AppKey, fresh: bool) -> Result<WorkerHandle, Error> {
-        let mut counted_waiting = false;
-        loop {
-            let notified = self.inner.released.notified();
-            let step = {
-                let mut state = self.lock();
-                if counted_waiting {
-                    state.waiting -= 1;
-                    counted_waiting = false;
+    /// Gets `job` started on a runtime bound to `app`, or queued for one.
+    /// Returns once a runtime has it; its reply comes on the job's channel.
+    async fn dispatch(&self, app: AppKey, fresh: bool, job: Job) -> Result<(), Error> {
+        let step = {
+            let mut state = self.lock();
+            let own = if fresh { None } else { state.idle.iter().rposition(|w| w.app == Some(app)) };
+            if let Some(index) = own {
+                Step::Start(Grant::Use(state.idle.remove(index), job))
+            } else if let Some(spare) = state.spares.pop() {
+                Step::Start(Grant::Use(spare, job))
+            } else if state.live < self.inner.options.max_runtimes {
+                state.live += 1;
+                Step::Start(Grant::Boot(job))
+            } else if !state.idle.is_empty() {
+                // Make room: drop the least recently used runtime of another app.
+                drop(state.idle.remove(0));
+                Step::Start(Grant::Boot(job))
+            } else {
+                let waiting = state.waiting();
+                if waiting >= self.inner.options.max_waiting {
+                    return Err(Error::Busy { runtimes: state.live, waiting });
                 }
-                let own = if fresh { None } else { state.idle.iter().rposition(|w| w.app == Some(app)) };
-                if let Some(index) = own {
-                    Step::Use(state.idle.remove(index))
-                } else if let Some(spare) = state.spares.pop() {
-                    Step::Use(spare)
-                } else if state.live < self.inner.options.max_runtimes {
-                    state.live += 1;
-                    Step::Boot
-                } else if !state.idle.is_empty() {
-                    // Make room: drop the least recently used runtime of another app.
-                    drop(state.idle.remove(0));
-                    Step::Boot
-                } else if state.waiting < self.inner.options.max_waiting {
-                    state.waiting += 1;
-                    counted_waiting = true;
-                    Step::Wait
-                } else {
-                    return Err(Error::Busy { runtimes: state.live, waiting: state.waiting });
-                }
-            };
-            match step {
-                Step::Use(mut worker) => {
-                    worker.app = Some(app);
-                    self.replenish();
-                    return Ok(worker);
-                }
-                Step::Boot => {
-                    return match WorkerHandle::spawn(self.inner.options.sandbox.clone()).await {
-                        Ok(mut worker) => {
-                            worker.app = Some(app);
-                            Ok(worker)
-                        }
-                        Err(error) => {
-                            self.lock().live -= 1;
-                            self.inner.released.notify_one();
-                            Err(error)
-                        }
-                    };
-                }
-                Step::Wait => notified.await,
+                let (grant, receive) = oneshot::channel();
+                state.waiters.push_back(Waiter { app, fresh, job, grant });
+                Step::Wait(receive)
+            }
+        };
+        let grant = match step {
+            Step::Start(grant) => grant,
+            Step::Wait(receive) => match (Waiting { pool: self, receive: Some(receive) }).await {
+                Some(grant) => grant,
+                // A runtime of this app took the job from the queue.
+                None => return Ok(()),
+            },
+        };
+        match grant {
+            Grant::Use(mut worker, job) => {
+                worker.app = Some(app);
+                let started = self.start(worker, job);
+                self.replenish();
+                started
+            }
+            Grant::Boot(job) => {
+                // Gives the room back if booting fails or the call is dropped meanwhile.
+                let mut slot = BootSlot { pool: self, armed: true };
+                let mut worker = self.boot().await?;
+                slot.armed = false;
+                worker.app = Some(app);
+                self.start(worker, job)
             }
         }
     }
 
-    fn release(&self, worker: WorkerHandle, alive: bool) {
-        {
-            let mut state = self.lock();
-            if alive {
-                state.idle.push(worker);
-            } else {
-                state.live -= 1;
-            }
+    /// Hands `job` to `worker`, counted as busy until its thread reports back.
+    fn start(&self, worker: WorkerHandle, job: Job) -> Result<(), Error> {
+        let sender = worker.sender();
+        let id = worker.id;
+        self.lock().busy.push(worker);
+        if sender.try_send(job).is_ok() {
+            return Ok(());
         }
+        // The thread is gone (it cannot be busy: idle runtimes have no jobs queued).
+        let mut state = self.lock();
+        if let Some(index) = state.busy.iter().position(|w| w.id == id) {
+            state.busy.swap_remove(index);
+            state.live -= 1;
+            state.grant_boot(self.inner.options.max_runtimes);
+        }
+        Err(Error::WorkerGone)
+    }
+
+    /// A runtime's thread reports a finished job; returns the next job for it.
+    fn finished(&self, id: u64, alive: bool) -> Option<Job> {
+        let mut state = self.lock();
+        let index = state.busy.iter().position(|w| w.id == id)?;
+        let worker = state.busy.swap_remove(index);
         if !alive {
+            drop(worker);
+            state.live -= 1;
+            state.grant_boot(self.inner.options.max_runtimes);
+            drop(state);
             self.replenish();
+            return None;
         }
-        self.inner.released.notify_one();
+        let (worker, job) = state.free(worker)?;
+        state.busy.push(worker);
+        Some(job)
+    }
+
+    /// Returns what a cancelled call was granted but will not use.
+    fn give_back(&self, grant: Grant) {
+        match grant {
+            // Only spares are granted for use, so it goes back as one.
+            Grant::Use(worker, _) => {
+                let mut state = self.lock();
+                if let Some(spare) = state.place_spare(worker) {
+                    state.spares.push(spare);
+                }
+            }
+            Grant::Boot(_) => self.room_freed(),
+        }
+    }
+
+    /// Room for one runtime was counted but will not be used.
+    fn room_freed(&self) {
+        let mut state = self.lock();
+        state.live -= 1;
+        state.grant_boot(self.inner.options.max_runtimes);
     }
 
     /// Runs a handler in a runtime bound to `app`.
@@ -234,51 +427,37 @@ impl Pool {
     }
 
     async fn run_inner(&self, app: &Arc<AppCode>, request: RunRequest, fresh: bool) -> Result<ExecutionResult, Error> {
-        let worker = self.acquire(app.key(), fresh).await?;
-        let interrupt = worker.interrupt();
         let cancel = request.cancel.clone().unwrap_or_default();
+        let ticket = Ticket::default();
         let (reply, mut receive) = oneshot::channel();
-        let mut guard = Lease { pool: self, worker: Some(worker), alive: true };
-        if let Err(error) = guard.worker()?.send(Job::Run { app: app.clone(), request, reply }) {
-            guard.alive = false;
-            return Err(error);
+        let job = Job::Run { app: app.clone(), request: Box::new(request), reply, ticket: ticket.clone() };
+        let dispatched = self.dispatch(app.key(), fresh, job);
+        tokio::select! {
+            dispatched = dispatched => dispatched?,
+            () = cancel.cancelled() => {
+                // Cancelled while it waited for a runtime: it never starts
+                // (a runtime that has just taken it skips it).
+                ticket.cancel();
+                return Ok(ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", String::new(), 0));
+            }
         }
         let reply = tokio::select! {
             reply = &mut receive => reply,
             () = cancel.cancelled() => {
-                // Stops JavaScript that is busy; the worker notices idle runs itself.
-                interrupt.cancel();
+                // Stops this run's JavaScript if it is busy; the worker
+                // notices a run idle in the event loop itself.
+                ticket.cancel();
                 receive.await
             }
         };
-        match reply {
-            Ok(reply) => {
-                guard.alive = reply.worker_alive;
-                Ok(reply.result)
-            }
-            Err(_) => {
-                guard.alive = false;
-                Err(Error::WorkerGone)
-            }
-        }
+        reply.map_err(|_| Error::WorkerGone)
     }
 
     /// Evaluates entity files of `app` and reports each default export.
     pub async fn describe(&self, app: &Arc<AppCode>, files: Vec<std::path::PathBuf>, timeout: Duration) -> Result<Vec<EntityReport>, Error> {
-        let worker = self.acquire(app.key(), false).await?;
         let (reply, receive) = oneshot::channel();
-        let mut guard = Lease { pool: self, worker: Some(worker), alive: true };
-        if let Err(error) = guard.worker()?.send(Job::Describe { app: app.clone(), files, timeout, reply }) {
-            guard.alive = false;
-            return Err(error);
-        }
-        match receive.await {
-            Ok(reports) => Ok(reports),
-            Err(_) => {
-                guard.alive = false;
-                Err(Error::WorkerGone)
-            }
-        }
+        self.dispatch(app.key(), false, Job::Describe { app: app.clone(), files, timeout, reply }).await?;
+        receive.await.map_err(|_| Error::WorkerGone)
     }
 
     /// Drops the idle runtimes bound to `app` (after the app was reloaded).
@@ -288,37 +467,18 @@ impl Pool {
         state.idle.retain(|worker| worker.app != Some(app));
         let dropped = before - state.idle.len();
         state.live -= dropped;
+        for _ in 0..dropped {
+            state.grant_boot(self.inner.options.max_runtimes);
+        }
         drop(state);
         if dropped > 0 {
             self.replenish();
-            self.inner.released.notify_one();
         }
     }
 
     /// Boots one runtime outside the pool and returns how long that took.
     pub async fn measure_boot(&self) -> Result<Duration, Error> {
-        Ok(WorkerHandle::spawn(self.inner.options.sandbox.clone()).await?.boot_time)
-    }
-}
-
-/// Returns the worker to the pool however the call ends (including a
-/// cancelled future), marking it dead when the run killed it.
-struct Lease<'a> {
-    pool: &'a Pool,
-    worker: Option<WorkerHandle>,
-    alive: bool,
-}
-
-impl Lease<'_> {
-    fn worker(&self) -> Result<&WorkerHandle, Error> {
-        self.worker.as_ref().ok_or(Error::WorkerGone)
-    }
-}
-
-impl Drop for Lease<'_> {
-    fn drop(&mut self) {
-        if let Some(worker) = self.worker.take() {
-            self.pool.release(worker, self.alive);
-        }
+        let unmanaged: FinishHook = Arc::new(|_, _| None);
+        Ok(WorkerHandle::spawn(self.inner.options.sandbox.clone(), 0, unmanaged).await?.boot_time)
     }
 }

@@ -18,79 +18,159 @@ use tokio::sync::oneshot;
 
 /// Work a worker can be given.
 pub(crate) enum Job {
-    Run { app: Arc<AppCode>, request: RunRequest, reply: oneshot::Sender<RunReply> },
+    Run { app: Arc<AppCode>, request: Box<RunRequest>, reply: oneshot::Sender<ExecutionResult>, ticket: Ticket },
     Describe { app: Arc<AppCode>, files: Vec<PathBuf>, timeout: Duration, reply: oneshot::Sender<Vec<EntityReport>> },
 }
 
-/// A run's result and whether the worker survived it.
-pub(crate) struct RunReply {
-    pub(crate) result: ExecutionResult,
-    pub(crate) worker_alive: bool,
+/// A finished job's answer for its caller.
+enum Answer {
+    Run(oneshot::Sender<ExecutionResult>, ExecutionResult),
+    Describe(oneshot::Sender<Vec<EntityReport>>, Vec<EntityReport>),
 }
+
+impl Answer {
+    fn send(self) {
+        // A caller that has gone no longer wants it.
+        let _ = match self {
+            Answer::Run(reply, result) => reply.send(result).map_err(drop),
+            Answer::Describe(reply, reports) => reply.send(reports).map_err(drop),
+        };
+    }
+}
+
+/// Called on the worker thread after every job with whether the runtime
+/// survived it; returns the next job to run straight away, if any.
+pub(crate) type FinishHook = Arc<dyn Fn(u64, bool) -> Option<Job> + Send + Sync>;
 
 /// The pool's handle to a worker thread.
 pub(crate) struct WorkerHandle {
     jobs: std::sync::mpsc::SyncSender<Job>,
+    pub(crate) id: u64,
     pub(crate) app: Option<AppKey>,
     pub(crate) boot_time: Duration,
-    interrupt: Interrupt,
 }
 
 impl std::fmt::Debug for WorkerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorkerHandle").field("app", &self.app).finish()
+        f.debug_struct("WorkerHandle").field("id", &self.id).field("app", &self.app).finish()
     }
 }
 
 /// Lets another thread stop the JavaScript a worker is running.
 #[derive(Clone)]
-pub(crate) struct Interrupt {
+struct Interrupt {
     handle: deno_core::v8::IsolateHandle,
     cancelled: Arc<AtomicBool>,
 }
 
 impl Interrupt {
     /// Marks the current run cancelled and stops its JavaScript.
-    pub(crate) fn cancel(&self) {
+    fn cancel(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
         self.handle.terminate_execution();
     }
 }
 
+/// Where a run stands, shared by its caller and the worker that takes it,
+/// so a caller's cancellation reaches exactly its own run: before the run
+/// starts it stops it from starting, while it runs it interrupts it, after
+/// it ended it does nothing.
+#[derive(Clone, Default)]
+pub(crate) struct Ticket(Arc<std::sync::Mutex<TicketState>>);
+
+#[derive(Default)]
+enum TicketState {
+    #[default]
+    Waiting,
+    Cancelled,
+    Running(Interrupt),
+    Ended,
+}
+
+impl Ticket {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TicketState> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Cancels the run: it will not start, or its JavaScript is stopped.
+    pub(crate) fn cancel(&self) {
+        let mut state = self.lock();
+        match &*state {
+            TicketState::Waiting => *state = TicketState::Cancelled,
+            TicketState::Running(interrupt) => interrupt.cancel(),
+            TicketState::Cancelled | TicketState::Ended => {}
+        }
+    }
+
+    /// Marks the run started on the runtime `interrupt` stops; false when
+    /// it was cancelled before it could start.
+    fn start(&self, interrupt: &Interrupt) -> bool {
+        let mut state = self.lock();
+        match &*state {
+            TicketState::Cancelled => false,
+            _ => {
+                *state = TicketState::Running(interrupt.clone());
+                true
+            }
+        }
+    }
+
+    fn end(&self) {
+        *self.lock() = TicketState::Ended;
+    }
+}
+
 impl WorkerHandle {
     /// Starts a worker thread and waits until its runtime has booted.
-    pub(crate) async fn spawn(options: SandboxOptions) -> Result<Self, Error> {
+    /// `finished` is called on that thread after each job.
+    pub(crate) async fn spawn(options: SandboxOptions, id: u64, finished: FinishHook) -> Result<Self, Error> {
         let (jobs, receiver) = std::sync::mpsc::sync_channel(2);
         let (ready_tx, ready_rx) = oneshot::channel();
         std::thread::Builder::new()
             .name("switchboard-js".to_owned())
-            .spawn(move || worker_main(options, receiver, ready_tx))
+            .spawn(move || worker_main(options, receiver, ready_tx, id, finished))
             .map_err(|error| Error::Boot(format!("cannot start a runtime thread: {error}")))?;
-        let (boot_time, interrupt) = ready_rx
+        let boot_time = ready_rx
             .await
             .map_err(|_| Error::Boot("the runtime thread ended during boot".to_owned()))??;
-        Ok(Self { jobs, app: None, boot_time, interrupt })
+        Ok(Self { jobs, id, app: None, boot_time })
     }
 
-    pub(crate) fn send(&self, job: Job) -> Result<(), Error> {
-        // The pool gives a worker one job at a time, so the channel has room.
-        self.jobs.try_send(job).map_err(|_| Error::WorkerGone)
+    /// A sender for this worker's jobs.
+    pub(crate) fn sender(&self) -> std::sync::mpsc::SyncSender<Job> {
+        self.jobs.clone()
     }
+}
 
-    pub(crate) fn interrupt(&self) -> Interrupt {
-        self.interrupt.clone()
+/// Reports a worker thread that ends without saying so itself (a panic) as
+/// a runtime that did not survive, so the pool stops counting it.
+struct ExitGuard {
+    id: u64,
+    finished: FinishHook,
+}
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = (self.finished)(self.id, false);
+        }
     }
 }
 
 /// The worker thread: boots the runtime, then waits for jobs on a plain
 /// channel (a futex wait, cheaper to wake than an idle event loop) and
-/// drives the event loop only while a job runs. JavaScript left pending
-/// after a run (an unfinished timer) resumes with the next job.
+/// drives the event loop only while a job runs. After each job the pool
+/// may hand it the next waiting one directly, so a busy runtime goes from
+/// job to job without sleeping. JavaScript left pending after a run (an
+/// unfinished timer) resumes with the next job.
 fn worker_main(
     options: SandboxOptions,
     jobs: std::sync::mpsc::Receiver<Job>,
-    ready: oneshot::Sender<Result<(Duration, Interrupt), Error>>,
+    ready: oneshot::Sender<Result<Duration, Error>>,
+    id: u64,
+    finished: FinishHook,
 ) {
+    let _guard = ExitGuard { id, finished: finished.clone() };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -107,16 +187,25 @@ fn worker_main(
                 return None;
             }
         };
-        let mut worker = Worker::new(sandbox, options);
-        let interrupt = Interrupt {
-            handle: worker.sandbox.js.v8_isolate().thread_safe_handle(),
-            cancelled: worker.cancelled.clone(),
-        };
-        ready.send(Ok((started.elapsed(), interrupt))).ok().map(|()| worker)
+        let worker = Worker::new(sandbox, options);
+        ready.send(Ok(started.elapsed())).ok().map(|()| worker)
     });
     let Some(mut worker) = booted else { return };
-    while let Ok(job) = jobs.recv() {
-        if !runtime.block_on(worker.handle(job)) {
+    let mut next = None;
+    loop {
+        let job = match next.take() {
+            Some(job) => job,
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            },
+        };
+        let (answer, alive) = runtime.block_on(worker.handle(job));
+        // The pool learns first, so a caller holding its answer finds the
+        // runtime already counted free (or busy with the next job).
+        next = finished(id, alive);
+        answer.send();
+        if !alive {
             break;
         }
     }
@@ -229,6 +318,8 @@ struct Worker {
     options: SandboxOptions,
     watchdog: Watchdog,
     cancelled: Arc<AtomicBool>,
+    /// What a caller's ticket uses to stop this runtime's current run.
+    interrupt: Interrupt,
     app: Option<AppKey>,
     /// Module keys already loaded in this runtime, with their load outcome.
     loaded: std::collections::HashMap<PathBuf, Result<(), LoadFailure>>,
@@ -246,21 +337,35 @@ struct LoadFailure {
 
 impl Worker {
     fn new(mut sandbox: Sandbox, options: SandboxOptions) -> Self {
-        let watchdog = Watchdog::start(sandbox.js.v8_isolate().thread_safe_handle());
-        Self { sandbox, options, watchdog, cancelled: Arc::new(AtomicBool::new(false)), app: None, loaded: Default::default(), next_entry: 0, env: None }
+        let handle = sandbox.js.v8_isolate().thread_safe_handle();
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let interrupt = Interrupt { handle: handle.clone(), cancelled: cancelled.clone() };
+        let watchdog = Watchdog::start(handle);
+        Self { sandbox, options, watchdog, cancelled, interrupt, app: None, loaded: Default::default(), next_entry: 0, env: None }
     }
 
-    /// Handles one job; false when the runtime must be dropped.
-    async fn handle(&mut self, job: Job) -> bool {
+    /// Handles one job: its answer, to send once the pool knows whether
+    /// the runtime survived (false: it must be dropped).
+    async fn handle(&mut self, job: Job) -> (Answer, bool) {
         match job {
-            Job::Run { app, request, reply } => {
+            Job::Run { app, request, reply, ticket } => {
                 let started = Instant::now();
-                let (result, alive) = match self.bind(&app) {
-                    Ok(()) => self.run(&app, request, started).await,
-                    Err(message) => (ExecutionResult::failure("InternalError", message, String::new(), 0), true),
+                // Cleared before the ticket says the run started, so a
+                // cancellation from then on is never wiped out.
+                self.reset_interrupts();
+                // A caller that is gone or cancelled while its run waited
+                // does not have it started.
+                let (result, alive) = if reply.is_closed() || !ticket.start(&self.interrupt) {
+                    (ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", String::new(), 0), true)
+                } else {
+                    let outcome = match self.bind(&app) {
+                        Ok(()) => self.run(&app, *request, started).await,
+                        Err(message) => (ExecutionResult::failure("InternalError", message, String::new(), 0), true),
+                    };
+                    ticket.end();
+                    outcome
                 };
-                let _ = reply.send(RunReply { result, worker_alive: alive });
-                alive
+                (Answer::Run(reply, result), alive)
             }
             Job::Describe { app, files, timeout, reply } => {
                 let mut reports = Vec::with_capacity(files.len());
@@ -274,8 +379,7 @@ impl Worker {
                     alive = still_alive;
                     reports.push(EntityReport { file, outcome });
                 }
-                let _ = reply.send(reports);
-                alive
+                (Answer::Describe(reply, reports), alive)
             }
         }
     }
@@ -401,8 +505,8 @@ impl Worker {
         f(state.borrow_mut::<RunState>())
     }
 
+    /// Runs one request; interrupts were reset when its ticket started.
     async fn run(&mut self, app: &AppCode, request: RunRequest, started: Instant) -> (ExecutionResult, bool) {
-        self.reset_interrupts();
         let log_cap = self.options.max_log_bytes;
         let same_env = self.env.as_ref().is_some_and(|held| Arc::ptr_eq(held, &request.env) || **held == *request.env);
         let invocation = invocation_json(&request, !same_env);

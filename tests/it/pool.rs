@@ -81,3 +81,134 @@ async fn a_full_pool_answers_busy() {
     assert!(message.contains("busy"), "{message}");
     spin.await.expect("join").expect("spin");
 }
+
+/// An app whose functions count, in one global, how many runs its runtime
+/// has made: `slow` after a 300 ms timer, `tick` at once.
+fn counting_app() -> tempfile::TempDir {
+    let count = "globalThis.runs = (globalThis.runs ?? 0) + 1";
+    app(&[
+        ("src/application-config.ts", APPLICATION),
+        ("src/role.ts", ROLE),
+        (
+            "src/slow.ts",
+            &function(
+                "universalIdentifier: '44444444-4444-4444-8444-444444444451', name: 'slow', timeoutSeconds: 10",
+                &format!("async () => {{ await new Promise((resolve) => setTimeout(resolve, 300)); return {count}; }}"),
+            ),
+        ),
+        (
+            "src/tick.ts",
+            &function("universalIdentifier: '44444444-4444-4444-8444-444444444452', name: 'tick'", &format!("async () => {count}")),
+        ),
+    ])
+}
+
+async fn load(pool: &Pool, dir: &std::path::Path) -> AppSnapshot {
+    let app = switchboard::catalog::load(dir, pool).await.expect("app loads");
+    AppSnapshot::new(app, &BTreeMap::new(), "http://127.0.0.1:7410").expect("snapshot")
+}
+
+/// Waits until the pool's counters satisfy `done`.
+async fn until(pool: &Pool, done: impl Fn(switchboard::sandbox::PoolStats) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done(pool.stats()) {
+        assert!(std::time::Instant::now() < deadline, "pool never reached the state: {:?}", pool.stats());
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_calls_run_in_arrival_order_and_a_cancelled_one_never_runs() {
+    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 64, ..PoolOptions::default() });
+    let dir = counting_app();
+    let snapshot = load(&pool, dir.path()).await;
+    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
+    let call = |function: &'static str, cancel: Option<tokio_util::sync::CancellationToken>| {
+        let (engine, snapshot) = (engine.clone(), snapshot.clone());
+        tokio::spawn(async move { engine.invoke_cancellable(&snapshot, invocation(&engine, function, "{}"), cancel).await })
+    };
+
+    let slow = call("slow", None);
+    until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
+    let mut ticks = Vec::new();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    for index in 0..5 {
+        if index == 2 {
+            let cancelled = call("tick", Some(cancel.clone()));
+            until(&pool, |stats| stats.waiting == 3).await;
+            cancel.cancel();
+            let result = cancelled.await.expect("join").expect("answered");
+            assert_eq!(result.error.expect("cancelled").error_type, "CancelledError");
+            until(&pool, |stats| stats.waiting == 2).await;
+        }
+        ticks.push(call("tick", None));
+        until(&pool, |stats| stats.waiting == index + 1).await;
+    }
+    assert!(!slow.is_finished(), "the queue was built while the slow run held the only runtime");
+
+    let slow = slow.await.expect("join").expect("slow ran");
+    assert_eq!(slow.data, 1, "{slow:?}");
+    for (index, tick) in ticks.into_iter().enumerate() {
+        let result = tick.await.expect("join").expect("tick ran");
+        // One runtime ran them one after another, first come first served;
+        // the cancelled call took no turn.
+        assert_eq!(result.data, index + 2, "tick {index}: {result:?}");
+    }
+    assert_eq!(pool.stats().waiting, 0);
+    assert_eq!(pool.stats().live, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_given_up_while_waiting_leaves_the_pool_whole() {
+    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 64, ..PoolOptions::default() });
+    let dir = counting_app();
+    let snapshot = load(&pool, dir.path()).await;
+    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
+    let slow = tokio::spawn({
+        let (engine, snapshot) = (engine.clone(), snapshot.clone());
+        async move { engine.invoke(&snapshot, invocation(&engine, "slow", "{}")).await }
+    });
+    until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
+    // The caller stops waiting (its future is dropped), as an HTTP handler
+    // does when its client hangs up.
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_millis(50),
+        engine.invoke(&snapshot, invocation(&engine, "tick", "{}")),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the tick had to wait for the slow run: {gave_up:?}");
+    assert_eq!(pool.stats().waiting, 0);
+    assert_eq!(slow.await.expect("join").expect("slow").data, 1);
+    // The dropped call never ran, and the runtime is free again.
+    let next = engine.invoke(&snapshot, invocation(&engine, "tick", "{}")).await.expect("tick");
+    assert_eq!(next.data, 2, "{next:?}");
+    let stats = pool.stats();
+    assert_eq!((stats.live, stats.idle, stats.waiting), (1, 1, 0), "{stats:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_for_another_app_gets_a_runtime_when_one_comes_free() {
+    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 64, ..PoolOptions::default() });
+    let (first_dir, second_dir) = (counting_app(), counting_app());
+    let first = load(&pool, first_dir.path()).await;
+    let second = load(&pool, second_dir.path()).await;
+    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
+    let call = |snapshot: &AppSnapshot, function: &'static str| {
+        let (engine, snapshot) = (engine.clone(), snapshot.clone());
+        tokio::spawn(async move { engine.invoke(&snapshot, invocation(&engine, function, "{}")).await })
+    };
+    let slow = call(&first, "slow");
+    until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
+    let other = call(&second, "tick");
+    until(&pool, |stats| stats.waiting == 1).await;
+    let same = call(&first, "tick");
+    until(&pool, |stats| stats.waiting == 2).await;
+    assert_eq!(slow.await.expect("join").expect("slow").data, 1);
+    // The other app's call was first in line: the first app's runtime made
+    // room for a runtime of its own, which never ran the first app's code.
+    assert_eq!(other.await.expect("join").expect("other app").data, 1);
+    let same = same.await.expect("join").expect("same app");
+    assert_eq!(same.status, ExecutionStatus::Success, "{same:?}");
+    assert_eq!(same.data, 1, "a fresh runtime for the first app again: {same:?}");
+    assert!(pool.stats().live <= 1, "{:?}", pool.stats());
+}
