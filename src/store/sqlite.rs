@@ -26,6 +26,13 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// SQLite's limit on bound parameters).
 const MAX_BATCH: usize = 256;
 
+/// How long the writer waits for more deferred records to share a commit
+/// with the first one. Each commit wakes SQLite's thread and rewrites the
+/// pages it touches, so a busy gateway commits a few hundred batches a
+/// second instead of one per run. Anything someone waits on (a committed
+/// record, a flush) is written at once.
+const LINGER: Duration = Duration::from_millis(5);
+
 /// Records waiting for the writer at most; past that, handing one over
 /// waits for room, so a writer that falls behind slows runs down instead of
 /// growing memory without bound.
@@ -61,6 +68,13 @@ enum Write {
     Run(Box<RunRecord>, Option<(Vec<i64>, Settle)>, Option<Ack>),
     /// Answered once everything handed over before it is committed.
     Flush(Ack),
+}
+
+impl Write {
+    /// Nobody waits for it to be committed.
+    fn deferred(&self) -> bool {
+        matches!(self, Write::Run(_, _, None))
+    }
 }
 
 /// The SQLite implementation of `Store`.
@@ -126,11 +140,34 @@ impl SqliteStore {
 async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Write>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = queue.recv().await {
+        let mut urgent = !first.deferred();
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(next) => batch.push(next),
+                Ok(next) => {
+                    urgent |= !next.deferred();
+                    batch.push(next);
+                }
                 Err(_) => break,
+            }
+        }
+        if !urgent && batch.len() < MAX_BATCH {
+            let linger = tokio::time::sleep(LINGER);
+            tokio::pin!(linger);
+            while batch.len() < MAX_BATCH {
+                tokio::select! {
+                    () = &mut linger => break,
+                    next = queue.recv() => match next {
+                        Some(next) => {
+                            let deferred = next.deferred();
+                            batch.push(next);
+                            if !deferred {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                }
             }
         }
         let outcome = commit_batch(&mut connection, &batch).await;
