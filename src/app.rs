@@ -49,6 +49,7 @@ pub fn pool_options(settings: &Settings) -> PoolOptions {
         max_runtimes: settings.max_runtimes,
         spares: settings.spare_runtimes,
         max_waiting: settings.max_waiting,
+        idle_spin: std::time::Duration::from_micros(settings.idle_spin_micros as u64),
     }
 }
 

@@ -17,6 +17,9 @@ pub struct Settings {
     pub spare_runtimes: usize,
     /// Calls that may wait for a runtime before "busy" (`SWITCHBOARD_MAX_WAITING`, default 64).
     pub max_waiting: usize,
+    /// Microseconds the last runtime to go idle polls for the next call
+    /// before sleeping (`SWITCHBOARD_IDLE_SPIN_MICROS`, default 300; 0 = never).
+    pub idle_spin_micros: usize,
     /// Workspace id handed to handlers (`SWITCHBOARD_WORKSPACE_ID`).
     pub workspace_id: String,
     /// Base URL of this gateway, injected as `TWENTY_API_URL` (`SWITCHBOARD_PUBLIC_URL`).
@@ -211,6 +214,8 @@ impl Settings {
             max_runtimes,
             spare_runtimes: number("SWITCHBOARD_SPARE_RUNTIMES", 0, 64)?.unwrap_or(1),
             max_waiting: number("SWITCHBOARD_MAX_WAITING", 0, 1_000_000)?.unwrap_or(64),
+            idle_spin_micros: number("SWITCHBOARD_IDLE_SPIN_MICROS", 0, 10_000)?
+                .unwrap_or(crate::sandbox::DEFAULT_IDLE_SPIN_MICROS as usize),
             workspace_id,
             public_url: public_url.trim_end_matches('/').to_owned(),
             vars_file: overrides.vars_file.or_else(|| env("SWITCHBOARD_VARS_FILE").map(PathBuf::from)),

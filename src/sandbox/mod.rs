@@ -19,7 +19,7 @@ mod runtime;
 mod worker;
 
 pub use loader::{AppCode, AppKey, parse};
-pub use pool::{Pool, PoolOptions, PoolStats};
+pub use pool::{DEFAULT_IDLE_SPIN_MICROS, Pool, PoolOptions, PoolStats};
 pub use runtime::SandboxOptions;
 
 use serde_json::Value;

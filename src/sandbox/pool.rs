@@ -12,7 +12,7 @@
 
 use super::loader::{AppCode, AppKey};
 use super::runtime::SandboxOptions;
-use super::worker::{FinishHook, Job, Ticket, WorkerHandle};
+use super::worker::{FinishHook, Job, Next, Ticket, WorkerHandle};
 use super::{EntityReport, Error, RunRequest};
 use crate::domain::ExecutionResult;
 use std::collections::VecDeque;
@@ -31,14 +31,26 @@ pub struct PoolOptions {
     pub spares: usize,
     /// Calls allowed to wait for a runtime before "busy" is answered.
     pub max_waiting: usize,
+    /// How long the last runtime to go idle polls for the next call before
+    /// its thread sleeps (zero: sleep at once).
+    pub idle_spin: Duration,
 }
 
 impl Default for PoolOptions {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Self { sandbox: SandboxOptions::default(), max_runtimes: 2 * cores, spares: 1, max_waiting: 64 }
+        Self {
+            sandbox: SandboxOptions::default(),
+            max_runtimes: 2 * cores,
+            spares: 1,
+            max_waiting: 64,
+            idle_spin: Duration::from_micros(DEFAULT_IDLE_SPIN_MICROS),
+        }
     }
 }
+
+/// Default of [`PoolOptions::idle_spin`], in microseconds.
+pub const DEFAULT_IDLE_SPIN_MICROS: u64 = 300;
 
 /// A snapshot of the pool's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,7 +261,7 @@ impl Pool {
     async fn boot(&self) -> Result<WorkerHandle, Error> {
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
         let finished: FinishHook =
-            Arc::new(move |id, alive| weak.upgrade().and_then(|inner| Pool { inner }.finished(id, alive)));
+            Arc::new(move |id, alive| weak.upgrade().map_or(Next::Wait(Duration::ZERO), |inner| Pool { inner }.finished(id, alive)));
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         WorkerHandle::spawn(self.inner.options.sandbox.clone(), id, finished).await
     }
@@ -376,10 +388,14 @@ impl Pool {
         Err(Error::WorkerGone)
     }
 
-    /// A runtime's thread reports a finished job; returns the next job for it.
-    fn finished(&self, id: u64, alive: bool) -> Option<Job> {
+    /// A runtime's thread reports a finished job: it gets the next job of
+    /// its app, or waits. The last runtime to go idle polls a moment for the
+    /// next call (the pool hands a call the most recently idle runtime);
+    /// while others are still busy it sleeps at once, leaving them the CPU.
+    fn finished(&self, id: u64, alive: bool) -> Next {
+        let sleep = Next::Wait(Duration::ZERO);
         let mut state = self.lock();
-        let index = state.busy.iter().position(|w| w.id == id)?;
+        let Some(index) = state.busy.iter().position(|w| w.id == id) else { return sleep };
         let worker = state.busy.swap_remove(index);
         if !alive {
             drop(worker);
@@ -387,11 +403,16 @@ impl Pool {
             state.grant_boot(self.inner.options.max_runtimes);
             drop(state);
             self.replenish();
-            return None;
+            return sleep;
         }
-        let (worker, job) = state.free(worker)?;
-        state.busy.push(worker);
-        Some(job)
+        match state.free(worker) {
+            Some((worker, job)) => {
+                state.busy.push(worker);
+                Next::Run(job)
+            }
+            None if state.busy.is_empty() => Next::Wait(self.inner.options.idle_spin),
+            None => sleep,
+        }
     }
 
     /// Returns what a cancelled call was granted but will not use.
@@ -478,7 +499,7 @@ impl Pool {
 
     /// Boots one runtime outside the pool and returns how long that took.
     pub async fn measure_boot(&self) -> Result<Duration, Error> {
-        let unmanaged: FinishHook = Arc::new(|_, _| None);
+        let unmanaged: FinishHook = Arc::new(|_, _| Next::Wait(Duration::ZERO));
         Ok(WorkerHandle::spawn(self.inner.options.sandbox.clone(), 0, unmanaged).await?.boot_time)
     }
 }

@@ -39,8 +39,16 @@ impl Answer {
 }
 
 /// Called on the worker thread after every job with whether the runtime
-/// survived it; returns the next job to run straight away, if any.
-pub(crate) type FinishHook = Arc<dyn Fn(u64, bool) -> Option<Job> + Send + Sync>;
+/// survived it; says what the thread does next.
+pub(crate) type FinishHook = Arc<dyn Fn(u64, bool) -> Next + Send + Sync>;
+
+/// What a worker thread does after a job.
+pub(crate) enum Next {
+    /// Run this job straight away.
+    Run(Job),
+    /// Wait for one, polling for this long before sleeping.
+    Wait(Duration),
+}
 
 /// The pool's handle to a worker thread.
 pub(crate) struct WorkerHandle {
@@ -191,11 +199,11 @@ fn worker_main(
         ready.send(Ok(started.elapsed())).ok().map(|()| worker)
     });
     let Some(mut worker) = booted else { return };
-    let mut next = None;
+    let mut next = Next::Wait(Duration::ZERO);
     loop {
-        let job = match next.take() {
-            Some(job) => job,
-            None => match jobs.recv() {
+        let job = match std::mem::replace(&mut next, Next::Wait(Duration::ZERO)) {
+            Next::Run(job) => job,
+            Next::Wait(spin) => match next_job(&jobs, spin) {
                 Ok(job) => job,
                 Err(_) => break,
             },
@@ -209,6 +217,31 @@ fn worker_main(
             break;
         }
     }
+}
+
+/// Waits for the next job: first polling the channel for up to `spin`
+/// (the pool lets only the last runtime to go idle do so), then asleep.
+/// A thread woken from sleep costs tens of microseconds on a virtual
+/// machine, about as much as a short run itself, so a call that follows
+/// soon after the last is picked up at once.
+fn next_job(jobs: &std::sync::mpsc::Receiver<Job>, spin: Duration) -> Result<Job, std::sync::mpsc::RecvError> {
+    if !spin.is_zero() {
+        let until = Instant::now() + spin;
+        loop {
+            match jobs.try_recv() {
+                Ok(job) => return Ok(job),
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(std::sync::mpsc::RecvError),
+                Err(std::sync::mpsc::TryRecvError::Empty) => {}
+            }
+            if Instant::now() >= until {
+                break;
+            }
+            // Gives way to any thread ready to run on this core (the one
+            // preparing the next call, say), so polling never delays it.
+            std::thread::yield_now();
+        }
+    }
+    jobs.recv()
 }
 
 /// Why the watchdog stopped a run.

@@ -125,4 +125,8 @@ fn bad_settings_are_named() {
     let run = switchboard_with(&["check", path(&example())], &[("SWITCHBOARD_HEAP_MB", "lots")], std::time::Duration::from_secs(60));
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("SWITCHBOARD_HEAP_MB"), "{}", run.stderr);
+    // Out of range (at most 10000 microseconds) is refused the same way.
+    let run = switchboard_with(&["check", path(&example())], &[("SWITCHBOARD_IDLE_SPIN_MICROS", "50000")], std::time::Duration::from_secs(60));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("SWITCHBOARD_IDLE_SPIN_MICROS"), "{}", run.stderr);
 }

@@ -34,6 +34,7 @@ async fn runaway_runs_do_not_disturb_concurrent_ones() {
         max_runtimes: 4,
         spares: 1,
         max_waiting: 64,
+        ..PoolOptions::default()
     })
     .await;
 
