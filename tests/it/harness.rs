@@ -134,6 +134,27 @@ pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
 }
 
+/// Whether process `pid` holds the socket listening on `port` (from
+/// /proc; where that cannot be read, a connection is taken as proof).
+fn listens(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else { return true };
+    let sockets: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (_, local_port) = fields.get(1)?.split_once(':')?;
+            let (state, inode) = (*fields.get(3)?, *fields.get(9)?);
+            (state == "0A" && u16::from_str_radix(local_port, 16).ok()? == port).then(|| format!("socket:[{inode}]"))
+        })
+        .collect();
+    let Ok(descriptors) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    descriptors
+        .flatten()
+        .filter_map(|descriptor| std::fs::read_link(descriptor.path()).ok())
+        .any(|target| sockets.iter().any(|socket| target.as_os_str() == socket.as_str()))
+}
+
 /// A `switchboard serve` on a free port, stopped on drop.
 pub(crate) struct Server {
     child: std::process::Child,
@@ -143,12 +164,23 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(args: &[&str], envs: &[(&str, &str)]) -> Server {
+        // A free port can be handed to another test's server before this one
+        // binds it; then this server exits and a new port is tried.
+        for _ in 0..3 {
+            if let Ok(server) = Self::try_start_on(free_port(), args, envs) {
+                return server;
+            }
+        }
         Self::start_on(free_port(), args, envs)
     }
 
     /// Like [`Server::start`], on a port chosen beforehand (for URLs that
     /// must be known before the server starts, such as OAuth redirects).
     pub(crate) fn start_on(port: u16, args: &[&str], envs: &[(&str, &str)]) -> Server {
+        Self::try_start_on(port, args, envs).unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    fn try_start_on(port: u16, args: &[&str], envs: &[(&str, &str)]) -> Result<Server, String> {
         let listen = format!("127.0.0.1:{port}");
         let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
         // SWITCHBOARD_TEST_STDERR=1 shows the server's stderr, for debugging a test.
@@ -160,14 +192,19 @@ impl Server {
         }
         let mut child = command.spawn().expect("serve");
         for _ in 0..200 {
-            if TcpStream::connect(&listen).is_ok() {
-                return Server { child, port, _data: data };
+            // Another process answering on the port does not count: the
+            // listening socket must be this server's.
+            if TcpStream::connect(&listen).is_ok() && listens(child.id(), port) {
+                return Ok(Server { child, port, _data: data });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(format!("switchboard serve exited ({status}) before listening on port {port}; is it taken?"));
             }
             std::thread::sleep(Duration::from_millis(25));
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("switchboard serve did not start listening");
+        Err("switchboard serve did not start listening".to_owned())
     }
 
     /// Stops the server with SIGTERM, as a service manager would, and waits
