@@ -339,6 +339,11 @@ impl Pool {
                 if waiting >= self.inner.options.max_waiting {
                     return Err(Error::Busy { runtimes: state.live, waiting });
                 }
+                if state.waiters.len() >= 2 * self.inner.options.max_waiting.max(1) {
+                    // Calls that gave up stay queued until a runtime looks
+                    // at them; past this many, they are swept out now.
+                    state.waiters.retain(|waiter| !waiter.grant.is_closed());
+                }
                 let (grant, receive) = oneshot::channel();
                 state.waiters.push_back(Waiter { app, fresh, job, grant });
                 Step::Wait(receive)
@@ -456,10 +461,12 @@ impl Pool {
         tokio::select! {
             dispatched = dispatched => dispatched?,
             () = cancel.cancelled() => {
-                // Cancelled while it waited for a runtime: it never starts
-                // (a runtime that has just taken it skips it).
-                ticket.cancel();
-                return Ok(ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", String::new(), 0));
+                // Cancelled while it waited for a runtime: it never starts.
+                // A runtime may have taken it just now; then its answer
+                // below says how it ended.
+                if ticket.cancel() {
+                    return Ok(ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", String::new(), 0));
+                }
             }
         }
         let reply = tokio::select! {
@@ -467,7 +474,7 @@ impl Pool {
             () = cancel.cancelled() => {
                 // Stops this run's JavaScript if it is busy; the worker
                 // notices a run idle in the event loop itself.
-                ticket.cancel();
+                let _ = ticket.cancel();
                 receive.await
             }
         };

@@ -101,12 +101,19 @@ impl Ticket {
     }
 
     /// Cancels the run: it will not start, or its JavaScript is stopped.
-    pub(crate) fn cancel(&self) {
+    /// True when it had not started (and now never will).
+    pub(crate) fn cancel(&self) -> bool {
         let mut state = self.lock();
         match &*state {
-            TicketState::Waiting => *state = TicketState::Cancelled,
-            TicketState::Running(interrupt) => interrupt.cancel(),
-            TicketState::Cancelled | TicketState::Ended => {}
+            TicketState::Waiting | TicketState::Cancelled => {
+                *state = TicketState::Cancelled;
+                true
+            }
+            TicketState::Running(interrupt) => {
+                interrupt.cancel();
+                false
+            }
+            TicketState::Ended => false,
         }
     }
 
@@ -401,6 +408,10 @@ impl Worker {
                 (Answer::Run(reply, result), alive)
             }
             Job::Describe { app, files, timeout, reply } => {
+                if reply.is_closed() {
+                    // The caller is gone: nobody wants these reports.
+                    return (Answer::Describe(reply, Vec::new()), true);
+                }
                 let mut reports = Vec::with_capacity(files.len());
                 let mut alive = self.bind(&app).is_ok();
                 for file in files {
