@@ -275,6 +275,9 @@ struct WatchState {
     /// When the watchdog thread will next wake up (nanoseconds since `epoch`).
     wake_at: std::sync::atomic::AtomicU64,
     fired: AtomicBool,
+    /// Held by the watchdog from claiming a deadline until the kill is
+    /// done, so `disarm` can wait out a kill already under way.
+    killing: std::sync::Mutex<()>,
     epoch: Instant,
 }
 
@@ -290,6 +293,7 @@ impl Watchdog {
             deadline: std::sync::atomic::AtomicU64::new(0),
             wake_at: std::sync::atomic::AtomicU64::new(u64::MAX),
             fired: AtomicBool::new(false),
+            killing: std::sync::Mutex::new(()),
             epoch: Instant::now(),
         });
         let state = shared.clone();
@@ -297,6 +301,7 @@ impl Watchdog {
             let deadline = state.deadline.load(Ordering::SeqCst);
             let now = state.now();
             if deadline != 0 && now >= deadline {
+                let _claim = state.killing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 if state.deadline.compare_exchange(deadline, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
                     state.fired.store(true, Ordering::SeqCst);
                     handle.terminate_execution();
@@ -338,8 +343,13 @@ impl Watchdog {
         }
     }
 
+    /// Ends the watch of a run; true when the watchdog stopped it. A kill
+    /// the watchdog had already claimed is finished first, so it is counted
+    /// for this run (whose runtime is then dropped) and cannot land on the
+    /// next one.
     fn disarm(&self) -> bool {
         self.shared.deadline.store(0, Ordering::SeqCst);
+        drop(self.shared.killing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         self.shared.fired.load(Ordering::SeqCst)
     }
 }
