@@ -465,7 +465,7 @@ impl Pool {
                 // A runtime may have taken it just now; then its answer
                 // below says how it ended.
                 if ticket.cancel() {
-                    return Ok(ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", String::new(), 0));
+                    return Ok(super::worker::cancelled_result(String::new(), 0));
                 }
             }
         }

@@ -406,7 +406,7 @@ impl Worker {
                 // A caller that is gone or cancelled while its run waited
                 // does not have it started.
                 let (result, alive) = if reply.is_closed() || !ticket.start(&self.interrupt) {
-                    (ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", String::new(), 0), true)
+                    (cancelled_result(String::new(), 0), true)
                 } else {
                     let outcome = match self.bind(&app) {
                         Ok(()) => self.run(&app, *request, started).await,
@@ -604,7 +604,7 @@ impl Worker {
                 logs,
                 duration,
             ),
-            (Stop::Cancelled, ..) => ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", logs, duration),
+            (Stop::Cancelled, ..) => cancelled_result(logs, duration),
             (Stop::Timeout, ..) => ExecutionResult::failure(
                 "TimeoutError",
                 format!("Timed out after {} ms", request.timeout.as_millis()),
@@ -707,6 +707,11 @@ fn invocation_json(request: &RunRequest, with_env: bool) -> String {
     out.push_str(&request.payload);
     out.push('}');
     out
+}
+
+/// The result of a run its caller cancelled.
+pub(crate) fn cancelled_result(logs: String, duration: u64) -> ExecutionResult {
+    ExecutionResult::failure("CancelledError", "The run was cancelled by its caller", logs, duration)
 }
 
 /// Replaces the app's absolute location with app-relative paths in what a

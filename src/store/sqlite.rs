@@ -142,33 +142,22 @@ async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::Receiver<
     while let Some(first) = queue.recv().await {
         let mut urgent = !first.deferred();
         batch.push(first);
+        // Take what has queued up; while nobody waits on the batch, also
+        // what arrives within LINGER.
+        let linger = tokio::time::sleep(LINGER);
+        tokio::pin!(linger);
         while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(next) => {
-                    urgent |= !next.deferred();
-                    batch.push(next);
-                }
-                Err(_) => break,
-            }
-        }
-        if !urgent && batch.len() < MAX_BATCH {
-            let linger = tokio::time::sleep(LINGER);
-            tokio::pin!(linger);
-            while batch.len() < MAX_BATCH {
-                tokio::select! {
+            let next = match queue.try_recv() {
+                Ok(next) => Some(next),
+                Err(_) if urgent => break,
+                Err(_) => tokio::select! {
                     () = &mut linger => break,
-                    next = queue.recv() => match next {
-                        Some(next) => {
-                            let deferred = next.deferred();
-                            batch.push(next);
-                            if !deferred {
-                                break;
-                            }
-                        }
-                        None => break,
-                    },
-                }
-            }
+                    next = queue.recv() => next,
+                },
+            };
+            let Some(next) = next else { break };
+            urgent |= !next.deferred();
+            batch.push(next);
         }
         let outcome = commit_batch(&mut connection, &batch).await;
         if let Err(error) = &outcome {

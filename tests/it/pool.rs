@@ -23,7 +23,7 @@ async fn limits_app(options: PoolOptions) -> (Pool, AppSnapshot, Engine) {
     let pool = Pool::new(options);
     let app = switchboard::catalog::load(&fixture("limits"), &pool).await.expect("fixture loads");
     let snapshot = AppSnapshot::new(app, &BTreeMap::new(), "http://127.0.0.1:7410").expect("snapshot");
-    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
+    let engine = Engine::new(pool.clone(), WORKSPACE.to_owned());
     (pool, snapshot, engine)
 }
 
@@ -104,6 +104,23 @@ fn counting_app() -> tempfile::TempDir {
     ])
 }
 
+const WORKSPACE: &str = "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c";
+
+/// A pool of one runtime (no spare) and an engine over it.
+fn one_runtime() -> (Pool, Engine) {
+    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 64, ..PoolOptions::default() });
+    let engine = Engine::new(pool.clone(), WORKSPACE.to_owned());
+    (pool, engine)
+}
+
+type Call = tokio::task::JoinHandle<Result<switchboard::domain::ExecutionResult, switchboard::engine::Error>>;
+
+/// Starts a call of `function` in the background.
+fn spawn_call(engine: &Engine, snapshot: &AppSnapshot, function: &'static str, cancel: Option<tokio_util::sync::CancellationToken>) -> Call {
+    let (engine, snapshot) = (engine.clone(), snapshot.clone());
+    tokio::spawn(async move { engine.invoke_cancellable(&snapshot, invocation(&engine, function, "{}"), cancel).await })
+}
+
 async fn load(pool: &Pool, dir: &std::path::Path) -> AppSnapshot {
     let app = switchboard::catalog::load(dir, pool).await.expect("app loads");
     AppSnapshot::new(app, &BTreeMap::new(), "http://127.0.0.1:7410").expect("snapshot")
@@ -120,14 +137,10 @@ async fn until(pool: &Pool, done: impl Fn(switchboard::sandbox::PoolStats) -> bo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waiting_calls_run_in_arrival_order_and_a_cancelled_one_never_runs() {
-    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 64, ..PoolOptions::default() });
+    let (pool, engine) = one_runtime();
     let dir = counting_app();
     let snapshot = load(&pool, dir.path()).await;
-    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
-    let call = |function: &'static str, cancel: Option<tokio_util::sync::CancellationToken>| {
-        let (engine, snapshot) = (engine.clone(), snapshot.clone());
-        tokio::spawn(async move { engine.invoke_cancellable(&snapshot, invocation(&engine, function, "{}"), cancel).await })
-    };
+    let call = |function, cancel| spawn_call(&engine, &snapshot, function, cancel);
 
     let slow = call("slow", None);
     until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
@@ -161,14 +174,10 @@ async fn waiting_calls_run_in_arrival_order_and_a_cancelled_one_never_runs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_given_up_while_waiting_leaves_the_pool_whole() {
-    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 64, ..PoolOptions::default() });
+    let (pool, engine) = one_runtime();
     let dir = counting_app();
     let snapshot = load(&pool, dir.path()).await;
-    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
-    let slow = tokio::spawn({
-        let (engine, snapshot) = (engine.clone(), snapshot.clone());
-        async move { engine.invoke(&snapshot, invocation(&engine, "slow", "{}")).await }
-    });
+    let slow = spawn_call(&engine, &snapshot, "slow", None);
     until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
     // The caller stops waiting (its future is dropped), as an HTTP handler
     // does when its client hangs up.
@@ -189,15 +198,11 @@ async fn a_call_given_up_while_waiting_leaves_the_pool_whole() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_for_another_app_gets_a_runtime_when_one_comes_free() {
-    let pool = Pool::new(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 64, ..PoolOptions::default() });
+    let (pool, engine) = one_runtime();
     let (first_dir, second_dir) = (counting_app(), counting_app());
     let first = load(&pool, first_dir.path()).await;
     let second = load(&pool, second_dir.path()).await;
-    let engine = Engine::new(pool.clone(), "7c0a8f1e-5b2d-4e6a-9f3c-1d2e3f4a5b6c".to_owned());
-    let call = |snapshot: &AppSnapshot, function: &'static str| {
-        let (engine, snapshot) = (engine.clone(), snapshot.clone());
-        tokio::spawn(async move { engine.invoke(&snapshot, invocation(&engine, function, "{}")).await })
-    };
+    let call = |snapshot, function| spawn_call(&engine, snapshot, function, None);
     let slow = call(&first, "slow");
     until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
     let other = call(&second, "tick");
