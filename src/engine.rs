@@ -14,7 +14,7 @@ pub use host::{LocalApi, LocalRequest};
 use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
 use crate::sandbox::{Pool, RunRequest};
-use crate::store::{RunRecord, RunStatus, Settle, SqliteStore, Store};
+use crate::store::{JsonText, RunRecord, RunStatus, Settle, SqliteStore, Store};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -365,7 +365,7 @@ impl Engine {
     pub async fn record_skipped(&self, app: &AppSnapshot, function: &FunctionRef, trigger: TriggerKind, detail: Value, reason: &str) -> Option<String> {
         let recorder = self.recorder.as_ref().filter(|recorder| recorder.mode != Recording::Off)?;
         let now = crate::store::now_ms();
-        let mut record = recorder.record_for(app, function, trigger, detail, Value::Object(Default::default()), RunStatus::Skipped, now, now);
+        let mut record = recorder.record_for(app, function, trigger, detail, JsonText::from_text("{}"), RunStatus::Skipped, now, now);
         record.error = Some(crate::domain::ExecutionError {
             error_type: "SkippedError".to_owned(),
             error_message: reason.to_owned(),
@@ -383,7 +383,7 @@ impl Recorder {
         function: &FunctionRef,
         trigger: TriggerKind,
         detail: Value,
-        payload: Value,
+        payload: JsonText,
         status: RunStatus,
         started_at: i64,
         ended_at: i64,
@@ -398,7 +398,7 @@ impl Recorder {
             detail,
             payload,
             status,
-            data: Value::Null,
+            data: JsonText::from_text("null"),
             error: None,
             logs: String::new(),
             duration_ms: 0,
@@ -422,31 +422,17 @@ impl Recorder {
         }
     }
 
-    /// The payload as recorded: capped, with secret headers of HTTP routes blanked.
-    fn payload(&self, trigger: TriggerKind, text: &str) -> Value {
-        if text.len() > self.capture_bytes {
-            return serde_json::json!({ "truncated": true, "bytes": text.len() });
-        }
-        let mut value: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
-        if trigger == TriggerKind::HttpRoute {
-            let redact = |field: &str, value: &mut Value, secret: &dyn Fn(&str) -> bool| {
-                if let Some(map) = value.get_mut(field).and_then(Value::as_object_mut) {
-                    for (name, value) in map.iter_mut() {
-                        if secret(&name.to_ascii_lowercase()) {
-                            *value = Value::String("[redacted]".to_owned());
-                        }
-                    }
-                }
-            };
-            redact("headers", &mut value, &|name| SECRET_HEADERS.contains(&name));
-            redact("queryStringParameters", &mut value, &|name| SECRET_QUERY_KEYS.contains(&name));
-        }
-        value
+    fn payload(&self, trigger: TriggerKind, text: &str) -> JsonText {
+        recorded_payload(trigger, text, self.capture_bytes)
     }
 
-    fn capture_value(&self, value: &Value) -> Value {
-        let size = serde_json::to_string(value).map(|text| text.len()).unwrap_or(0);
-        if size > self.capture_bytes { serde_json::json!({ "truncated": true, "bytes": size }) } else { value.clone() }
+    fn capture_value(&self, value: &Value) -> JsonText {
+        let text = JsonText::from_value(value);
+        if text.as_str().len() > self.capture_bytes {
+            JsonText::from(serde_json::json!({ "truncated": true, "bytes": text.as_str().len() }))
+        } else {
+            text
+        }
     }
 
     fn capture_text(&self, text: &str) -> String {
@@ -462,7 +448,87 @@ impl Recorder {
 }
 
 /// A payload recorded whole can be replayed; a truncated one cannot.
-pub fn replayable_payload(payload: &Value) -> Option<String> {
-    let truncated = payload.get("truncated").and_then(Value::as_bool) == Some(true) && payload.get("bytes").is_some();
-    (!truncated).then(|| payload.to_string())
+pub fn replayable_payload(payload: &JsonText) -> Option<String> {
+    let value = payload.to_value();
+    let truncated = value.get("truncated").and_then(Value::as_bool) == Some(true) && value.get("bytes").is_some();
+    (!truncated).then(|| payload.as_str().to_owned())
+}
+
+/// The payload as recorded: capped, with secret headers and query keys
+/// of HTTP routes blanked. Kept as the text it came in unless something
+/// must be blanked.
+fn recorded_payload(trigger: TriggerKind, text: &str, capture_bytes: usize) -> JsonText {
+    if text.len() > capture_bytes {
+        return JsonText::from(serde_json::json!({ "truncated": true, "bytes": text.len() }));
+    }
+    if trigger != TriggerKind::HttpRoute || !RouteKeys::has_secrets(text) {
+        return JsonText::from_text(text);
+    }
+    let mut value: Value = serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+    let redact = |field: &str, value: &mut Value, secret: &dyn Fn(&str) -> bool| {
+        if let Some(map) = value.get_mut(field).and_then(Value::as_object_mut) {
+            for (name, value) in map.iter_mut() {
+                if secret(name) {
+                    *value = Value::String("[redacted]".to_owned());
+                }
+            }
+        }
+    };
+    redact("headers", &mut value, &secret_header);
+    redact("queryStringParameters", &mut value, &secret_query_key);
+    JsonText::from(value)
+}
+
+fn secret_header(name: &str) -> bool {
+    SECRET_HEADERS.iter().any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+fn secret_query_key(name: &str) -> bool {
+    SECRET_QUERY_KEYS.iter().any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+/// The names under a route payload's `headers` and `queryStringParameters`,
+/// read without building the payload.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RouteKeys<'a> {
+    #[serde(borrow, default)]
+    headers: Option<std::collections::HashMap<std::borrow::Cow<'a, str>, serde::de::IgnoredAny>>,
+    #[serde(borrow, default)]
+    query_string_parameters: Option<std::collections::HashMap<std::borrow::Cow<'a, str>, serde::de::IgnoredAny>>,
+}
+
+impl RouteKeys<'_> {
+    /// Whether the route payload `text` holds a value that must not be
+    /// recorded (also when it cannot be read this way: then the careful
+    /// path decides).
+    fn has_secrets(text: &str) -> bool {
+        let Ok(keys) = serde_json::from_str::<RouteKeys<'_>>(text) else { return true };
+        let any = |map: &Option<std::collections::HashMap<std::borrow::Cow<'_, str>, serde::de::IgnoredAny>>, secret: fn(&str) -> bool| {
+            map.as_ref().is_some_and(|map| map.keys().any(|name| secret(name)))
+        };
+        any(&keys.headers, secret_header) || any(&keys.query_string_parameters, secret_query_key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_payloads_are_kept_as_sent_unless_a_secret_is_in_them() {
+        let plain = r#"{"headers":{"user-agent":"wrk"},"queryStringParameters":{"page":"2"},"body":null}"#;
+        assert_eq!(recorded_payload(TriggerKind::HttpRoute, plain, 1024).as_str(), plain);
+        let secret = r#"{"headers":{"Authorization":"Bearer x","accept":"*/*"},"queryStringParameters":{"Token":"t","page":"2"}}"#;
+        let recorded = recorded_payload(TriggerKind::HttpRoute, secret, 1024).to_value();
+        assert_eq!(recorded["headers"], serde_json::json!({"Authorization": "[redacted]", "accept": "*/*"}));
+        assert_eq!(recorded["queryStringParameters"], serde_json::json!({"Token": "[redacted]", "page": "2"}));
+        // Only route payloads are read for secrets; every payload is capped.
+        assert_eq!(recorded_payload(TriggerKind::Manual, secret, 1024).as_str(), secret);
+        let capped = recorded_payload(TriggerKind::Manual, secret, 10).to_value();
+        assert_eq!(capped, serde_json::json!({"truncated": true, "bytes": secret.len()}));
+        assert_eq!(replayable_payload(&recorded_payload(TriggerKind::Manual, secret, 10)), None);
+        // Text that is not JSON is recorded as a string.
+        assert_eq!(recorded_payload(TriggerKind::Manual, "not json", 1024).to_value(), serde_json::json!("not json"));
+    }
 }

@@ -20,9 +20,9 @@ pub(crate) mod suite {
             function_id: format!("id-{function}"),
             trigger,
             detail: json!({"n": n}),
-            payload: json!({"input": n, "text": "naïve ✓"}),
+            payload: json!({"input": n, "text": "naïve ✓"}).into(),
             status,
-            data: if status == RunStatus::Success { json!({"ok": n}) } else { json!(null) },
+            data: if status == RunStatus::Success { json!({"ok": n}) } else { json!(null) }.into(),
             error: (status == RunStatus::Error).then(|| ExecutionError {
                 error_type: "TypeError".into(),
                 error_message: format!("boom {n}"),
@@ -172,6 +172,11 @@ pub(crate) mod suite {
         // A read right after the hand-over sees every record (no sleeping).
         let page = store.runs(&RunFilter { limit: 1000, ..Default::default() }).await.expect("list");
         assert_eq!(page.runs.len(), 120);
+        // Records committed together come back whole, whatever share of the
+        // batch they were written in.
+        for n in [0, 63, 64, 119] {
+            assert_eq!(store.run(&format!("run-{n}")).await.expect("read"), Some(run(n, "later", TriggerKind::HttpRoute, RunStatus::Success)));
+        }
         store.record_deferred(run(500, "later", TriggerKind::Tool, RunStatus::Error)).await.expect("hand over");
         assert!(store.run("run-500").await.expect("read").is_some());
         store.flush().await.expect("flush with nothing queued");
