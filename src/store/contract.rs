@@ -172,6 +172,8 @@ pub(crate) mod suite {
         // A read right after the hand-over sees every record (no sleeping).
         let page = store.runs(&RunFilter { limit: 1000, ..Default::default() }).await.expect("list");
         assert_eq!(page.runs.len(), 120);
+        let order: Vec<String> = page.runs.iter().map(|run| run.id.clone()).collect();
+        assert_eq!(order, (0..120).rev().map(|n| format!("run-{n}")).collect::<Vec<_>>(), "kept in the order handed over");
         // Records committed together come back whole, whatever share of the
         // batch they were written in.
         for n in [0, 63, 64, 119] {
