@@ -294,6 +294,16 @@ fn split_app_and_function(args: &[String]) -> (PathBuf, String) {
     }
 }
 
+/// mimalloc instead of glibc's malloc. Run records, payloads and results are
+/// allocated on one thread and freed on another (tokio's, a runtime's,
+/// SQLite's), and glibc's arenas then take a lock on many frees. Measured
+/// side by side on this machine (medians of eight alternating runs): a
+/// route at 32 connections went from about 18.8k to 22.4k calls a second;
+/// a runtime's resident memory from about 8 to 11 MB, while the gateway's
+/// after the load stayed about the same (90-105 MB).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     switchboard::config::init_logging();
