@@ -213,6 +213,43 @@ fn argument_problems(validator: &jsonschema::Validator, arguments: &Value) -> Ve
         .collect()
 }
 
+impl Gateway {
+    /// A tool call. Boxed by `call_tool`: rmcp spawns a task per request
+    /// around the handler's future and copies it several times on the way.
+    async fn run_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let Some(entry) = self.tool_set().get(&request.name) else {
+            return Err(McpError::invalid_params(format!("Unknown tool: {}", request.name), None));
+        };
+        let arguments = Value::Object(request.arguments.unwrap_or_default());
+        let problems = argument_problems(&entry.validator, &arguments);
+        if !problems.is_empty() {
+            let text = format!("Invalid arguments for tool {}:\n- {}", request.name, problems.join("\n- "));
+            return Ok(CallToolResult::error(vec![ContentBlock::text(text)]).into());
+        }
+        progress(&context, 0.0, "started").await;
+        let invocation = Invocation {
+            function: FunctionRef(entry.function.clone()),
+            trigger: TriggerKind::Tool,
+            payload: arguments.to_string(),
+            context: self.inner.engine.context(),
+            detail: serde_json::json!({ "tool": request.name.to_string() }),
+        };
+        let outcome = self.inner.engine.invoke_cancellable(&entry.app, invocation, Some(context.ct.clone())).await;
+        progress(&context, 1.0, "finished").await;
+        match outcome {
+            Ok(result) => Ok(self.result_of(result).into()),
+            Err(crate::engine::Error::Sandbox(error)) => {
+                Ok(CallToolResult::error(vec![ContentBlock::text(format!("ServerError: {error}"))]).into())
+            }
+            Err(error) => Err(McpError::internal_error(error.to_string(), None)),
+        }
+    }
+}
+
 async fn progress(context: &RequestContext<RoleServer>, value: f64, message: &str) {
     if let Some(token) = context.meta.get_progress_token() {
         let _ = context
@@ -298,32 +335,7 @@ impl ServerHandler for Gateway {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
-        let Some(entry) = self.tool_set().get(&request.name) else {
-            return Err(McpError::invalid_params(format!("Unknown tool: {}", request.name), None));
-        };
-        let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let problems = argument_problems(&entry.validator, &arguments);
-        if !problems.is_empty() {
-            let text = format!("Invalid arguments for tool {}:\n- {}", request.name, problems.join("\n- "));
-            return Ok(CallToolResult::error(vec![ContentBlock::text(text)]).into());
-        }
-        progress(&context, 0.0, "started").await;
-        let invocation = Invocation {
-            function: FunctionRef(entry.function.clone()),
-            trigger: TriggerKind::Tool,
-            payload: arguments.to_string(),
-            context: self.inner.engine.context(),
-            detail: serde_json::json!({ "tool": request.name.to_string() }),
-        };
-        let outcome = self.inner.engine.invoke_cancellable(&entry.app, invocation, Some(context.ct.clone())).await;
-        progress(&context, 1.0, "finished").await;
-        match outcome {
-            Ok(result) => Ok(self.result_of(result).into()),
-            Err(crate::engine::Error::Sandbox(error)) => {
-                Ok(CallToolResult::error(vec![ContentBlock::text(format!("ServerError: {error}"))]).into())
-            }
-            Err(error) => Err(McpError::internal_error(error.to_string(), None)),
-        }
+        Box::pin(self.run_tool(request, context)).await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
