@@ -717,6 +717,10 @@ pub(crate) fn cancelled_result(logs: String, duration: u64) -> ExecutionResult {
 /// Replaces the app's absolute location with app-relative paths in what a
 /// run reports, so host paths do not leak into results and logs.
 fn scrub(app: &AppCode, mut result: ExecutionResult) -> ExecutionResult {
+    // Most runs log nothing and fail with nothing: no search to set up then.
+    if result.logs.is_empty() && result.error.is_none() {
+        return result;
+    }
     let url_prefix = format!("file://{}/", app.root().display());
     let path_prefix = format!("{}/", app.root().display());
     let clean = |text: &str| text.replace(&url_prefix, "").replace(&path_prefix, "");
