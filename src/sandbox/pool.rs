@@ -469,6 +469,21 @@ impl Pool {
                 }
             }
         }
+        // With runtimes to spare (a light load), poll for the answer for a
+        // while before this task lets its thread sleep: waking a parked
+        // thread costs about as much as a short run on this kind of VM.
+        // Under a heavy load no runtime is idle and this is skipped.
+        let spin = self.inner.options.idle_spin;
+        if !spin.is_zero() && !self.lock().idle.is_empty() {
+            let started = std::time::Instant::now();
+            while started.elapsed() < spin && !cancel.is_cancelled() {
+                match receive.try_recv() {
+                    Ok(answer) => return Ok(answer),
+                    Err(oneshot::error::TryRecvError::Closed) => return Err(Error::WorkerGone),
+                    Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
+                }
+            }
+        }
         let reply = tokio::select! {
             reply = &mut receive => reply,
             () = cancel.cancelled() => {
