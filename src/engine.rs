@@ -428,11 +428,8 @@ impl Recorder {
 
     fn capture_value(&self, value: &Value) -> JsonText {
         let text = JsonText::from_value(value);
-        if text.as_str().len() > self.capture_bytes {
-            JsonText::from(serde_json::json!({ "truncated": true, "bytes": text.as_str().len() }))
-        } else {
-            text
-        }
+        let bytes = text.as_str().len();
+        if bytes > self.capture_bytes { truncated(bytes) } else { text }
     }
 
     fn capture_text(&self, text: &str) -> String {
@@ -459,7 +456,7 @@ pub fn replayable_payload(payload: &JsonText) -> Option<String> {
 /// must be blanked.
 fn recorded_payload(trigger: TriggerKind, text: &str, capture_bytes: usize) -> JsonText {
     if text.len() > capture_bytes {
-        return JsonText::from(serde_json::json!({ "truncated": true, "bytes": text.len() }));
+        return truncated(text.len());
     }
     if trigger != TriggerKind::HttpRoute || !RouteKeys::has_secrets(text) {
         return JsonText::from_text(text);
@@ -479,6 +476,11 @@ fn recorded_payload(trigger: TriggerKind, text: &str, capture_bytes: usize) -> J
     JsonText::from(value)
 }
 
+/// What a run record keeps of a payload or result past the capture cap.
+fn truncated(bytes: usize) -> JsonText {
+    JsonText::from(serde_json::json!({ "truncated": true, "bytes": bytes }))
+}
+
 fn secret_header(name: &str) -> bool {
     SECRET_HEADERS.iter().any(|secret| secret.eq_ignore_ascii_case(name))
 }
@@ -493,10 +495,13 @@ fn secret_query_key(name: &str) -> bool {
 #[serde(rename_all = "camelCase")]
 struct RouteKeys<'a> {
     #[serde(borrow, default)]
-    headers: Option<std::collections::HashMap<std::borrow::Cow<'a, str>, serde::de::IgnoredAny>>,
+    headers: Names<'a>,
     #[serde(borrow, default)]
-    query_string_parameters: Option<std::collections::HashMap<std::borrow::Cow<'a, str>, serde::de::IgnoredAny>>,
+    query_string_parameters: Names<'a>,
 }
+
+/// The names of a JSON object's members, without their values.
+type Names<'a> = Option<std::collections::HashMap<std::borrow::Cow<'a, str>, serde::de::IgnoredAny>>;
 
 impl RouteKeys<'_> {
     /// Whether the route payload `text` holds a value that must not be
@@ -504,9 +509,7 @@ impl RouteKeys<'_> {
     /// path decides).
     fn has_secrets(text: &str) -> bool {
         let Ok(keys) = serde_json::from_str::<RouteKeys<'_>>(text) else { return true };
-        let any = |map: &Option<std::collections::HashMap<std::borrow::Cow<'_, str>, serde::de::IgnoredAny>>, secret: fn(&str) -> bool| {
-            map.as_ref().is_some_and(|map| map.keys().any(|name| secret(name)))
-        };
+        let any = |names: &Names<'_>, secret: fn(&str) -> bool| names.as_ref().is_some_and(|names| names.keys().any(|name| secret(name)));
         any(&keys.headers, secret_header) || any(&keys.query_string_parameters, secret_query_key)
     }
 }

@@ -261,7 +261,7 @@ impl Pool {
     async fn boot(&self) -> Result<WorkerHandle, Error> {
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
         let finished: FinishHook =
-            Arc::new(move |id, alive| weak.upgrade().map_or(Next::Wait(Duration::ZERO), |inner| Pool { inner }.finished(id, alive)));
+            Arc::new(move |id, alive| weak.upgrade().map_or(Next::SLEEP, |inner| Pool { inner }.finished(id, alive)));
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         WorkerHandle::spawn(self.inner.options.sandbox.clone(), id, finished).await
     }
@@ -398,9 +398,8 @@ impl Pool {
     /// next call (the pool hands a call the most recently idle runtime);
     /// while others are still busy it sleeps at once, leaving them the CPU.
     fn finished(&self, id: u64, alive: bool) -> Next {
-        let sleep = Next::Wait(Duration::ZERO);
         let mut state = self.lock();
-        let Some(index) = state.busy.iter().position(|w| w.id == id) else { return sleep };
+        let Some(index) = state.busy.iter().position(|w| w.id == id) else { return Next::SLEEP };
         let worker = state.busy.swap_remove(index);
         if !alive {
             drop(worker);
@@ -408,7 +407,7 @@ impl Pool {
             state.grant_boot(self.inner.options.max_runtimes);
             drop(state);
             self.replenish();
-            return sleep;
+            return Next::SLEEP;
         }
         match state.free(worker) {
             Some((worker, job)) => {
@@ -416,7 +415,7 @@ impl Pool {
                 Next::Run(job)
             }
             None if state.busy.is_empty() => Next::Wait(self.inner.options.idle_spin),
-            None => sleep,
+            None => Next::SLEEP,
         }
     }
 
@@ -521,7 +520,7 @@ impl Pool {
 
     /// Boots one runtime outside the pool and returns how long that took.
     pub async fn measure_boot(&self) -> Result<Duration, Error> {
-        let unmanaged: FinishHook = Arc::new(|_, _| Next::Wait(Duration::ZERO));
+        let unmanaged: FinishHook = Arc::new(|_, _| Next::SLEEP);
         Ok(WorkerHandle::spawn(self.inner.options.sandbox.clone(), 0, unmanaged).await?.boot_time)
     }
 }

@@ -50,6 +50,11 @@ pub(crate) enum Next {
     Wait(Duration),
 }
 
+impl Next {
+    /// Wait for a job asleep, without polling.
+    pub(crate) const SLEEP: Self = Self::Wait(Duration::ZERO);
+}
+
 /// The pool's handle to a worker thread.
 pub(crate) struct WorkerHandle {
     jobs: std::sync::mpsc::SyncSender<Job>,
@@ -206,9 +211,9 @@ fn worker_main(
         ready.send(Ok(started.elapsed())).ok().map(|()| worker)
     });
     let Some(mut worker) = booted else { return };
-    let mut next = Next::Wait(Duration::ZERO);
+    let mut next = Next::SLEEP;
     loop {
-        let job = match std::mem::replace(&mut next, Next::Wait(Duration::ZERO)) {
+        let job = match std::mem::replace(&mut next, Next::SLEEP) {
             Next::Run(job) => job,
             Next::Wait(spin) => match next_job(&jobs, spin) {
                 Ok(job) => job,

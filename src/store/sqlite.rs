@@ -7,7 +7,7 @@
 //! handed over before them, so this process always reads its own writes.
 
 use super::{
-    Delivery, DeliveryState, JsonText, Error, LibraryLabel, LibraryVersion, NewDelivery, QueueCounts, Retention, RunFilter, RunPage, RunRecord, RunStatus,
+    Delivery, DeliveryState, Error, JsonText, LibraryLabel, LibraryVersion, NewDelivery, QueueCounts, Retention, RunFilter, RunPage, RunRecord, RunStatus,
     Settle, Store,
 };
 use crate::domain::{ExecutionError, TriggerKind};
@@ -173,7 +173,7 @@ async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::Receiver<
         }
         let outcome = commit_batch(&mut connection, &mut batch).await;
         if let Err(error) = &outcome {
-            let deferred = batch.iter().filter(|write| matches!(write, Write::Run(_, _, None))).count();
+            let deferred = batch.iter().filter(|write| write.deferred()).count();
             if deferred > 0 {
                 tracing::error!(%error, runs = deferred, "run records could not be committed");
             }
@@ -317,7 +317,8 @@ async fn insert_runs(connection: &mut SqliteConnection, runs: Vec<RunRecord>) ->
     while runs.peek().is_some() {
         let left = runs.len();
         let rows = INSERT_ROWS.into_iter().find(|&rows| rows >= left).unwrap_or(MAX_BATCH);
-        let chunk: Vec<Option<RunRecord>> = runs.by_ref().take(rows).map(Some).chain(std::iter::repeat_with(|| None)).take(rows).collect();
+        let mut chunk: Vec<Option<RunRecord>> = runs.by_ref().take(rows).map(Some).collect();
+        chunk.resize_with(rows, || None);
         let mut insert: QueryBuilder<Sqlite> = if rows == 1 {
             QueryBuilder::new(format!("INSERT INTO runs ({COLUMNS}) "))
         } else {
@@ -341,7 +342,7 @@ async fn insert_runs(connection: &mut SqliteConnection, runs: Vec<RunRecord>) ->
                     .push_bind(run.ended_at);
             }
             None => {
-                for _ in 0..14 {
+                for _ in 0..COLUMNS.split(',').count() {
                     row.push_bind(None::<i64>);
                 }
             }
