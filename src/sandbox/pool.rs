@@ -16,7 +16,7 @@ use super::worker::{FinishHook, Job, Next, Ticket, WorkerHandle};
 use super::{EntityReport, Error, RunRequest};
 use crate::domain::ExecutionResult;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 use tokio::sync::{Notify, oneshot};
@@ -157,6 +157,29 @@ struct Inner {
     /// Where background boots run: runtimes report back on their own threads.
     tokio: tokio::runtime::Handle,
     next_id: AtomicU64,
+    /// Calls between `run` and their answer.
+    in_flight: AtomicUsize,
+}
+
+/// Counts one call in `Inner::in_flight` while it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+
+    /// No other call is in flight.
+    fn alone(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == 1
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Cheap to clone; all clones share the same runtimes.
@@ -233,6 +256,7 @@ impl Pool {
                 spare_booted: Notify::new(),
                 tokio: tokio::runtime::Handle::current(),
                 next_id: AtomicU64::new(1),
+                in_flight: AtomicUsize::new(0),
             }),
         };
         pool.replenish();
@@ -452,6 +476,7 @@ impl Pool {
     }
 
     async fn run_inner(&self, app: &Arc<AppCode>, request: RunRequest, fresh: bool) -> Result<ExecutionResult, Error> {
+        let in_flight = InFlight::enter(&self.inner.in_flight);
         let cancel = request.cancel.clone().unwrap_or_default();
         let ticket = Ticket::default();
         let (reply, mut receive) = oneshot::channel();
@@ -468,17 +493,21 @@ impl Pool {
                 }
             }
         }
-        // With runtimes to spare (a light load), poll for the answer for a
-        // while before this task lets its thread sleep: waking a parked
-        // thread costs about as much as a short run on this kind of VM.
+        // Under a light load, poll for the answer for a while before this
+        // task lets its thread sleep: waking a parked thread costs about as
+        // much as a short run on this kind of VM. While this is the only
+        // call in flight the poll keeps its thread (yielding the CPU between
+        // checks), since handing the task back to tokio would wake the other
+        // workers; with other calls about it yields to them through tokio.
         // Under a heavy load no runtime is idle and this is skipped.
         let spin = self.inner.options.idle_spin;
-        if !spin.is_zero() && !self.lock().idle.is_empty() {
+        if !spin.is_zero() && (in_flight.alone() || !self.lock().idle.is_empty()) {
             let started = std::time::Instant::now();
             while started.elapsed() < spin && !cancel.is_cancelled() {
                 match receive.try_recv() {
                     Ok(answer) => return Ok(answer),
                     Err(oneshot::error::TryRecvError::Closed) => return Err(Error::WorkerGone),
+                    Err(oneshot::error::TryRecvError::Empty) if in_flight.alone() => std::thread::yield_now(),
                     Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
                 }
             }

@@ -218,3 +218,42 @@ async fn a_call_for_another_app_gets_a_runtime_when_one_comes_free() {
     assert_eq!(same.data, 1, "a fresh runtime for the first app again: {same:?}");
     assert!(pool.stats().live <= 1, "{:?}", pool.stats());
 }
+
+/// A call that is the only one in flight polls for its answer on its own
+/// thread. A run that needs that thread's tokio runtime (here the server it
+/// fetches from runs on the same single thread) still finishes once the
+/// polling window has passed, and a lone call can still be cancelled (from
+/// another thread) while it polls.
+#[tokio::test(flavor = "current_thread")]
+async fn a_lone_call_polls_without_starving_its_own_thread() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().route("/", axum::routing::get(|| async { "pong" }))).await });
+    let (_pool, snapshot, engine) = limits_app(PoolOptions {
+        sandbox: SandboxOptions { allow_net: vec![format!("127.0.0.1:{port}")], ..SandboxOptions::default() },
+        max_runtimes: 1,
+        spares: 0,
+        idle_spin: std::time::Duration::from_millis(50),
+        ..PoolOptions::default()
+    })
+    .await;
+
+    let payload = serde_json::json!({ "url": format!("http://127.0.0.1:{port}/") }).to_string();
+    for _ in 0..2 {
+        let result = engine.invoke(&snapshot, invocation(&engine, "fetchit", &payload)).await.expect("fetchit runs");
+        assert_eq!(result.status, ExecutionStatus::Success, "{result:?}");
+        assert_eq!(result.data, serde_json::json!({ "status": 200, "body": "pong" }));
+    }
+
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let canceller = std::thread::spawn({
+        let cancel = cancel.clone();
+        move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            cancel.cancel();
+        }
+    });
+    let result = engine.invoke_cancellable(&snapshot, invocation(&engine, "sleepy", "{}"), Some(cancel)).await.expect("sleepy runs");
+    canceller.join().expect("canceller");
+    assert_eq!(result.error.expect("error").error_type, "CancelledError");
+}
