@@ -305,53 +305,63 @@ async fn checkpoint_loop(pool: SqlitePool) {
 }
 
 /// Rows in the insert statements the writer uses. A batch goes in with the
-/// smallest that holds it, the rows it does not fill bound to NULL and left
-/// out, so SQLite compiles five statements once and reuses them instead of
-/// compiling one for every batch size (a 40-row insert cost about as many
-/// instructions as the rest of recording its runs).
+/// smallest that holds it; the rows it does not fill are left unbound, which
+/// SQLite (and sqlx, which clears a statement's bindings before binding)
+/// takes as NULL, and are filtered out. So SQLite compiles five statements
+/// once and reuses them instead of compiling one for every batch size (a
+/// 40-row insert cost about as many instructions as the rest of recording
+/// its runs), and their text is built once too.
 const INSERT_ROWS: [usize; 5] = [1, 4, 16, 64, MAX_BATCH];
 
+/// The columns a run's insert fills, in the order `insert_runs` binds them.
+const INSERTED_COLUMNS: &str =
+    "id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at";
+
+/// The insert for a batch of up to `rows` runs, one of `INSERT_ROWS`.
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::LazyLock<Vec<(usize, String)>> = std::sync::LazyLock::new(|| {
+        let row = format!("({})", vec!["?"; INSERTED_COLUMNS.split(',').count()].join(", "));
+        let values = |rows: usize| vec![row.as_str(); rows].join(", ");
+        let columns = INSERTED_COLUMNS;
+        INSERT_ROWS
+            .iter()
+            .map(|&rows| {
+                let sql = if rows == 1 {
+                    format!("INSERT INTO runs ({columns}) VALUES {}", values(1))
+                } else {
+                    // The id is never NULL in a real row.
+                    format!("INSERT INTO runs ({columns}) SELECT * FROM (VALUES {}) WHERE column1 IS NOT NULL", values(rows))
+                };
+                (rows, sql)
+            })
+            .collect()
+    });
+    SQL.iter().find(|(held, _)| *held >= rows).or(SQL.last()).map_or("", |(_, sql)| sql.as_str())
+}
+
 async fn insert_runs(connection: &mut SqliteConnection, runs: Vec<RunRecord>) -> Result<(), sqlx::Error> {
-    const COLUMNS: &str = "id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at";
     let mut runs = runs.into_iter().peekable();
     while runs.peek().is_some() {
-        let left = runs.len();
-        let rows = INSERT_ROWS.into_iter().find(|&rows| rows >= left).unwrap_or(MAX_BATCH);
-        let mut chunk: Vec<Option<RunRecord>> = runs.by_ref().take(rows).map(Some).collect();
-        chunk.resize_with(rows, || None);
-        let mut insert: QueryBuilder<Sqlite> = if rows == 1 {
-            QueryBuilder::new(format!("INSERT INTO runs ({COLUMNS}) "))
-        } else {
-            QueryBuilder::new(format!("INSERT INTO runs ({COLUMNS}) SELECT * FROM ("))
-        };
-        insert.push_values(chunk, |mut row, run| match run {
-            Some(run) => {
-                row.push_bind(run.id)
-                    .push_bind(run.app)
-                    .push_bind(run.function)
-                    .push_bind(run.function_id)
-                    .push_bind(run.trigger.as_str())
-                    .push_bind(json_text(&run.detail))
-                    .push_bind(run.payload.into_string())
-                    .push_bind(run.status.as_str())
-                    .push_bind(run.data.into_string())
-                    .push_bind(run.error.as_ref().and_then(|error| serde_json::to_string(error).ok()))
-                    .push_bind(run.logs)
-                    .push_bind(i64::try_from(run.duration_ms).unwrap_or(i64::MAX))
-                    .push_bind(run.started_at)
-                    .push_bind(run.ended_at);
-            }
-            None => {
-                for _ in 0..COLUMNS.split(',').count() {
-                    row.push_bind(None::<i64>);
-                }
-            }
-        });
-        if rows > 1 {
-            // The id is never NULL in a real row.
-            insert.push(") WHERE column1 IS NOT NULL");
+        let rows = runs.len().min(MAX_BATCH);
+        let mut insert = sqlx::query(insert_sql(rows));
+        for run in runs.by_ref().take(rows) {
+            insert = insert
+                .bind(run.id)
+                .bind(run.app)
+                .bind(run.function)
+                .bind(run.function_id)
+                .bind(run.trigger.as_str())
+                .bind(json_text(&run.detail))
+                .bind(run.payload.into_string())
+                .bind(run.status.as_str())
+                .bind(run.data.into_string())
+                .bind(run.error.as_ref().and_then(|error| serde_json::to_string(error).ok()))
+                .bind(run.logs)
+                .bind(i64::try_from(run.duration_ms).unwrap_or(i64::MAX))
+                .bind(run.started_at)
+                .bind(run.ended_at);
         }
-        insert.build().execute(&mut *connection).await?;
+        insert.execute(&mut *connection).await?;
     }
     Ok(())
 }
