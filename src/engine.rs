@@ -13,7 +13,7 @@ pub use host::{LocalApi, LocalRequest};
 
 use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
-use crate::sandbox::{Pool, RunRequest};
+use crate::sandbox::{Pool, RunRequest, RunVars};
 use crate::store::{JsonText, RunRecord, RunStatus, Settle, SqliteStore, Store};
 use serde_json::Value;
 use std::sync::Arc;
@@ -47,11 +47,9 @@ type LocalTarget = (String, Arc<dyn LocalApi>);
 /// A run's `process.env` apart from its tokens.
 type RunEnv = Arc<std::collections::BTreeMap<String, String>>;
 
-/// Variables minted for one run.
-type RunTokens = Vec<(&'static str, String)>;
-
-/// The `process.env` names of a run's workspace credentials.
-const TOKEN_NAMES: [&str; 3] = ["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"];
+/// The `process.env` names of a run's workspace credentials, in the order
+/// of the values `Engine::workspace_env` makes for them.
+const TOKEN_NAMES: &[&str] = &["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"];
 
 /// Where runs reach workspace records.
 #[derive(Clone)]
@@ -187,18 +185,17 @@ impl Engine {
     async fn run_request(&self, app: &AppSnapshot, invocation: Invocation, cancel: Option<tokio_util::sync::CancellationToken>) -> Result<ExecutionResult, Error> {
         let (mut request, vault) = self.prepare_with_host(app, invocation)?;
         request.cancel = cancel;
-        // The run's tokens, and a server variable that takes one of their
-        // names when no workspace hands them out.
-        let mut secrets: Vec<String> = request.run_env.iter().map(|(_, token)| token.clone()).collect();
-        for name in TOKEN_NAMES {
-            secrets.extend(request.env.get(name).cloned());
-        }
-        secrets.sort_unstable();
-        secrets.dedup();
+        // A server variable that takes a token's name when no workspace
+        // hands tokens out, and (after the run) the tokens the run read.
+        let mut secrets: Vec<String> = TOKEN_NAMES.iter().filter_map(|name| request.env.get(*name).cloned()).collect();
+        let tokens = request.run_env.clone();
         let mut result = self.pool.run(&app.app.code, request).await?;
+        secrets.extend(tokens.made().iter().cloned());
         if let Some(vault) = vault {
             secrets.extend(vault.handed_tokens(&app.app.manifest.application.universal_identifier));
         }
+        secrets.sort_unstable();
+        secrets.dedup();
         host::redact(&mut result, &secrets);
         Ok(result)
     }
@@ -247,14 +244,14 @@ impl Engine {
     /// second map) or the remote Twenty's URL and key. With the embedded API
     /// served, also the base URL the host answers in-process and the API that
     /// answers it.
-    fn workspace_env(&self, app: &AppSnapshot, invocation: &Invocation, timeout: std::time::Duration) -> (RunEnv, RunTokens, Option<LocalTarget>) {
-        let Some(access) = &self.workspace else { return (app.env.clone(), Vec::new(), None) };
+    fn workspace_env(&self, app: &AppSnapshot, invocation: &Invocation, timeout: std::time::Duration) -> (RunEnv, RunVars, Option<LocalTarget>) {
+        let Some(access) = &self.workspace else { return (app.env.clone(), RunVars::default(), None) };
         let mut env = (*app.env).clone();
         match access {
             WorkspaceAccess::Remote { url, api_key } => {
                 env.insert("TWENTY_API_URL".into(), url.clone());
                 // With the tokens, so results are scrubbed of the key.
-                let tokens = TOKEN_NAMES.into_iter().map(|name| (name, api_key.clone())).collect();
+                let tokens = RunVars::fixed(TOKEN_NAMES, vec![api_key.clone(); TOKEN_NAMES.len()]);
                 (Arc::new(env), tokens, None)
             }
             WorkspaceAccess::Embedded { workspace, url, api } => {
@@ -264,15 +261,15 @@ impl Engine {
                 } else {
                     0
                 };
-                // Minted before the run waits for a runtime, so the margin
-                // covers a wait in the queue as well.
+                // Minted when the run first reads one, so they outlive the
+                // run by at least the margin.
                 let lifetime = timeout + std::time::Duration::from_secs(60);
-                let user_token = workspace.mint(app_id, false, None, depth, lifetime);
-                let tokens = vec![
-                    ("TWENTY_APP_APPLICATION_ACCESS_TOKEN", workspace.mint(app_id, true, None, depth, lifetime)),
-                    ("TWENTY_API_KEY", user_token.clone()),
-                    ("TWENTY_APP_ACCESS_TOKEN", user_token),
-                ];
+                let (workspace, app_id) = (workspace.clone(), app_id.clone());
+                let tokens = RunVars::new(TOKEN_NAMES, move || {
+                    let user_token = workspace.mint(&app_id, false, None, depth, lifetime);
+                    let application_token = workspace.mint(&app_id, true, None, depth, lifetime);
+                    vec![user_token.clone(), application_token, user_token]
+                });
                 env.insert("TWENTY_API_URL".into(), url.clone());
                 (Arc::new(env), tokens, Some((url.clone(), api.clone())))
             }

@@ -13,6 +13,7 @@
 //! nothing of stores or vaults; it imports only `domain`.
 
 mod embedded;
+mod invocation;
 mod loader;
 mod pool;
 mod runtime;
@@ -43,7 +44,7 @@ pub struct RunRequest {
     /// map run after run, so a runtime is given it again only when it changes.
     pub env: Arc<BTreeMap<String, String>>,
     /// Variables of this run only (tokens minted for it), set over `env`.
-    pub run_env: Vec<(&'static str, String)>,
+    pub run_env: RunVars,
     /// Wall-clock limit, enforced by terminating execution.
     pub timeout: Duration,
     /// Cancelling it stops the run (result `CancelledError`).
@@ -54,6 +55,55 @@ pub struct RunRequest {
     /// `/graphql` requests the host answers in-process through the
     /// `workspace.request` host call instead of the network.
     pub local_api: Option<String>,
+}
+
+/// Variables of one run on top of `env` (the workspace tokens minted for
+/// it). Their values are made the first time the run reads one of them:
+/// most handlers never look, and then nothing is minted and no token enters
+/// the sandbox. Clones share the values, so the caller can learn afterwards
+/// which tokens the run was handed.
+#[derive(Clone, Default)]
+pub struct RunVars(Option<Arc<RunVarsInner>>);
+
+struct RunVarsInner {
+    names: &'static [&'static str],
+    values: std::sync::OnceLock<Vec<String>>,
+    make: Option<Box<dyn Fn() -> Vec<String> + Send + Sync>>,
+}
+
+impl RunVars {
+    /// Variables `names` whose values `make` returns, in the same order,
+    /// when the run first reads one.
+    pub fn new(names: &'static [&'static str], make: impl Fn() -> Vec<String> + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(RunVarsInner { names, values: std::sync::OnceLock::new(), make: Some(Box::new(make)) })))
+    }
+
+    /// Variables whose values are known already.
+    pub fn fixed(names: &'static [&'static str], values: Vec<String>) -> Self {
+        Self(Some(Arc::new(RunVarsInner { names, values: std::sync::OnceLock::from(values), make: None })))
+    }
+
+    pub fn names(&self) -> &'static [&'static str] {
+        self.0.as_ref().map_or(&[], |inner| inner.names)
+    }
+
+    /// The values, made now if no one asked before.
+    pub fn values(&self) -> &[String] {
+        let Some(inner) = &self.0 else { return &[] };
+        inner.values.get_or_init(|| inner.make.as_ref().map(|make| make()).unwrap_or_default())
+    }
+
+    /// The values if they were made (or given), without making them.
+    pub fn made(&self) -> &[String] {
+        self.0.as_ref().and_then(|inner| inner.values.get()).map_or(&[], Vec::as_slice)
+    }
+}
+
+impl std::fmt::Debug for RunVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The names only: the values are secrets.
+        f.debug_struct("RunVars").field("names", &self.names()).field("made", &!self.made().is_empty()).finish()
+    }
 }
 
 /// A failed host call, rethrown in the sandbox as an error named `error_type`.

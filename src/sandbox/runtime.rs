@@ -48,6 +48,8 @@ pub(crate) struct RunState {
     pub(crate) log: RunLog,
     /// The current run's host services.
     pub(crate) host: Option<super::HostHandle>,
+    /// The current run's own variables (tokens), made when first read.
+    pub(crate) run_vars: Option<super::RunVars>,
 }
 
 /// Collected console output of one run, capped.
@@ -102,6 +104,18 @@ fn op_sb_take_invocation(state: &mut OpState) -> String {
     state.borrow_mut::<RunState>().invocation.take().unwrap_or_else(|| "null".to_owned())
 }
 
+/// The values of the current run's own variables as a JSON array in the
+/// order of their names (`null` between runs). Called the first time a run
+/// reads one of them, which is when they are made.
+#[op2]
+#[string]
+fn op_sb_run_vars(state: &mut OpState) -> String {
+    match &state.borrow::<RunState>().run_vars {
+        Some(vars) => serde_json::to_string(vars.values()).unwrap_or_else(|_| "null".to_owned()),
+        None => "null".to_owned(),
+    }
+}
+
 #[op2(fast)]
 fn op_sb_complete(state: &mut OpState, #[smi] kind: u32, #[string] body: &str) {
     state.borrow_mut::<RunState>().completion = Some((kind, body.to_owned()));
@@ -142,7 +156,7 @@ async fn op_sb_host(state: Rc<RefCell<OpState>>, #[string] name: String, #[strin
 deno_core::extension!(
     switchboard,
     deps = [deno_webidl, deno_web, deno_fetch, deno_crypto],
-    ops = [op_sb_log, op_sb_take_invocation, op_sb_complete, op_sb_describe_done, op_sb_load_failed, op_sb_host],
+    ops = [op_sb_log, op_sb_take_invocation, op_sb_run_vars, op_sb_complete, op_sb_describe_done, op_sb_load_failed, op_sb_host],
     esm_entry_point = "ext:switchboard/bootstrap.js",
     esm = [dir "src/sandbox/js", "bootstrap.js"],
     options = { permissions: PermissionsContainer, log_cap: usize },

@@ -379,9 +379,8 @@ struct Worker {
     /// Module keys already loaded in this runtime, with their load outcome.
     loaded: std::collections::HashMap<PathBuf, Result<(), LoadFailure>>,
     next_entry: u64,
-    /// The `env` this runtime's JavaScript holds; a run with the same one
-    /// does not send it again.
-    env: Option<Arc<std::collections::BTreeMap<String, String>>>,
+    /// What this runtime's JavaScript holds from earlier invocations.
+    held: super::invocation::Held,
 }
 
 #[derive(Debug, Clone)]
@@ -396,7 +395,7 @@ impl Worker {
         let cancelled = Arc::new(AtomicBool::new(false));
         let interrupt = Interrupt { handle: handle.clone(), cancelled: cancelled.clone() };
         let watchdog = Watchdog::start(handle);
-        Self { sandbox, options, watchdog, cancelled, interrupt, app: None, loaded: Default::default(), next_entry: 0, env: None }
+        Self { sandbox, options, watchdog, cancelled, interrupt, app: None, loaded: Default::default(), next_entry: 0, held: Default::default() }
     }
 
     /// Handles one job: its answer, to send once the pool knows whether
@@ -567,12 +566,12 @@ impl Worker {
     /// Runs one request; interrupts were reset when its ticket started.
     async fn run(&mut self, app: &AppCode, request: RunRequest, started: Instant) -> (ExecutionResult, bool) {
         let log_cap = self.options.max_log_bytes;
-        let same_env = self.env.as_ref().is_some_and(|held| Arc::ptr_eq(held, &request.env) || **held == *request.env);
-        let invocation = invocation_json(&request, !same_env);
+        let (invocation, sent) = self.held.invocation(&request);
         self.state(|state| {
             state.invocation = Some(invocation);
             state.completion = None;
             state.host = request.host.clone();
+            state.run_vars = Some(request.run_env.clone());
         });
         self.watchdog.arm(request.timeout);
         // The watchdog stops JavaScript that is running; the timer below stops
@@ -595,10 +594,11 @@ impl Worker {
         let duration = started.elapsed().as_millis() as u64;
         let (logs, taken) = self.state(|state| {
             state.host = None;
+            state.run_vars = None;
             (state.log.take(log_cap), state.invocation.take().is_none())
         });
-        if taken && !same_env {
-            self.env = Some(request.env.clone());
+        if taken {
+            self.held.read(sent);
         }
         let completion = if idle_timeout { None } else { self.state(|state| state.completion.take()) };
         let stop = self.stop_reason(fired);
@@ -672,46 +672,6 @@ impl Worker {
             Err(error) => ExecutionResult::failure("SerializationError", format!("cannot read the result: {error}"), logs, duration),
         }
     }
-}
-
-/// The invocation the bootstrap's `run` reads: one JSON object the sandbox
-/// parses once. The payload is already JSON text and goes in as it is; `env`
-/// is `null` when the runtime holds the same one from an earlier run.
-fn invocation_json(request: &RunRequest, with_env: bool) -> String {
-    use std::fmt::Write;
-    fn quoted(out: &mut String, text: &str) {
-        // A str always serializes; the fallback keeps the JSON whole regardless.
-        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned()));
-    }
-    let mut out = String::with_capacity(256 + request.payload.len());
-    out.push_str(r#"{"key":"#);
-    quoted(&mut out, &request.module.to_string_lossy());
-    out.push_str(r#","handlerName":"#);
-    quoted(&mut out, &request.handler_name);
-    out.push_str(r#","localApi":"#);
-    match &request.local_api {
-        Some(url) => quoted(&mut out, url),
-        None => out.push_str("null"),
-    }
-    let _ = write!(out, r#","context":{},"env":"#, request.context);
-    match with_env.then(|| serde_json::to_string(&*request.env)) {
-        Some(Ok(env)) => out.push_str(&env),
-        Some(Err(_)) => out.push_str("{}"),
-        None => out.push_str("null"),
-    }
-    out.push_str(r#","runEnv":{"#);
-    for (index, (name, value)) in request.run_env.iter().enumerate() {
-        if index > 0 {
-            out.push(',');
-        }
-        quoted(&mut out, name);
-        out.push(':');
-        quoted(&mut out, value);
-    }
-    out.push_str(r#"},"payload":"#);
-    out.push_str(&request.payload);
-    out.push('}');
-    out
 }
 
 /// The result of a run its caller cancelled.

@@ -11,6 +11,7 @@ import {
   op_sb_host,
   op_sb_load_failed,
   op_sb_log,
+  op_sb_run_vars,
   op_sb_take_invocation,
 } from "ext:core/ops";
 
@@ -227,11 +228,33 @@ Object.defineProperty(globalThis, "console", writable(sandboxConsole));
 // As in Node, names in it hold plain string values: assignments become
 // strings, and accessors, read-only, hidden or permanent names and freezing
 // are refused. So the host can reset it between runs with a few plain writes.
+//
+// A run's own variables (its tokens) are there by name from the start, but
+// their values come from the host the first time the run reads any of them:
+// until then `unreadRunVars` lists them and they hold "".
 const processEnv = {};
+const unreadRunVars = new Set();
+const readRunVars = () => {
+  const values = JSON.parse(op_sb_run_vars());
+  if (values === null) return;
+  runVars.forEach((name, index) => {
+    if (unreadRunVars.has(name)) processEnv[name] = values[index];
+  });
+  unreadRunVars.clear();
+};
 const envDescriptorError = "'process.env' only accepts a configurable, writable and enumerable data descriptor";
 const sandboxEnv = new Proxy(processEnv, {
+  get(target, name, receiver) {
+    if (unreadRunVars.size !== 0 && unreadRunVars.has(name)) readRunVars();
+    return Reflect.get(target, name, receiver);
+  },
+  getOwnPropertyDescriptor(target, name) {
+    if (unreadRunVars.size !== 0 && unreadRunVars.has(name)) readRunVars();
+    return Reflect.getOwnPropertyDescriptor(target, name);
+  },
   set(target, name, value) {
     if (typeof name !== "string") return false;
+    unreadRunVars.delete(name);
     target[name] = String(value);
     return true;
   },
@@ -242,8 +265,13 @@ const sandboxEnv = new Proxy(processEnv, {
     if (typeof name !== "string" || descriptor.writable === false || descriptor.enumerable === false || descriptor.configurable === false) {
       throw new TypeError(envDescriptorError);
     }
+    unreadRunVars.delete(name);
     target[name] = String(descriptor.value);
     return true;
+  },
+  deleteProperty(target, name) {
+    unreadRunVars.delete(name);
+    return delete target[name];
   },
   preventExtensions() {
     throw new TypeError("'process.env' cannot be frozen, sealed or made non-extensible");
@@ -322,32 +350,43 @@ const resolveHandler = (namespace, handlerName) => {
 
 // Runs one invocation. The host stored it in the op state; the outcome goes
 // back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON.
-// The app's variables as the host last sent them; a run's own variables
-// (tokens) go over them, and whatever a run added or changed is undone at the
-// next run (same object, so a reference kept from an earlier run sees the new
-// values). The proxy above keeps every name a plain string value.
+// The host leaves out of an invocation the fields that did not change since
+// the last one this runtime read (all but context and payload): the handler,
+// the app's variables, the local API base and the names of the run's own
+// variables (tokens). Those go over the app's variables, and whatever a run
+// added or changed is undone at the next run (same object, so a reference
+// kept from an earlier run sees the new values). The proxy above keeps every
+// name a plain string value.
+let handlerKey = null;
+let handlerName = null;
 let baseEnv = {};
-let lastLocalApi = null;
+let runVars = [];
 const run = async () => {
   const invocation = JSON.parse(op_sb_take_invocation());
-  if (invocation.env !== null) baseEnv = invocation.env;
-  const runEnv = invocation.runEnv;
+  if ("key" in invocation) {
+    handlerKey = invocation.key;
+    handlerName = invocation.handlerName;
+  }
+  if ("env" in invocation) baseEnv = invocation.env;
+  if ("runVars" in invocation) runVars = invocation.runVars;
+  if ("localApi" in invocation) {
+    localApiBase = typeof invocation.localApi === "string" ? invocation.localApi.replace(/\/+$/, "") : null;
+  }
   for (const name of Object.keys(processEnv)) {
-    if (!Object.hasOwn(baseEnv, name) && !Object.hasOwn(runEnv, name)) delete processEnv[name];
+    if (!Object.hasOwn(baseEnv, name) && !runVars.includes(name)) delete processEnv[name];
   }
   for (const name of Object.keys(baseEnv)) {
     if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
   }
-  Object.assign(processEnv, runEnv);
-  if (invocation.localApi !== lastLocalApi) {
-    lastLocalApi = invocation.localApi;
-    localApiBase = typeof lastLocalApi === "string" ? lastLocalApi.replace(/\/+$/, "") : null;
+  for (const name of runVars) {
+    processEnv[name] = "";
+    unreadRunVars.add(name);
   }
   let result;
   try {
-    const handler = resolveHandler(entities.get(invocation.key), invocation.handlerName);
+    const handler = resolveHandler(entities.get(handlerKey), handlerName);
     if (typeof handler !== "function") {
-      throw new TypeError(`${invocation.handlerName} is not a function in ${invocation.key}`);
+      throw new TypeError(`${handlerName} is not a function in ${handlerKey}`);
     }
     result = await handler(invocation.payload, invocation.context);
   } catch (error) {

@@ -1,0 +1,191 @@
+//! The invocation a runtime's bootstrap reads at the start of each run: one
+//! JSON object it parses once. A runtime keeps what earlier runs sent it, so
+//! the fields that have not changed since (the handler, the app's variables,
+//! the local API base, the names of the run's own variables) are left out;
+//! the context and payload always go. A run's own variables (tokens) go by
+//! name only: the bootstrap asks for their values when the run first reads
+//! one (`op_sb_run_vars`).
+
+use super::RunRequest;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What a runtime's JavaScript holds from the invocations it read.
+#[derive(Default)]
+pub(super) struct Held(Fields);
+
+/// The fields an invocation carries beyond the context and payload: those
+/// that differ from what the runtime holds.
+#[derive(Default)]
+pub(super) struct Fields {
+    handler: Option<(PathBuf, String)>,
+    env: Option<Arc<BTreeMap<String, String>>>,
+    local_api: Option<Option<String>>,
+    run_vars: Option<&'static [&'static str]>,
+}
+
+impl Held {
+    /// The invocation for `request`, and the fields it sends (for
+    /// [`Held::read`] once the runtime took it).
+    pub(super) fn invocation(&self, request: &RunRequest) -> (String, Fields) {
+        let held = &self.0;
+        let handler = held.handler.as_ref().is_none_or(|(module, name)| *module != request.module || *name != request.handler_name);
+        let env = held.env.as_ref().is_none_or(|env| !Arc::ptr_eq(env, &request.env) && **env != *request.env);
+        let sent = Fields {
+            handler: handler.then(|| (request.module.clone(), request.handler_name.clone())),
+            env: env.then(|| request.env.clone()),
+            local_api: (held.local_api.as_ref() != Some(&request.local_api)).then(|| request.local_api.clone()),
+            run_vars: (held.run_vars != Some(request.run_env.names())).then(|| request.run_env.names()),
+        };
+        (json(&sent, request), sent)
+    }
+
+    /// The runtime read an invocation that sent `fields`.
+    pub(super) fn read(&mut self, fields: Fields) {
+        let held = &mut self.0;
+        if fields.handler.is_some() {
+            held.handler = fields.handler;
+        }
+        if fields.env.is_some() {
+            held.env = fields.env;
+        }
+        if fields.local_api.is_some() {
+            held.local_api = fields.local_api;
+        }
+        if fields.run_vars.is_some() {
+            held.run_vars = fields.run_vars;
+        }
+    }
+}
+
+fn json(fields: &Fields, request: &RunRequest) -> String {
+    use std::fmt::Write;
+    fn quoted(out: &mut String, text: &str) {
+        // A str always serializes; the fallback keeps the JSON whole regardless.
+        out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned()));
+    }
+    let mut out = String::with_capacity(192 + request.payload.len());
+    let _ = write!(out, r#"{{"context":{}"#, request.context);
+    if let Some((module, handler_name)) = &fields.handler {
+        out.push_str(r#","key":"#);
+        quoted(&mut out, &module.to_string_lossy());
+        out.push_str(r#","handlerName":"#);
+        quoted(&mut out, handler_name);
+    }
+    if let Some(env) = &fields.env {
+        out.push_str(r#","env":"#);
+        out.push_str(&serde_json::to_string(&**env).unwrap_or_else(|_| "{}".to_owned()));
+    }
+    match &fields.local_api {
+        Some(Some(url)) => {
+            out.push_str(r#","localApi":"#);
+            quoted(&mut out, url);
+        }
+        Some(None) => out.push_str(r#","localApi":null"#),
+        None => {}
+    }
+    if let Some(names) = fields.run_vars {
+        out.push_str(r#","runVars":"#);
+        out.push_str(&serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned()));
+    }
+    out.push_str(r#","payload":"#);
+    out.push_str(&request.payload);
+    out.push('}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::RunVars;
+
+    fn request(module: &str, local_api: Option<&str>, env: &Arc<BTreeMap<String, String>>, vars: RunVars) -> RunRequest {
+        RunRequest {
+            module: PathBuf::from(module),
+            handler_name: "default.config.handler".to_owned(),
+            payload: r#"{"n":1}"#.to_owned(),
+            context: serde_json::json!({ "workspaceId": "w" }),
+            env: env.clone(),
+            run_env: vars,
+            timeout: std::time::Duration::from_secs(1),
+            cancel: None,
+            host: None,
+            local_api: local_api.map(str::to_owned),
+        }
+    }
+
+    fn parse(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).expect("the invocation is JSON")
+    }
+
+    const NAMES: &[&str] = &["TOKEN_A", "TOKEN_B"];
+
+    #[test]
+    fn unchanged_fields_are_left_out_until_they_change() {
+        let env = Arc::new(BTreeMap::from([("A".to_owned(), "1".to_owned())]));
+        let mut held = Held::default();
+        let first = request("/app/a.ts", Some("http://h"), &env, RunVars::new(NAMES, || vec!["secret-a".into(), "secret-b".into()]));
+        let (text, fields) = held.invocation(&first);
+        assert_eq!(
+            parse(&text),
+            serde_json::json!({
+                "context": { "workspaceId": "w" }, "key": "/app/a.ts", "handlerName": "default.config.handler",
+                "env": { "A": "1" }, "localApi": "http://h", "runVars": ["TOKEN_A", "TOKEN_B"], "payload": { "n": 1 },
+            })
+        );
+        // Tokens go by name only, and are not made by sending the invocation.
+        assert!(!text.contains("secret"), "{text}");
+        assert!(first.run_env.made().is_empty());
+
+        // Not read yet (the run never started): everything goes again.
+        let (again, fields_again) = held.invocation(&first);
+        assert_eq!(again, text);
+        drop(fields);
+        held.read(fields_again);
+
+        // The same handler, variables, API base and names: context and payload only.
+        let (text, fields) = held.invocation(&request("/app/a.ts", Some("http://h"), &env, RunVars::new(NAMES, Vec::new)));
+        assert_eq!(parse(&text), serde_json::json!({ "context": { "workspaceId": "w" }, "payload": { "n": 1 } }));
+        held.read(fields);
+
+        // A changed map with equal contents counts as the same.
+        let equal = Arc::new((*env).clone());
+        let (text, _) = held.invocation(&request("/app/a.ts", Some("http://h"), &equal, RunVars::new(NAMES, Vec::new)));
+        assert_eq!(parse(&text), serde_json::json!({ "context": { "workspaceId": "w" }, "payload": { "n": 1 } }));
+
+        // Another module, no API base and no run variables: those go.
+        let (text, fields) = held.invocation(&request("/app/b.ts", None, &env, RunVars::default()));
+        assert_eq!(
+            parse(&text),
+            serde_json::json!({
+                "context": { "workspaceId": "w" }, "key": "/app/b.ts", "handlerName": "default.config.handler",
+                "localApi": null, "runVars": [], "payload": { "n": 1 },
+            })
+        );
+        held.read(fields);
+        let (text, _) = held.invocation(&request("/app/b.ts", None, &env, RunVars::default()));
+        assert_eq!(parse(&text), serde_json::json!({ "context": { "workspaceId": "w" }, "payload": { "n": 1 } }));
+    }
+
+    #[test]
+    fn run_variables_are_made_once_when_asked_for() {
+        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let vars = RunVars::new(NAMES, {
+            let made = made.clone();
+            move || {
+                made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                vec!["a".into(), "b".into()]
+            }
+        });
+        let shared = vars.clone();
+        assert!(shared.made().is_empty());
+        assert_eq!(vars.values(), ["a", "b"]);
+        assert_eq!(vars.values(), ["a", "b"]);
+        assert_eq!(shared.made(), ["a", "b"], "clones share the values");
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(RunVars::fixed(NAMES, vec!["k".into(), "k".into()]).made(), ["k", "k"]);
+        assert!(RunVars::default().values().is_empty());
+        assert_eq!(format!("{vars:?}"), r#"RunVars { names: ["TOKEN_A", "TOKEN_B"], made: true }"#, "values stay out of Debug");
+    }
+}
