@@ -523,6 +523,17 @@ mod tests {
         let recorded = recorded_payload(TriggerKind::HttpRoute, secret, 1024).to_value();
         assert_eq!(recorded["headers"], serde_json::json!({"Authorization": "[redacted]", "accept": "*/*"}));
         assert_eq!(recorded["queryStringParameters"], serde_json::json!({"Token": "[redacted]", "page": "2"}));
+        // Names are matched whatever their case, also when escaped.
+        let escaped = r#"{"headers":{"\u0041uthorization":"Bearer x"},"queryStringParameters":{}}"#;
+        let recorded = recorded_payload(TriggerKind::HttpRoute, escaped, 1024).to_value();
+        assert_eq!(recorded["headers"], serde_json::json!({"Authorization": "[redacted]"}));
+        let mixed = r#"{"headers":{"X-Api-KEY":"k"},"queryStringParameters":{"sig":"s"}}"#;
+        let recorded = recorded_payload(TriggerKind::HttpRoute, mixed, 1024).to_value();
+        assert_eq!(recorded["headers"], serde_json::json!({"X-Api-KEY": "[redacted]"}));
+        assert_eq!(recorded["queryStringParameters"], serde_json::json!({"sig": "[redacted]"}));
+        // A secret word as a value or inside a name is no secret name.
+        let lookalike = r#"{"headers":{"x-token-id":"token"},"queryStringParameters":{"keys":"code"}}"#;
+        assert_eq!(recorded_payload(TriggerKind::HttpRoute, lookalike, 1024).as_str(), lookalike);
         // Only route payloads are read for secrets; every payload is capped.
         assert_eq!(recorded_payload(TriggerKind::Manual, secret, 1024).as_str(), secret);
         let capped = recorded_payload(TriggerKind::Manual, secret, 10).to_value();
