@@ -193,6 +193,11 @@ fn each_run_starts_with_the_apps_env_and_fresh_tokens() {
         assert_eq!(seen["countType"], "string", "values become strings, as in Node: {seen}");
         assert_eq!(seen["refused"], serde_json::json!(["readonly", "accessor", "hidden"]), "{seen}");
         tails.push(seen["tokenTail"].as_str().expect("tail").to_owned());
+        // A run that leaves process.env alone (and reads no token) sees the
+        // same names; the next run still starts clean with tokens of its own.
+        let (status, _, body) = http(server.port, "GET", "/s/quiet", &[], b"");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(serde_json::from_str::<Value>(&body).expect("json")["names"], serde_json::json!(RUN_ENV_NAMES), "{body}");
     }
     tails.sort();
     tails.dedup();

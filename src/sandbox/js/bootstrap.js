@@ -232,11 +232,15 @@ Object.defineProperty(globalThis, "console", writable(sandboxConsole));
 // A run's own variables (its tokens) are there by name from the start, but
 // their values come from the host the first time the run reads any of them:
 // until then `unreadRunVars` lists them and they hold "".
+// `envChanged` says whether it may differ from how the last run found it,
+// so a run that left it alone costs the next one no reset.
 const processEnv = {};
 const unreadRunVars = new Set();
+let envChanged = true;
 const readRunVars = () => {
   const values = JSON.parse(op_sb_run_vars());
   if (values === null) return;
+  envChanged = true;
   runVars.forEach((name, index) => {
     if (unreadRunVars.has(name)) processEnv[name] = values[index];
   });
@@ -254,6 +258,7 @@ const sandboxEnv = new Proxy(processEnv, {
   },
   set(target, name, value) {
     if (typeof name !== "string") return false;
+    envChanged = true;
     unreadRunVars.delete(name);
     target[name] = String(value);
     return true;
@@ -265,11 +270,13 @@ const sandboxEnv = new Proxy(processEnv, {
     if (typeof name !== "string" || descriptor.writable === false || descriptor.enumerable === false || descriptor.configurable === false) {
       throw new TypeError(envDescriptorError);
     }
+    envChanged = true;
     unreadRunVars.delete(name);
     target[name] = String(descriptor.value);
     return true;
   },
   deleteProperty(target, name) {
+    envChanged = true;
     unreadRunVars.delete(name);
     return delete target[name];
   },
@@ -367,20 +374,30 @@ const run = async () => {
     handlerKey = invocation.key;
     handlerName = invocation.handlerName;
   }
-  if ("env" in invocation) baseEnv = invocation.env;
-  if ("runVars" in invocation) runVars = invocation.runVars;
+  if ("env" in invocation) {
+    baseEnv = invocation.env;
+    envChanged = true;
+  }
+  if ("runVars" in invocation) {
+    runVars = invocation.runVars;
+    envChanged = true;
+  }
   if ("localApi" in invocation) {
     localApiBase = typeof invocation.localApi === "string" ? invocation.localApi.replace(/\/+$/, "") : null;
   }
-  for (const name of Object.keys(processEnv)) {
-    if (!Object.hasOwn(baseEnv, name) && !runVars.includes(name)) delete processEnv[name];
-  }
-  for (const name of Object.keys(baseEnv)) {
-    if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
-  }
-  for (const name of runVars) {
-    processEnv[name] = "";
-    unreadRunVars.add(name);
+  if (envChanged) {
+    unreadRunVars.clear();
+    for (const name of Object.keys(processEnv)) {
+      if (!Object.hasOwn(baseEnv, name) && !runVars.includes(name)) delete processEnv[name];
+    }
+    for (const name of Object.keys(baseEnv)) {
+      if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
+    }
+    for (const name of runVars) {
+      processEnv[name] = "";
+      unreadRunVars.add(name);
+    }
+    envChanged = false;
   }
   let result;
   try {
