@@ -1,8 +1,8 @@
 //! The invocation a runtime's bootstrap reads at the start of each run: one
 //! JSON object it parses once. A runtime keeps what earlier runs sent it, so
-//! the fields that have not changed since (the handler, the app's variables,
-//! the local API base, the names of the run's own variables) are left out;
-//! the context and payload always go. A run's own variables (tokens) go by
+//! the fields that have not changed since (the handler, the context, the
+//! app's variables, the local API base, the names of the run's own
+//! variables) are left out; the payload always goes. A run's own variables (tokens) go by
 //! name only: the bootstrap asks for their values when the run first reads
 //! one (`op_sb_run_vars`).
 
@@ -20,6 +20,7 @@ pub(super) struct Held(Fields);
 #[derive(Default)]
 pub(super) struct Fields {
     handler: Option<(PathBuf, String)>,
+    context: Option<serde_json::Value>,
     env: Option<Arc<BTreeMap<String, String>>>,
     local_api: Option<Option<String>>,
     run_vars: Option<&'static [&'static str]>,
@@ -34,6 +35,7 @@ impl Held {
         let env = held.env.as_ref().is_none_or(|env| !Arc::ptr_eq(env, &request.env) && **env != *request.env);
         let sent = Fields {
             handler: handler.then(|| (request.module.clone(), request.handler_name.clone())),
+            context: (held.context.as_ref() != Some(&request.context)).then(|| request.context.clone()),
             env: env.then(|| request.env.clone()),
             local_api: (held.local_api.as_ref() != Some(&request.local_api)).then(|| request.local_api.clone()),
             run_vars: (held.run_vars != Some(request.run_env.names())).then(|| request.run_env.names()),
@@ -46,6 +48,9 @@ impl Held {
         let held = &mut self.0;
         if fields.handler.is_some() {
             held.handler = fields.handler;
+        }
+        if fields.context.is_some() {
+            held.context = fields.context;
         }
         if fields.env.is_some() {
             held.env = fields.env;
@@ -66,30 +71,37 @@ fn json(fields: &Fields, request: &RunRequest) -> String {
         out.push_str(&serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned()));
     }
     let mut out = String::with_capacity(192 + request.payload.len());
-    let _ = write!(out, r#"{{"context":{}"#, request.context);
+    out.push('{');
+    if let Some(context) = &fields.context {
+        let _ = write!(out, r#""context":{context},"#);
+    }
     if let Some((module, handler_name)) = &fields.handler {
-        out.push_str(r#","key":"#);
+        out.push_str(r#""key":"#);
         quoted(&mut out, &module.to_string_lossy());
         out.push_str(r#","handlerName":"#);
         quoted(&mut out, handler_name);
+        out.push(',');
     }
     if let Some(env) = &fields.env {
-        out.push_str(r#","env":"#);
+        out.push_str(r#""env":"#);
         out.push_str(&serde_json::to_string(&**env).unwrap_or_else(|_| "{}".to_owned()));
+        out.push(',');
     }
     match &fields.local_api {
         Some(Some(url)) => {
-            out.push_str(r#","localApi":"#);
+            out.push_str(r#""localApi":"#);
             quoted(&mut out, url);
+            out.push(',');
         }
-        Some(None) => out.push_str(r#","localApi":null"#),
+        Some(None) => out.push_str(r#""localApi":null,"#),
         None => {}
     }
     if let Some(names) = fields.run_vars {
-        out.push_str(r#","runVars":"#);
+        out.push_str(r#""runVars":"#);
         out.push_str(&serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned()));
+        out.push(',');
     }
-    out.push_str(r#","payload":"#);
+    out.push_str(r#""payload":"#);
     out.push_str(&request.payload);
     out.push('}');
     out
@@ -144,28 +156,32 @@ mod tests {
         drop(fields);
         held.read(fields_again);
 
-        // The same handler, variables, API base and names: context and payload only.
+        // The same handler, context, variables, API base and names: the payload only.
         let (text, fields) = held.invocation(&request("/app/a.ts", Some("http://h"), &env, RunVars::new(NAMES, Vec::new)));
-        assert_eq!(parse(&text), serde_json::json!({ "context": { "workspaceId": "w" }, "payload": { "n": 1 } }));
+        assert_eq!(parse(&text), serde_json::json!({ "payload": { "n": 1 } }));
         held.read(fields);
 
         // A changed map with equal contents counts as the same.
         let equal = Arc::new((*env).clone());
         let (text, _) = held.invocation(&request("/app/a.ts", Some("http://h"), &equal, RunVars::new(NAMES, Vec::new)));
-        assert_eq!(parse(&text), serde_json::json!({ "context": { "workspaceId": "w" }, "payload": { "n": 1 } }));
+        assert_eq!(parse(&text), serde_json::json!({ "payload": { "n": 1 } }));
+        // Another context goes.
+        let mut retried = request("/app/a.ts", Some("http://h"), &env, RunVars::new(NAMES, Vec::new));
+        retried.context = serde_json::json!({ "workspaceId": "w", "retryCount": 1 });
+        let (text, _) = held.invocation(&retried);
+        assert_eq!(parse(&text), serde_json::json!({ "context": { "workspaceId": "w", "retryCount": 1 }, "payload": { "n": 1 } }));
 
         // Another module, no API base and no run variables: those go.
         let (text, fields) = held.invocation(&request("/app/b.ts", None, &env, RunVars::default()));
         assert_eq!(
             parse(&text),
             serde_json::json!({
-                "context": { "workspaceId": "w" }, "key": "/app/b.ts", "handlerName": "default.config.handler",
-                "localApi": null, "runVars": [], "payload": { "n": 1 },
+                "key": "/app/b.ts", "handlerName": "default.config.handler", "localApi": null, "runVars": [], "payload": { "n": 1 },
             })
         );
         held.read(fields);
         let (text, _) = held.invocation(&request("/app/b.ts", None, &env, RunVars::default()));
-        assert_eq!(parse(&text), serde_json::json!({ "context": { "workspaceId": "w" }, "payload": { "n": 1 } }));
+        assert_eq!(parse(&text), serde_json::json!({ "payload": { "n": 1 } }));
     }
 
     #[test]

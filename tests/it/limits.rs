@@ -197,7 +197,9 @@ fn each_run_starts_with_the_apps_env_and_fresh_tokens() {
         // same names; the next run still starts clean with tokens of its own.
         let (status, _, body) = http(server.port, "GET", "/s/quiet", &[], b"");
         assert_eq!(status, 200, "{body}");
-        assert_eq!(serde_json::from_str::<Value>(&body).expect("json")["names"], serde_json::json!(RUN_ENV_NAMES), "{body}");
+        let quiet: Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(quiet["names"], serde_json::json!(RUN_ENV_NAMES), "{body}");
+        assert_eq!(quiet["workspaceId"].as_str().map(str::len), Some(36), "each run gets its own context: {body}");
     }
     tails.sort();
     tails.dedup();

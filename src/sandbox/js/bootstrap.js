@@ -358,14 +358,15 @@ const resolveHandler = (namespace, handlerName) => {
 // Runs one invocation. The host stored it in the op state; the outcome goes
 // back through op_sb_complete: kind 0 = result JSON, 1 = thrown error JSON.
 // The host leaves out of an invocation the fields that did not change since
-// the last one this runtime read (all but context and payload): the handler,
-// the app's variables, the local API base and the names of the run's own
+// the last one this runtime read (all but the payload): the handler, the
+// context, the app's variables, the local API base and the names of the run's own
 // variables (tokens). Those go over the app's variables, and whatever a run
 // added or changed is undone at the next run (same object, so a reference
 // kept from an earlier run sees the new values). The proxy above keeps every
 // name a plain string value.
 let handlerKey = null;
 let handlerName = null;
+let context = {};
 let baseEnv = {};
 let runVars = [];
 const run = async () => {
@@ -374,6 +375,7 @@ const run = async () => {
     handlerKey = invocation.key;
     handlerName = invocation.handlerName;
   }
+  if ("context" in invocation) context = invocation.context;
   if ("env" in invocation) {
     baseEnv = invocation.env;
     envChanged = true;
@@ -405,7 +407,9 @@ const run = async () => {
     if (typeof handler !== "function") {
       throw new TypeError(`${handlerName} is not a function in ${handlerKey}`);
     }
-    result = await handler(invocation.payload, invocation.context);
+    // A copy per run, so a handler that changes it changes only its own.
+    // Its members are plain values, so a shallow copy is a whole one.
+    result = await handler(invocation.payload, { ...context });
   } catch (error) {
     op_sb_complete(1, JSON.stringify(describeError(error)));
     return;
