@@ -15,8 +15,8 @@ use std::sync::Arc;
 #[derive(Default)]
 pub(super) struct Held(Fields);
 
-/// The fields an invocation carries beyond the context and payload: those
-/// that differ from what the runtime holds.
+/// The fields an invocation carries beyond the payload: those that differ
+/// from what the runtime holds.
 #[derive(Default)]
 pub(super) struct Fields {
     handler: Option<(PathBuf, String)>,
@@ -46,21 +46,11 @@ impl Held {
     /// The runtime read an invocation that sent `fields`.
     pub(super) fn read(&mut self, fields: Fields) {
         let held = &mut self.0;
-        if fields.handler.is_some() {
-            held.handler = fields.handler;
-        }
-        if fields.context.is_some() {
-            held.context = fields.context;
-        }
-        if fields.env.is_some() {
-            held.env = fields.env;
-        }
-        if fields.local_api.is_some() {
-            held.local_api = fields.local_api;
-        }
-        if fields.run_vars.is_some() {
-            held.run_vars = fields.run_vars;
-        }
+        held.handler = fields.handler.or(held.handler.take());
+        held.context = fields.context.or(held.context.take());
+        held.env = fields.env.or(held.env.take());
+        held.local_api = fields.local_api.or(held.local_api.take());
+        held.run_vars = fields.run_vars.or(held.run_vars);
     }
 }
 

@@ -159,7 +159,13 @@ struct Inner {
     next_id: AtomicU64,
     /// Calls between `run` and their answer.
     in_flight: AtomicUsize,
+    /// A lone call may keep its thread while it polls: the runtime has
+    /// other worker threads to serve everything else meanwhile.
+    hold_thread: bool,
 }
+
+/// The longest a lone call keeps its thread polling, whatever the window.
+const MAX_HOLD: Duration = Duration::from_micros(DEFAULT_IDLE_SPIN_MICROS);
 
 /// Counts one call in `Inner::in_flight` while it lives.
 struct InFlight<'a>(&'a AtomicUsize);
@@ -257,6 +263,10 @@ impl Pool {
                 tokio: tokio::runtime::Handle::current(),
                 next_id: AtomicU64::new(1),
                 in_flight: AtomicUsize::new(0),
+                hold_thread: {
+                    let runtime = tokio::runtime::Handle::current();
+                    runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread && runtime.metrics().num_workers() > 1
+                },
             }),
         };
         pool.replenish();
@@ -497,9 +507,11 @@ impl Pool {
         // task lets its thread sleep: waking a parked thread costs about as
         // much as a short run on this kind of VM. While this is the only
         // call in flight the poll keeps its thread (yielding the CPU between
-        // checks), since handing the task back to tokio would wake the other
-        // workers; with other calls about it yields to them through tokio.
-        // Under a heavy load no runtime is idle and this is skipped.
+        // checks) for up to MAX_HOLD, since handing the task back to tokio
+        // would wake the other workers, which stay free for everything else
+        // (this needs more than one); with other calls about it yields to
+        // them through tokio. Under a heavy load no runtime is idle and this
+        // is skipped.
         let spin = self.inner.options.idle_spin;
         if !spin.is_zero() && (in_flight.alone() || !self.lock().idle.is_empty()) {
             let started = std::time::Instant::now();
@@ -507,7 +519,11 @@ impl Pool {
                 match receive.try_recv() {
                     Ok(answer) => return Ok(answer),
                     Err(oneshot::error::TryRecvError::Closed) => return Err(Error::WorkerGone),
-                    Err(oneshot::error::TryRecvError::Empty) if in_flight.alone() => std::thread::yield_now(),
+                    Err(oneshot::error::TryRecvError::Empty)
+                        if self.inner.hold_thread && in_flight.alone() && started.elapsed() < MAX_HOLD =>
+                    {
+                        std::thread::yield_now()
+                    }
                     Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
                 }
             }

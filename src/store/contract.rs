@@ -182,8 +182,9 @@ pub(crate) mod suite {
         store.record_deferred(run(500, "later", TriggerKind::Tool, RunStatus::Error)).await.expect("hand over");
         assert!(store.run("run-500").await.expect("read").is_some());
         // A smaller batch after a larger one (through the same statement
-        // when both fill more than 64 rows) brings back none of the earlier
-        // rows: the rows it does not fill are empty, not left over.
+        // when the writer takes each hand-over in one batch, as it usually
+        // does) brings back none of the earlier rows: the rows it does not
+        // fill are empty, not left over.
         for n in 200..270 {
             store.record_deferred(run(n, "later", TriggerKind::HttpRoute, RunStatus::Success)).await.expect("hand over");
         }

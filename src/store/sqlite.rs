@@ -317,26 +317,22 @@ const INSERT_ROWS: [usize; 5] = [1, 4, 16, 64, MAX_BATCH];
 const INSERTED_COLUMNS: &str =
     "id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at";
 
-/// The insert for a batch of up to `rows` runs, one of `INSERT_ROWS`.
+/// The insert for a batch of up to `rows` runs (at most `MAX_BATCH`).
 fn insert_sql(rows: usize) -> &'static str {
-    static SQL: std::sync::LazyLock<Vec<(usize, String)>> = std::sync::LazyLock::new(|| {
+    static SQL: std::sync::LazyLock<[String; INSERT_ROWS.len()]> = std::sync::LazyLock::new(|| {
         let row = format!("({})", vec!["?"; INSERTED_COLUMNS.split(',').count()].join(", "));
         let values = |rows: usize| vec![row.as_str(); rows].join(", ");
-        let columns = INSERTED_COLUMNS;
-        INSERT_ROWS
-            .iter()
-            .map(|&rows| {
-                let sql = if rows == 1 {
-                    format!("INSERT INTO runs ({columns}) VALUES {}", values(1))
-                } else {
-                    // The id is never NULL in a real row.
-                    format!("INSERT INTO runs ({columns}) SELECT * FROM (VALUES {}) WHERE column1 IS NOT NULL", values(rows))
-                };
-                (rows, sql)
-            })
-            .collect()
+        INSERT_ROWS.map(|rows| {
+            if rows == 1 {
+                format!("INSERT INTO runs ({INSERTED_COLUMNS}) VALUES {}", values(1))
+            } else {
+                // The id is never NULL in a real row.
+                format!("INSERT INTO runs ({INSERTED_COLUMNS}) SELECT * FROM (VALUES {}) WHERE column1 IS NOT NULL", values(rows))
+            }
+        })
     });
-    SQL.iter().find(|(held, _)| *held >= rows).or(SQL.last()).map_or("", |(_, sql)| sql.as_str())
+    let index = INSERT_ROWS.iter().position(|&held| held >= rows).unwrap_or(INSERT_ROWS.len() - 1);
+    &SQL[index]
 }
 
 async fn insert_runs(connection: &mut SqliteConnection, runs: Vec<RunRecord>) -> Result<(), sqlx::Error> {

@@ -220,12 +220,21 @@ async fn a_call_for_another_app_gets_a_runtime_when_one_comes_free() {
 }
 
 /// A call that is the only one in flight polls for its answer on its own
-/// thread. A run that needs that thread's tokio runtime (here the server it
-/// fetches from runs on the same single thread) still finishes once the
-/// polling window has passed, and a lone call can still be cancelled (from
-/// another thread) while it polls.
+/// thread. A run that needs the gateway's tokio runtime meanwhile (here the
+/// server it fetches from) is served by the other thread, and a lone call
+/// can still be cancelled (from another thread) while it polls. On a
+/// single thread the call does not keep it, so the same run finishes there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lone_call_polls_without_starving_the_runtime() {
+    lone_calls_finish_and_cancel().await;
+}
+
 #[tokio::test(flavor = "current_thread")]
-async fn a_lone_call_polls_without_starving_its_own_thread() {
+async fn a_lone_call_on_a_single_thread_lets_it_serve() {
+    lone_calls_finish_and_cancel().await;
+}
+
+async fn lone_calls_finish_and_cancel() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("address").port();
     tokio::spawn(async move { axum::serve(listener, axum::Router::new().route("/", axum::routing::get(|| async { "pong" }))).await });

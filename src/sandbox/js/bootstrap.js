@@ -237,10 +237,12 @@ Object.defineProperty(globalThis, "console", writable(sandboxConsole));
 const processEnv = {};
 const unreadRunVars = new Set();
 let envChanged = true;
+let runVarsRead = false;
 const readRunVars = () => {
   const values = JSON.parse(op_sb_run_vars());
   if (values === null) return;
   envChanged = true;
+  runVarsRead = true;
   runVars.forEach((name, index) => {
     if (unreadRunVars.has(name)) processEnv[name] = values[index];
   });
@@ -369,22 +371,35 @@ let handlerName = null;
 let context = {};
 let baseEnv = {};
 let runVars = [];
+// Ends a run. Tokens it read go back to "" (unread) first, so code that
+// runs before the next run takes its invocation (a module loaded for it, a
+// late callback) can neither see nor log them.
+const complete = (kind, json) => {
+  if (runVarsRead) {
+    runVarsRead = false;
+    for (const name of runVars) {
+      processEnv[name] = "";
+      unreadRunVars.add(name);
+    }
+  }
+  op_sb_complete(kind, json);
+};
 const run = async () => {
   const invocation = JSON.parse(op_sb_take_invocation());
-  if ("key" in invocation) {
+  if (Object.hasOwn(invocation, "key")) {
     handlerKey = invocation.key;
     handlerName = invocation.handlerName;
   }
-  if ("context" in invocation) context = invocation.context;
-  if ("env" in invocation) {
+  if (Object.hasOwn(invocation, "context")) context = invocation.context;
+  if (Object.hasOwn(invocation, "env")) {
     baseEnv = invocation.env;
     envChanged = true;
   }
-  if ("runVars" in invocation) {
+  if (Object.hasOwn(invocation, "runVars")) {
     runVars = invocation.runVars;
     envChanged = true;
   }
-  if ("localApi" in invocation) {
+  if (Object.hasOwn(invocation, "localApi")) {
     localApiBase = typeof invocation.localApi === "string" ? invocation.localApi.replace(/\/+$/, "") : null;
   }
   if (envChanged) {
@@ -411,7 +426,7 @@ const run = async () => {
     // Its members are plain values, so a shallow copy is a whole one.
     result = await handler(invocation.payload, { ...context });
   } catch (error) {
-    op_sb_complete(1, JSON.stringify(describeError(error)));
+    complete(1, JSON.stringify(describeError(error)));
     return;
   }
   let json;
@@ -420,14 +435,14 @@ const run = async () => {
     if (json === undefined) json = "null";
   } catch (error) {
     const detail = describeError(error);
-    op_sb_complete(1, JSON.stringify({
+    complete(1, JSON.stringify({
       errorType: "SerializationError",
       errorMessage: `The handler's result is not JSON-serialisable: ${detail.errorMessage}`,
       stackTrace: "",
     }));
     return;
   }
-  op_sb_complete(0, json);
+  complete(0, json);
 };
 
 const loadFailed = (error) => {
