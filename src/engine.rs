@@ -240,19 +240,17 @@ impl Engine {
     }
 
     /// The run's environment with its workspace access: tokens minted for
-    /// the run (embedded; they expire a minute after the run's timeout; the
-    /// second map) or the remote Twenty's URL and key. With the embedded API
+    /// the run when it reads one (embedded; they expire a minute after the
+    /// run's timeout) or the remote Twenty's URL and key. With the embedded API
     /// served, also the base URL the host answers in-process and the API that
     /// answers it.
     fn workspace_env(&self, app: &AppSnapshot, invocation: &Invocation, timeout: std::time::Duration) -> (RunEnv, RunVars, Option<LocalTarget>) {
         let Some(access) = &self.workspace else { return (app.env.clone(), RunVars::default(), None) };
-        let mut env = (*app.env).clone();
         match access {
             WorkspaceAccess::Remote { url, api_key } => {
-                env.insert("TWENTY_API_URL".into(), url.clone());
                 // With the tokens, so results are scrubbed of the key.
                 let tokens = RunVars::fixed(TOKEN_NAMES, vec![api_key.clone(); TOKEN_NAMES.len()]);
-                (Arc::new(env), tokens, None)
+                (env_with_api_url(app, url), tokens, None)
             }
             WorkspaceAccess::Embedded { workspace, url, api } => {
                 let app_id = &app.app.manifest.application.universal_identifier;
@@ -270,8 +268,7 @@ impl Engine {
                     let application_token = workspace.mint(&app_id, true, None, depth, lifetime);
                     vec![user_token.clone(), application_token, user_token]
                 });
-                env.insert("TWENTY_API_URL".into(), url.clone());
-                (Arc::new(env), tokens, Some((url.clone(), api.clone())))
+                (env_with_api_url(app, url), tokens, Some((url.clone(), api.clone())))
             }
         }
     }
@@ -439,6 +436,19 @@ impl Recorder {
         }
         format!("{}\n[{} more bytes not kept]", &text[..end], text.len() - end)
     }
+}
+
+/// The app's variables with `TWENTY_API_URL` at `url`. The snapshot's own
+/// map when it says so already (the embedded workspace is served at the
+/// gateway's public URL, which the snapshot sets): no copy per run, and a
+/// runtime sees the same map run after run.
+fn env_with_api_url(app: &AppSnapshot, url: &str) -> RunEnv {
+    if app.env.get("TWENTY_API_URL").is_some_and(|held| held == url) {
+        return app.env.clone();
+    }
+    let mut env = (*app.env).clone();
+    env.insert("TWENTY_API_URL".into(), url.to_owned());
+    Arc::new(env)
 }
 
 /// A payload recorded whole can be replayed; a truncated one cannot.

@@ -255,18 +255,18 @@ impl Pool {
     pub fn new(mut options: PoolOptions) -> Self {
         options.max_runtimes = options.max_runtimes.max(1);
         options.spares = options.spares.min(options.max_runtimes);
+        let runtime = tokio::runtime::Handle::current();
+        let hold_thread =
+            runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread && runtime.metrics().num_workers() > 1;
         let pool = Self {
             inner: Arc::new(Inner {
                 options,
                 state: Mutex::new(State::default()),
                 spare_booted: Notify::new(),
-                tokio: tokio::runtime::Handle::current(),
+                tokio: runtime,
                 next_id: AtomicU64::new(1),
                 in_flight: AtomicUsize::new(0),
-                hold_thread: {
-                    let runtime = tokio::runtime::Handle::current();
-                    runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread && runtime.metrics().num_workers() > 1
-                },
+                hold_thread,
             }),
         };
         pool.replenish();

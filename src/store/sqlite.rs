@@ -314,8 +314,12 @@ async fn checkpoint_loop(pool: SqlitePool) {
 const INSERT_ROWS: [usize; 5] = [1, 4, 16, 64, MAX_BATCH];
 
 /// The columns a run's insert fills, in the order `insert_runs` binds them.
-const INSERTED_COLUMNS: &str =
-    "id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at";
+macro_rules! inserted_columns {
+    () => {
+        "id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at"
+    };
+}
+const INSERTED_COLUMNS: &str = inserted_columns!();
 
 /// The insert for a batch of up to `rows` runs (at most `MAX_BATCH`).
 fn insert_sql(rows: usize) -> &'static str {
@@ -347,7 +351,7 @@ async fn insert_runs(connection: &mut SqliteConnection, runs: Vec<RunRecord>) ->
                 .bind(run.function)
                 .bind(run.function_id)
                 .bind(run.trigger.as_str())
-                .bind(json_text(&run.detail))
+                .bind(JsonText::from_value(&run.detail).into_string())
                 .bind(run.payload.into_string())
                 .bind(run.status.as_str())
                 .bind(run.data.into_string())
@@ -360,14 +364,6 @@ async fn insert_runs(connection: &mut SqliteConnection, runs: Vec<RunRecord>) ->
         insert.execute(&mut *connection).await?;
     }
     Ok(())
-}
-
-/// A JSON value as text, written straight into a buffer: 0.3-0.6 us instead
-/// of 1.0-1.2 us through `Display`'s formatter for a route payload
-/// (measured on this machine, 200,000 calls each).
-fn json_text(value: &serde_json::Value) -> String {
-    // Serializing a Value cannot fail: its map keys are strings.
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
 async fn prune(pool: &SqlitePool, retention: Retention, now_ms: i64) -> Result<u64, Error> {
@@ -429,8 +425,7 @@ fn run_from(row: &SqliteRow) -> Result<RunRecord, sqlx::Error> {
     })
 }
 
-const RUN_COLUMNS: &str =
-    "seq, id, app, function, function_id, trigger, detail, payload, status, data, error, logs, duration_ms, started_at, ended_at";
+const RUN_COLUMNS: &str = concat!("seq, ", inserted_columns!());
 
 impl Store for SqliteStore {
     async fn record(&self, run: RunRecord) -> Result<(), Error> {

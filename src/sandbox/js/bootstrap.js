@@ -238,6 +238,16 @@ const processEnv = {};
 const unreadRunVars = new Set();
 let envChanged = true;
 let runVarsRead = false;
+// Every run variable holds "" until read.
+const markRunVarsUnread = () => {
+  for (const name of runVars) {
+    processEnv[name] = "";
+    unreadRunVars.add(name);
+  }
+};
+const readRunVarsIfUnread = (name) => {
+  if (unreadRunVars.size !== 0 && unreadRunVars.has(name)) readRunVars();
+};
 const readRunVars = () => {
   const values = JSON.parse(op_sb_run_vars());
   if (values === null) return;
@@ -251,11 +261,11 @@ const readRunVars = () => {
 const envDescriptorError = "'process.env' only accepts a configurable, writable and enumerable data descriptor";
 const sandboxEnv = new Proxy(processEnv, {
   get(target, name, receiver) {
-    if (unreadRunVars.size !== 0 && unreadRunVars.has(name)) readRunVars();
+    readRunVarsIfUnread(name);
     return Reflect.get(target, name, receiver);
   },
   getOwnPropertyDescriptor(target, name) {
-    if (unreadRunVars.size !== 0 && unreadRunVars.has(name)) readRunVars();
+    readRunVarsIfUnread(name);
     return Reflect.getOwnPropertyDescriptor(target, name);
   },
   set(target, name, value) {
@@ -377,10 +387,7 @@ let runVars = [];
 const complete = (kind, json) => {
   if (runVarsRead) {
     runVarsRead = false;
-    for (const name of runVars) {
-      processEnv[name] = "";
-      unreadRunVars.add(name);
-    }
+    markRunVarsUnread();
   }
   op_sb_complete(kind, json);
 };
@@ -410,10 +417,7 @@ const run = async () => {
     for (const name of Object.keys(baseEnv)) {
       if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
     }
-    for (const name of runVars) {
-      processEnv[name] = "";
-      unreadRunVars.add(name);
-    }
+    markRunVarsUnread();
     envChanged = false;
   }
   let result;
