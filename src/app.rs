@@ -44,6 +44,7 @@ pub fn pool_options(settings: &Settings) -> PoolOptions {
         sandbox: SandboxOptions {
             heap_limit: settings.heap_mb * 1024 * 1024,
             allow_net,
+            sealed: sealed_paths(settings),
             ..SandboxOptions::default()
         },
         max_runtimes: settings.max_runtimes,
@@ -51,6 +52,17 @@ pub fn pool_options(settings: &Settings) -> PoolOptions {
         max_waiting: settings.max_waiting,
         idle_spin: std::time::Duration::from_micros(settings.idle_spin_micros as u64),
     }
+}
+
+/// The gateway's own files that app code must never load, even when they
+/// sit inside an app's folder: the data folder (store, vault key) and the
+/// variables file. Canonical where they exist, so links cannot hide them.
+fn sealed_paths(settings: &Settings) -> Vec<std::path::PathBuf> {
+    [Some(&settings.data_dir), settings.vars_file.as_ref()]
+        .into_iter()
+        .flatten()
+        .filter_map(|path| path.canonicalize().or_else(|_| std::path::absolute(path)).ok())
+        .collect()
 }
 
 /// The embedded workspace and its REST/GraphQL router (served over HTTP

@@ -218,10 +218,24 @@ impl Host for RunHost {
         // included: the store's pool returns connections by spawning on the
         // current runtime, and a sandbox thread's runtime stands still
         // between runs.
-        let task = self.runtime.spawn(dispatch(parts, name.to_owned(), input));
+        // Aborted when the run stops waiting for it (its runtime was
+        // stopped or dropped), so a request cannot outlive its run.
+        let task = AbortOnDrop(self.runtime.spawn(dispatch(parts, name.to_owned(), input)));
         Box::pin(async move {
-            task.await.unwrap_or_else(|error| Err(HostError { error_type: "AppConnectionError".to_owned(), message: error.to_string() }))
+            let mut task = task;
+            (&mut task.0)
+                .await
+                .unwrap_or_else(|error| Err(HostError { error_type: "AppConnectionError".to_owned(), message: error.to_string() }))
         })
+    }
+}
+
+/// A spawned host call, aborted if nobody awaits it any more.
+struct AbortOnDrop(tokio::task::JoinHandle<Result<Value, HostError>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -2,8 +2,13 @@
 //! without extension, `index.*`, `./x.js` naming `x.ts`), ES-module packages
 //! from the app's `node_modules` (package.json `exports`, `module`, `main`),
 //! JSON modules, and the built-in `twenty-sdk` modules. TypeScript is
-//! transpiled with deno_ast and cached per app. Nothing outside the app's
-//! folder can be imported: that is the sandbox's only view of the disk.
+//! transpiled with deno_ast and cached per app. Only module files of the
+//! app's folder can be imported, outside its hidden folders and the
+//! gateway's own files (data folder, variables file): that is the sandbox's
+//! only view of the disk. App code sees its files under a virtual root,
+//! `file:///app/`, in module URLs, `import.meta` and stack traces, never
+//! the host's path; and a specifier that leaves the app gets one answer
+//! whether or not the file it names exists.
 
 use super::Error;
 use deno_ast::{
@@ -24,6 +29,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 const BUILTIN_SCHEME: &str = "switchboard";
+
+/// Where the app's folder appears to its own code.
+const VIRTUAL_ROOT: &str = "/app";
+
+/// The URL prefix of the app's files as its code sees them.
+pub(crate) const VIRTUAL_URL_PREFIX: &str = "file:///app/";
+
+/// The extensions of files that may be loaded as modules.
+const MODULE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "jsx", "json"];
 
 /// Node's built-in module names; importing one gets a clear error.
 const NODE_BUILTINS: &[&str] = &[
@@ -139,8 +153,85 @@ impl AppCode {
             .unwrap_or_else(|_| path.display().to_string())
     }
 
-    fn contains(&self, path: &Path) -> bool {
-        path.starts_with(&self.root)
+    /// The URL app code knows a file of the app by (under `file:///app/`).
+    pub(crate) fn url_of(&self, path: &Path) -> Result<ModuleSpecifier, String> {
+        let relative = path
+            .strip_prefix(&self.root)
+            .map_err(|_| format!("{} is not in the app folder", path.display()))?;
+        ModuleSpecifier::from_file_path(Path::new(VIRTUAL_ROOT).join(relative))
+            .map_err(|()| format!("{} cannot be turned into a URL", self.display(path)))
+    }
+
+    /// The real path of a virtual path (`/app/...`), if it is one.
+    fn real_of_virtual(&self, virtual_path: &Path) -> Option<PathBuf> {
+        let relative = lexical(virtual_path).strip_prefix(VIRTUAL_ROOT).ok()?.to_path_buf();
+        Some(self.root.join(relative))
+    }
+
+    /// The real path behind one of the app's module URLs.
+    fn path_of(&self, url: &str) -> Option<PathBuf> {
+        self.real_of_virtual(&ModuleSpecifier::parse(url).ok()?.to_file_path().ok()?)
+    }
+}
+
+/// `path` with `.` and `..` folded away, without touching the disk (a `..`
+/// above the root stays at the root).
+fn lexical(path: &Path) -> PathBuf {
+    let mut folded = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                folded.pop();
+            }
+            other => folded.push(other),
+        }
+    }
+    folded
+}
+
+/// Why a path of the app may not be read by its code, if it may not:
+/// it is outside the folder (given as a lexically folded path, before any
+/// look at the disk), in one of the `sealed` paths (the gateway's own
+/// files), in a hidden folder (outside `node_modules`), or not a module file.
+fn refusal(root: &Path, sealed: &[PathBuf], path: &Path) -> Option<Refusal> {
+    let Ok(relative) = path.strip_prefix(root) else { return Some(Refusal::Outside) };
+    if sealed.iter().any(|sealed| path.starts_with(sealed)) {
+        return Some(Refusal::Outside);
+    }
+    let mut in_packages = false;
+    for component in relative.components() {
+        let name = component.as_os_str().to_string_lossy();
+        if name == "node_modules" {
+            in_packages = true;
+        } else if name.starts_with('.') && !in_packages {
+            return Some(Refusal::Hidden(name.into_owned()));
+        }
+    }
+    None
+}
+
+/// Whether `path` names a module file by its extension.
+fn is_module_file(path: &Path) -> bool {
+    path.extension().and_then(|ext| ext.to_str()).is_some_and(|ext| MODULE_EXTENSIONS.contains(&ext))
+}
+
+/// Why an import was refused.
+enum Refusal {
+    Outside,
+    Hidden(String),
+}
+
+impl Refusal {
+    fn message(&self, specifier: &str, from: &str) -> String {
+        match self {
+            Refusal::Outside => format!(
+                "import of '{specifier}' from {from} points outside the app folder, which the sandbox cannot read"
+            ),
+            Refusal::Hidden(folder) => format!(
+                "import of '{specifier}' from {from}: files in hidden folders ({folder}) cannot be imported"
+            ),
+        }
     }
 }
 
@@ -224,9 +315,41 @@ fn js_string(text: &str) -> String {
 #[derive(Default)]
 pub(crate) struct AppLoader {
     app: RefCell<Option<Arc<AppCode>>>,
+    /// The gateway's own files (data folder, variables file), never loaded
+    /// even when they sit inside an app's folder.
+    sealed: Vec<PathBuf>,
 }
 
 impl AppLoader {
+    pub(crate) fn new(sealed: Vec<PathBuf>) -> Self {
+        Self { app: RefCell::new(None), sealed }
+    }
+
+    /// Checks a path found on disk (canonicalised, so a link cannot lead
+    /// out) and returns it if app code may load it.
+    fn confine(&self, app: &AppCode, path: &Path, specifier: &str, from: &str) -> Result<PathBuf, String> {
+        let canonical = path.canonicalize().map_err(|_| format!("cannot find module '{specifier}' imported from {from}"))?;
+        if let Some(refusal) = refusal(app.root(), &self.sealed, &canonical) {
+            return Err(refusal.message(specifier, from));
+        }
+        if !is_module_file(&canonical) {
+            return Err(format!(
+                "import of '{specifier}' from {from}: only module files ({}) can be imported",
+                MODULE_EXTENSIONS.iter().map(|ext| format!(".{ext}")).collect::<Vec<_>>().join(" ")
+            ));
+        }
+        Ok(canonical)
+    }
+
+    /// Refuses a path (folded, not yet looked up) that app code may not
+    /// name, before anything about the disk is known.
+    fn screen(&self, app: &AppCode, path: &Path, specifier: &str, from: &str) -> Result<(), String> {
+        match refusal(app.root(), &self.sealed, &lexical(path)) {
+            Some(refusal) => Err(refusal.message(specifier, from)),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn bind(&self, app: Arc<AppCode>) {
         *self.app.borrow_mut() = Some(app);
     }
@@ -247,7 +370,7 @@ impl AppLoader {
             return ModuleSpecifier::parse(specifier).map_err(|error| error.to_string());
         }
         let app = self.app().map_err(|error| error.to_string())?;
-        let from = referrer_path(referrer);
+        let from = app.path_of(referrer);
         let from_display = from
             .as_deref()
             .map(|path| app.display(path))
@@ -258,23 +381,32 @@ impl AppLoader {
                 "Node built-in module '{bare}' is not available in the switchboard sandbox (imported from {from_display})"
             ));
         }
-        if let Some(path) = specifier.strip_prefix("file://") {
-            let path = PathBuf::from(path);
-            return confine(&app, &path, specifier, &from_display).and_then(|path| file_url(&path));
+        // Absolute paths and file URLs are read under the app's virtual root.
+        let absolute = specifier
+            .strip_prefix("file://")
+            .or_else(|| specifier.starts_with('/').then_some(specifier));
+        if let Some(absolute) = absolute {
+            let outside = || Refusal::Outside.message(specifier, &from_display);
+            let decoded = url::Url::parse(&format!("file://{absolute}"))
+                .ok()
+                .and_then(|url| url.to_file_path().ok())
+                .unwrap_or_else(|| PathBuf::from(absolute));
+            let path = app.real_of_virtual(&decoded).ok_or_else(outside)?;
+            self.screen(&app, &path, specifier, &from_display)?;
+            let found = resolve_file(&path)
+                .ok_or_else(|| format!("cannot find module '{specifier}' imported from {from_display}"))?;
+            return self.confine(&app, &found, specifier, &from_display).and_then(|path| app.url_of(&path));
         }
-        if specifier.starts_with("./") || specifier.starts_with("../") || specifier.starts_with('/') {
+        if specifier.starts_with("./") || specifier.starts_with("../") {
             let base = from.as_deref().and_then(Path::parent).ok_or_else(|| {
                 format!("relative import '{specifier}' has no file to be relative to")
             })?;
-            let joined = if specifier.starts_with('/') {
-                PathBuf::from(specifier)
-            } else {
-                base.join(specifier)
-            };
+            let joined = lexical(&base.join(specifier));
+            self.screen(&app, &joined, specifier, &from_display)?;
             let found = resolve_file(&joined).ok_or_else(|| {
                 format!("cannot find module '{specifier}' imported from {from_display}")
             })?;
-            return confine(&app, &found, specifier, &from_display).and_then(|path| file_url(&path));
+            return self.confine(&app, &found, specifier, &from_display).and_then(|path| app.url_of(&path));
         }
         if specifier.contains("://") || specifier.starts_with("npm:") || specifier.starts_with("jsr:") {
             return Err(format!(
@@ -282,31 +414,8 @@ impl AppLoader {
             ));
         }
         let start = from.as_deref().and_then(Path::parent).unwrap_or(app.root());
-        let found = resolve_package(&app, start, specifier, &from_display)?;
-        confine(&app, &found, specifier, &from_display).and_then(|path| file_url(&path))
-    }
-}
-
-fn referrer_path(referrer: &str) -> Option<PathBuf> {
-    ModuleSpecifier::parse(referrer).ok()?.to_file_path().ok()
-}
-
-fn file_url(path: &Path) -> Result<ModuleSpecifier, String> {
-    ModuleSpecifier::from_file_path(path)
-        .map_err(|()| format!("{} cannot be turned into a URL", path.display()))
-}
-
-/// Canonicalises `path` and refuses anything outside the app folder.
-fn confine(app: &AppCode, path: &Path, specifier: &str, from: &str) -> Result<PathBuf, String> {
-    let canonical = path
-        .canonicalize()
-        .map_err(|_| format!("cannot find module '{specifier}' imported from {from}"))?;
-    if app.contains(&canonical) {
-        Ok(canonical)
-    } else {
-        Err(format!(
-            "import of '{specifier}' from {from} points outside the app folder, which the sandbox cannot read"
-        ))
+        let found = resolve_package(&app, start, specifier, &from_display, &|path| self.screen(&app, path, specifier, &from_display))?;
+        self.confine(&app, &found, specifier, &from_display).and_then(|path| app.url_of(&path))
     }
 }
 
@@ -365,13 +474,19 @@ fn split_package(specifier: &str) -> (String, String) {
 
 /// Finds a bare import in `node_modules` folders from `start` up to the app
 /// root, and checks that what it resolves to is an ES module.
-fn resolve_package(app: &AppCode, start: &Path, specifier: &str, from: &str) -> Result<PathBuf, String> {
+fn resolve_package(
+    app: &AppCode,
+    start: &Path,
+    specifier: &str,
+    from: &str,
+    screen: &dyn Fn(&Path) -> Result<(), String>,
+) -> Result<PathBuf, String> {
     let (name, subpath) = split_package(specifier);
     let mut dir = Some(start);
     while let Some(current) = dir {
         let package_dir = current.join("node_modules").join(&name);
         if package_dir.is_dir() {
-            return resolve_in_package(&package_dir, &name, &subpath, specifier, from);
+            return resolve_in_package(&package_dir, &name, &subpath, specifier, from, screen);
         }
         if current == app.root() {
             break;
@@ -389,6 +504,7 @@ fn resolve_in_package(
     subpath: &str,
     specifier: &str,
     from: &str,
+    screen: &dyn Fn(&Path) -> Result<(), String>,
 ) -> Result<PathBuf, String> {
     let manifest: Value = std::fs::read_to_string(package_dir.join("package.json"))
         .ok()
@@ -412,8 +528,11 @@ fn resolve_in_package(
     } else {
         package_dir.join("index.js")
     };
+    // A target that leaves the app is refused before it is looked for.
+    let target = lexical(&target);
+    screen(&target)?;
     let found = resolve_file(&target).ok_or_else(|| {
-        format!("package '{name}' points at {} which does not exist (imported from {from})", target.display())
+        format!("package '{name}' points at a file that does not exist (imported as '{specifier}' from {from})")
     })?;
     let ext = found.extension().and_then(|ext| ext.to_str()).unwrap_or_default();
     let is_esm = match ext {
@@ -426,7 +545,7 @@ fn resolve_in_package(
     } else {
         Err(format!(
             "package '{name}' (imported from {from}) is CommonJS ({}); the switchboard sandbox loads only ES modules — use an ESM build of the package or bundle it into the app",
-            found.display()
+            found.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
         ))
     }
 }
@@ -484,8 +603,9 @@ impl ModuleLoader for AppLoader {
     }
 
     fn get_source_map(&self, file_name: &str) -> Option<Cow<'_, [u8]>> {
-        let path = referrer_path(file_name)?;
-        let map = self.app.borrow().as_ref()?.source_map(&path)?;
+        let app = self.app.borrow().clone()?;
+        let path = app.path_of(file_name)?;
+        let map = app.source_map(&path)?;
         Some(Cow::Owned(map.to_vec()))
     }
 }
@@ -508,14 +628,12 @@ impl AppLoader {
             ));
         }
         let app = self.app()?;
-        let path = specifier
-            .to_file_path()
-            .map_err(|()| JsErrorBox::generic(format!("cannot load {specifier}")))?;
-        if !app.contains(&path) {
-            return Err(JsErrorBox::generic(format!(
-                "{specifier} is outside the app folder, which the sandbox cannot read"
-            )));
-        }
+        let path = app
+            .path_of(specifier.as_str())
+            .ok_or_else(|| JsErrorBox::generic(format!("{specifier} is outside the app folder, which the sandbox cannot read")))?;
+        // Resolution checked this already; a specifier reaching the loader
+        // some other way is checked again.
+        let path = self.confine(&app, &path, specifier.as_str(), "the app").map_err(JsErrorBox::generic)?;
         let transpiled = app.load(&path).map_err(JsErrorBox::generic)?;
         let module_type = match transpiled.module_type {
             ModuleKind::Json => {

@@ -25,6 +25,9 @@ pub struct SandboxOptions {
     pub max_result_bytes: usize,
     /// Largest accepted log text per run (bytes).
     pub max_log_bytes: usize,
+    /// The gateway's own files and folders (its data folder, its variables
+    /// file): never loaded as modules, even from inside an app's folder.
+    pub sealed: Vec<std::path::PathBuf>,
 }
 
 impl Default for SandboxOptions {
@@ -34,6 +37,7 @@ impl Default for SandboxOptions {
             allow_net: Vec::new(),
             max_result_bytes: 5 * 1024 * 1024,
             max_log_bytes: 1024 * 1024,
+            sealed: Vec::new(),
         }
     }
 }
@@ -235,7 +239,7 @@ pub(crate) struct Sandbox {
 impl Sandbox {
     /// Creates a runtime and runs the bootstrap. Must run inside a tokio runtime.
     pub(crate) fn boot(options: &SandboxOptions) -> Result<Self, Error> {
-        let loader = Rc::new(AppLoader::default());
+        let loader = Rc::new(AppLoader::new(options.sealed.clone()));
         let blob_store = Arc::new(deno_web::BlobStore::default());
         let fetch_options = deno_fetch::Options {
             user_agent: format!("switchboard/{}", env!("CARGO_PKG_VERSION")),
@@ -260,6 +264,10 @@ impl Sandbox {
             ..Default::default()
         })
         .map_err(|error| Error::Boot(error.to_string()))?;
+        // `Atomics.wait` would block this thread in C, where neither the
+        // watchdog's termination nor the run's timers can reach it: refused,
+        // it throws, as on a browser's main thread.
+        js.v8_isolate().set_allow_atomics_wait(false);
         let heap_exceeded = Arc::new(AtomicBool::new(false));
         let flag = heap_exceeded.clone();
         let handle = js.v8_isolate().thread_safe_handle();

@@ -478,8 +478,7 @@ impl Worker {
 
     async fn load_module(&mut self, app: &AppCode, module: &Path) -> Result<(), LoadFailure> {
         let failure = |error_type: &str, message: String| LoadFailure { error_type: error_type.to_owned(), message };
-        let url = ModuleSpecifier::from_file_path(module)
-            .map_err(|()| failure("LoadError", format!("{} is not a valid module path", module.display())))?;
+        let url = app.url_of(module).map_err(|message| failure("LoadError", message))?;
         // A dynamic import inside the entry module: the QuickJS backend does
         // not report an exception thrown at a module's top level through
         // `mod_evaluate`, but it does reject the import's promise.
@@ -669,6 +668,13 @@ impl Worker {
         }
         match serde_json::from_str(&data) {
             Ok(data) => ExecutionResult { data, logs, duration, status: ExecutionStatus::Success, error: None },
+            // serde_json stops at 128 levels of nesting.
+            Err(error) if error.to_string().starts_with("recursion limit exceeded") => ExecutionResult::failure(
+                "SerializationError",
+                "The handler's result nests arrays and objects more than 128 levels deep, which is more than switchboard carries",
+                logs,
+                duration,
+            ),
             Err(error) => ExecutionResult::failure("SerializationError", format!("cannot read the result: {error}"), logs, duration),
         }
     }
@@ -688,7 +694,9 @@ fn scrub(app: &AppCode, mut result: ExecutionResult) -> ExecutionResult {
     }
     let url_prefix = format!("file://{}/", app.root().display());
     let path_prefix = format!("{}/", app.root().display());
-    let clean = |text: &str| text.replace(&url_prefix, "").replace(&path_prefix, "");
+    let clean = |text: &str| {
+        text.replace(super::loader::VIRTUAL_URL_PREFIX, "").replace(&url_prefix, "").replace(&path_prefix, "")
+    };
     result.logs = clean(&result.logs);
     if let Some(error) = result.error.as_mut() {
         error.error_message = clean(&error.error_message);
@@ -700,7 +708,10 @@ fn scrub(app: &AppCode, mut result: ExecutionResult) -> ExecutionResult {
 /// Turns a module load error into a type and a message with app-relative paths.
 fn classify_load_error(app: &AppCode, message: &str) -> LoadFailure {
     let root = format!("file://{}/", app.root().display());
-    let message = message.replace(&root, "").replace(&format!("{}/", app.root().display()), "");
+    let message = message
+        .replace(super::loader::VIRTUAL_URL_PREFIX, "")
+        .replace(&root, "")
+        .replace(&format!("{}/", app.root().display()), "");
     let error_type = message
         .split_once(':')
         .map(|(head, _)| head.trim())

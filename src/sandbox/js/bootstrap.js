@@ -3,8 +3,15 @@
 // `process` with only the run's environment, and the two entry points the
 // host calls (`__switchboard_register` and `__switchboard_run`). It runs once
 // per runtime, before any user code, then hides `Deno` from user code.
+//
+// Warm runtimes keep an app's module state from run to run, so whatever a
+// run replaces (`JSON.parse`, `Array.prototype.map`, `globalThis.fetch`)
+// the next run sees. The host's own plumbing (how the payload, context and
+// tokens arrive, `process.env`, host calls) therefore uses only the
+// intrinsics captured here before any user code ran (deno's primordials),
+// never a global or prototype method looked up at run time.
 
-import { core } from "ext:core/mod.js";
+import { core, primordials } from "ext:core/mod.js";
 import {
   op_sb_complete,
   op_sb_describe_done,
@@ -14,6 +21,52 @@ import {
   op_sb_run_vars,
   op_sb_take_invocation,
 } from "ext:core/ops";
+
+const {
+  ArrayIsArray,
+  ArrayPrototypeFilter,
+  ArrayPrototypeForEach,
+  ArrayPrototypeIncludes,
+  ArrayPrototypeJoin,
+  ArrayPrototypeMap,
+  ArrayPrototypePush,
+  ArrayPrototypeSome,
+  Error: IntrinsicError,
+  JSONParse,
+  JSONStringify,
+  MathMin,
+  NumberIsFinite,
+  ObjectDefineProperties,
+  ObjectDefineProperty,
+  ObjectEntries,
+  ObjectHasOwn,
+  ObjectKeys,
+  PromisePrototypeThen,
+  ReflectApply,
+  ReflectDeleteProperty,
+  ReflectGet,
+  ReflectGetOwnPropertyDescriptor,
+  SafeMap,
+  SafeSet,
+  SetPrototypeAdd,
+  SetPrototypeClear,
+  SetPrototypeDelete,
+  SetPrototypeHas,
+  SetPrototypeGetSize,
+  String: IntrinsicString,
+  StringFromCharCode,
+  StringPrototypeIncludes,
+  StringPrototypeReplace,
+  StringPrototypeSlice,
+  StringPrototypeSplit,
+  StringPrototypeStartsWith,
+  StringPrototypeToUpperCase,
+  TypeError: IntrinsicTypeError,
+  Uint8Array: IntrinsicUint8Array,
+  TypedArrayPrototypeSubarray,
+  TypedArrayPrototypeGetLength,
+  StringPrototypeCharCodeAt,
+} = primordials;
 
 const webidl = core.loadExtScript("ext:deno_webidl/00_webidl.js");
 const url = core.loadExtScript("ext:deno_web/00_url.js");
@@ -38,7 +91,7 @@ const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
 const writable = (value) => ({ value, writable: true, enumerable: false, configurable: true });
 const readOnly = (value) => ({ value, writable: false, enumerable: false, configurable: false });
 
-Object.defineProperties(globalThis, {
+ObjectDefineProperties(globalThis, {
   URL: writable(url.URL),
   URLSearchParams: writable(url.URLSearchParams),
   DOMException: writable(domException.DOMException),
@@ -74,12 +127,98 @@ Object.defineProperties(globalThis, {
   fetch: writable(fetchMod.fetch),
 });
 
+// `await` and promise chaining read `Promise.prototype.then`, its
+// `constructor` and `Promise[Symbol.species]`; a run that replaced them
+// could step into the plumbing below (and the next run's), so they stay as
+// the engine made them.
+for (const [target, key] of [
+  [Promise.prototype, "then"],
+  [Promise.prototype, "constructor"],
+  [Promise, Symbol.species],
+]) {
+  const descriptor = ReflectGetOwnPropertyDescriptor(target, key);
+  if (ObjectHasOwn(descriptor, "value")) descriptor.writable = false;
+  descriptor.configurable = false;
+  ObjectDefineProperty(target, key, descriptor);
+}
+
+// WebCrypto's heavy work (key derivation, key generation, signing, ...)
+// runs on a blocking thread that a run's termination cannot reach, so it
+// is bounded here: PBKDF2 iterations and RSA key sizes are capped, and a
+// runtime does one such operation at a time, in the order asked. Work a
+// run leaves queued when it is stopped dies with its runtime, so what
+// outlives a run is at most the one operation in flight.
+const MAX_PBKDF2_ITERATIONS = 1_000_000;
+const MAX_RSA_MODULUS_BITS = 4096;
+const RSA_ALGORITHMS = ["RSASSA-PKCS1-V1_5", "RSA-PSS", "RSA-OAEP"];
+const cryptoLimitError = (message) => new domException.DOMException(message, "NotSupportedError");
+// An algorithm object read once, so a getter cannot pass the check with
+// one value and hand the operation another.
+const checkedAlgorithm = (algorithm) => {
+  if (algorithm === null || typeof algorithm !== "object") return algorithm;
+  const name = algorithm.name;
+  const upper = typeof name === "string" ? StringPrototypeToUpperCase(name) : "";
+  if (upper === "PBKDF2") {
+    const iterations = algorithm.iterations;
+    if (typeof iterations === "number" && iterations > MAX_PBKDF2_ITERATIONS) {
+      throw cryptoLimitError(`PBKDF2 iterations are limited to ${MAX_PBKDF2_ITERATIONS} in the switchboard sandbox (got ${iterations})`);
+    }
+    return { name, hash: algorithm.hash, salt: algorithm.salt, iterations };
+  }
+  if (ArrayPrototypeIncludes(RSA_ALGORITHMS, upper) && algorithm.modulusLength !== undefined) {
+    const modulusLength = algorithm.modulusLength;
+    if (typeof modulusLength === "number" && modulusLength > MAX_RSA_MODULUS_BITS) {
+      throw cryptoLimitError(`RSA keys are limited to ${MAX_RSA_MODULUS_BITS} bits in the switchboard sandbox (got ${modulusLength})`);
+    }
+    return { name, modulusLength, publicExponent: algorithm.publicExponent, hash: algorithm.hash };
+  }
+  return algorithm;
+};
+let cryptoTurn = null;
+const inTurn = async (work) => {
+  const before = cryptoTurn;
+  const mine = (async () => {
+    if (before !== null) {
+      try {
+        await before;
+      } catch {
+        // the earlier operation's failure is its caller's
+      }
+    }
+    return await work();
+  })();
+  cryptoTurn = mine;
+  try {
+    return await mine;
+  } finally {
+    if (cryptoTurn === mine) cryptoTurn = null;
+  }
+};
+const subtlePrototype = cryptoMod.SubtleCrypto.prototype;
+const checkedArgument = { deriveBits: 0, deriveKey: 0, generateKey: 0 };
+for (const method of [
+  "digest", "encrypt", "decrypt", "sign", "verify", "deriveBits", "deriveKey",
+  "generateKey", "importKey", "exportKey", "wrapKey", "unwrapKey",
+]) {
+  const original = subtlePrototype[method];
+  if (typeof original !== "function") continue;
+  const checked = ObjectHasOwn(checkedArgument, method);
+  const wrapper = {
+    async [method](...args) {
+      if (checked) args[0] = checkedAlgorithm(args[0]);
+      return await inTurn(() => ReflectApply(original, this, args));
+    },
+  }[method];
+  ObjectDefineProperty(wrapper, "length", { value: original.length, configurable: true });
+  ObjectDefineProperty(subtlePrototype, method, { value: wrapper, writable: true, enumerable: true, configurable: true });
+}
+
 // Host services of the current run (connections). A failed call throws an
 // Error whose name is the host's error type.
 const hostCall = async (name, input) => {
-  const reply = JSON.parse(await op_sb_host(String(name), JSON.stringify(input ?? null)));
-  if (reply.error) {
-    const error = new Error(reply.error.message);
+  const reply = JSONParse(await op_sb_host(IntrinsicString(name), JSONStringify(input ?? null)));
+  if (ObjectHasOwn(reply, "error")) {
+    const error = new IntrinsicError(reply.error.message);
     error.name = reply.error.type;
     throw error;
   }
@@ -92,27 +231,35 @@ const hostCall = async (name, input) => {
 const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
 const bytesToBase64 = (bytes) => {
   let binary = "";
-  for (let index = 0; index < bytes.length; index += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+  const length = TypedArrayPrototypeGetLength(bytes);
+  for (let index = 0; index < length; index += 0x8000) {
+    binary += ReflectApply(StringFromCharCode, null, TypedArrayPrototypeSubarray(bytes, index, index + 0x8000));
   }
   return base64.btoa(binary);
 };
 const base64ToBytes = (text) => {
   const binary = base64.atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  const bytes = new IntrinsicUint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = StringPrototypeCharCodeAt(binary, index);
   return bytes;
+};
+// A Headers' entries as a plain array, without its (replaceable) methods.
+const HeadersPrototypeForEach = primordials.uncurryThis(headers.Headers.prototype.forEach);
+const pairsOf = (list) => {
+  const pairs = [];
+  HeadersPrototypeForEach(list, (value, name) => ArrayPrototypePush(pairs, [name, value]));
+  return pairs;
 };
 const plainFetch = fetchMod.fetch;
 // A request's method, headers and body as a host call carries them, and a
 // host call's reply as a Response (text bodies arrive as text).
 const requestParts = async (outgoing) => {
-  const body = outgoing.body === null ? null : new Uint8Array(await outgoing.arrayBuffer());
-  return { method: outgoing.method, headers: [...outgoing.headers], body: body === null ? null : bytesToBase64(body) };
+  const body = outgoing.body === null ? null : new IntrinsicUint8Array(await outgoing.arrayBuffer());
+  return { method: outgoing.method, headers: pairsOf(outgoing.headers), body: body === null ? null : bytesToBase64(body) };
 };
 const hostReply = (reply) =>
   new response.Response(
-    NULL_BODY_STATUS.includes(reply.status) ? null : reply.bodyText ?? base64ToBytes(reply.body),
+    ArrayPrototypeIncludes(NULL_BODY_STATUS, reply.status) ? null : reply.bodyText ?? base64ToBytes(reply.body),
     { status: reply.status, statusText: reply.statusText, headers: reply.headers },
   );
 const connectedFetch = async (input, init) => {
@@ -130,9 +277,9 @@ const connectedFetch = async (input, init) => {
 let localApiBase = null;
 const LOCAL_API_PATHS = ["/rest/", "/graphql"];
 const localApiPath = (url) => {
-  if (localApiBase === null || !url.startsWith(localApiBase)) return null;
-  const path = url.slice(localApiBase.length);
-  return LOCAL_API_PATHS.some((prefix) => path.startsWith(prefix)) ? path : null;
+  if (localApiBase === null || !StringPrototypeStartsWith(url, localApiBase)) return null;
+  const path = StringPrototypeSlice(url, localApiBase.length);
+  return ArrayPrototypeSome(LOCAL_API_PATHS, (prefix) => StringPrototypeStartsWith(path, prefix)) ? path : null;
 };
 const localFetch = async (outgoing, path) =>
   hostReply(await hostCall("workspace.request", { path, ...(await requestParts(outgoing)) }));
@@ -140,12 +287,18 @@ const localFetch = async (outgoing, path) =>
 // and a text body, sent without building a Request.
 const headerPairs = (given) => {
   if (given === undefined || given === null) return [];
-  if (given instanceof headers.Headers || Array.isArray(given)) return [...given];
-  return Object.entries(given).map(([name, value]) => [name, String(value)]);
+  if (given instanceof headers.Headers) return pairsOf(given);
+  const pairs = [];
+  if (ArrayIsArray(given)) {
+    ArrayPrototypeForEach(given, (pair) => ArrayPrototypePush(pairs, [IntrinsicString(pair[0]), IntrinsicString(pair[1])]));
+  } else {
+    ArrayPrototypeForEach(ObjectEntries(given), (entry) => ArrayPrototypePush(pairs, [entry[0], IntrinsicString(entry[1])]));
+  }
+  return pairs;
 };
 const quickLocalFetch = async (path, init) =>
   hostReply(await hostCall("workspace.request", {
-    method: (init?.method ?? "GET").toUpperCase(),
+    method: StringPrototypeToUpperCase(IntrinsicString(init?.method ?? "GET")),
     path,
     headers: headerPairs(init?.headers),
     bodyText: init?.body ?? null,
@@ -157,8 +310,8 @@ const sandboxFetch = function fetch(input, init) {
   if (localApiBase !== null) {
     const simple = typeof input === "string" && (init === undefined || init === null ||
       (init.signal === undefined && (init.body === undefined || init.body === null || typeof init.body === "string")));
-    if (simple && URL.canParse(input)) {
-      const path = localApiPath(new URL(input).href);
+    if (simple && url.URL.canParse(input)) {
+      const path = localApiPath(new url.URL(input).href);
       if (path !== null) return quickLocalFetch(path, init);
     }
     const outgoing = new request.Request(input, init);
@@ -168,7 +321,7 @@ const sandboxFetch = function fetch(input, init) {
   }
   return plainFetch(input, init);
 };
-Object.defineProperty(globalThis, "fetch", writable(sandboxFetch));
+ObjectDefineProperty(globalThis, "fetch", writable(sandboxFetch));
 webidl.configureInterface?.(globalThis.URL);
 event.saveGlobalThisReference?.(globalThis);
 event.setEventTargetData?.(globalThis);
@@ -222,7 +375,7 @@ const sandboxConsole = {
   groupCollapsed: emit(LEVEL.info),
   groupEnd: () => {},
 };
-Object.defineProperty(globalThis, "console", writable(sandboxConsole));
+ObjectDefineProperty(globalThis, "console", writable(sandboxConsole));
 
 // `process` carries the run's environment and nothing of the host's.
 // As in Node, names in it hold plain string values: assignments become
@@ -235,69 +388,76 @@ Object.defineProperty(globalThis, "console", writable(sandboxConsole));
 // `envChanged` says whether it may differ from how the last run found it,
 // so a run that left it alone costs the next one no reset.
 const processEnv = {};
-const unreadRunVars = new Set();
+// Writes an own data property: a plain assignment would call a setter an
+// earlier run defined on Object.prototype for that name.
+const defineEnv = (name, value) =>
+  ObjectDefineProperty(processEnv, name, { value, writable: true, enumerable: true, configurable: true });
+const unreadRunVars = new SafeSet();
 let envChanged = true;
 let runVarsRead = false;
 // Every run variable holds "" until read.
 const markRunVarsUnread = () => {
-  for (const name of runVars) {
-    processEnv[name] = "";
-    unreadRunVars.add(name);
-  }
+  ArrayPrototypeForEach(runVars, (name) => {
+    defineEnv(name, "");
+    SetPrototypeAdd(unreadRunVars, name);
+  });
 };
 const readRunVarsIfUnread = (name) => {
-  if (unreadRunVars.size !== 0 && unreadRunVars.has(name)) readRunVars();
+  if (SetPrototypeGetSize(unreadRunVars) !== 0 && SetPrototypeHas(unreadRunVars, name)) readRunVars();
 };
 const readRunVars = () => {
-  const values = JSON.parse(op_sb_run_vars());
+  const values = JSONParse(op_sb_run_vars());
   if (values === null) return;
   envChanged = true;
   runVarsRead = true;
-  runVars.forEach((name, index) => {
-    if (unreadRunVars.has(name)) processEnv[name] = values[index];
+  ArrayPrototypeForEach(runVars, (name, index) => {
+    if (SetPrototypeHas(unreadRunVars, name)) defineEnv(name, values[index]);
   });
-  unreadRunVars.clear();
+  SetPrototypeClear(unreadRunVars);
 };
 const envDescriptorError = "'process.env' only accepts a configurable, writable and enumerable data descriptor";
 const sandboxEnv = new Proxy(processEnv, {
   get(target, name, receiver) {
     readRunVarsIfUnread(name);
-    return Reflect.get(target, name, receiver);
+    return ReflectGet(target, name, receiver);
   },
   getOwnPropertyDescriptor(target, name) {
     readRunVarsIfUnread(name);
-    return Reflect.getOwnPropertyDescriptor(target, name);
+    return ReflectGetOwnPropertyDescriptor(target, name);
   },
   set(target, name, value) {
     if (typeof name !== "string") return false;
     envChanged = true;
-    unreadRunVars.delete(name);
-    target[name] = String(value);
+    SetPrototypeDelete(unreadRunVars, name);
+    defineEnv(name, IntrinsicString(value));
     return true;
   },
   defineProperty(target, name, descriptor) {
-    if ("get" in descriptor || "set" in descriptor) {
-      throw new TypeError("'process.env' does not accept an accessor (getter/setter) descriptor");
+    if (ObjectHasOwn(descriptor, "get") || ObjectHasOwn(descriptor, "set")) {
+      throw new IntrinsicTypeError("'process.env' does not accept an accessor (getter/setter) descriptor");
     }
     if (typeof name !== "string" || descriptor.writable === false || descriptor.enumerable === false || descriptor.configurable === false) {
-      throw new TypeError(envDescriptorError);
+      throw new IntrinsicTypeError(envDescriptorError);
     }
     envChanged = true;
-    unreadRunVars.delete(name);
-    target[name] = String(descriptor.value);
+    SetPrototypeDelete(unreadRunVars, name);
+    defineEnv(name, IntrinsicString(descriptor.value));
     return true;
   },
   deleteProperty(target, name) {
     envChanged = true;
-    unreadRunVars.delete(name);
-    return delete target[name];
+    SetPrototypeDelete(unreadRunVars, name);
+    return ReflectDeleteProperty(target, name);
   },
   preventExtensions() {
-    throw new TypeError("'process.env' cannot be frozen, sealed or made non-extensible");
+    throw new IntrinsicTypeError("'process.env' cannot be frozen, sealed or made non-extensible");
   },
 });
+// A run may assign `process` or `process.env` (as in Node) for itself; the
+// next run starts with the gateway's own again. Both are permanent
+// accessors, so no run can pin its replacement in place.
+let currentEnv = sandboxEnv;
 const sandboxProcess = {
-  env: sandboxEnv,
   platform: "switchboard",
   version: "v22.0.0",
   versions: {},
@@ -305,24 +465,46 @@ const sandboxProcess = {
   nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)),
   cwd: () => "/",
 };
-Object.defineProperty(globalThis, "process", writable(sandboxProcess));
+ObjectDefineProperty(sandboxProcess, "env", {
+  get: () => currentEnv,
+  set: (value) => {
+    currentEnv = value;
+  },
+  enumerable: true,
+  configurable: false,
+});
+let currentProcess = sandboxProcess;
+ObjectDefineProperty(globalThis, "process", {
+  get: () => currentProcess,
+  set: (value) => {
+    currentProcess = value;
+  },
+  enumerable: false,
+  configurable: false,
+});
 
 // Everything the host registered for this runtime: module namespaces by key.
-const entities = new Map();
+const entities = new SafeMap();
 
 const describeError = (error) => {
   if (error !== null && typeof error === "object") {
     const errorType = typeof error.name === "string" && error.name
       ? error.name
       : (error.constructor?.name ?? "Error");
-    const errorMessage = typeof error.message === "string" ? error.message : String(error);
+    const errorMessage = typeof error.message === "string" ? error.message : IntrinsicString(error);
     // Frames of switchboard's own runner say nothing about the user's code.
     const stack = typeof error.stack === "string"
-      ? error.stack.split("\n").filter((line) => !line.includes("ext:switchboard/") && !line.includes("switchboard:run")).join("\n")
+      ? ArrayPrototypeJoin(
+        ArrayPrototypeFilter(
+          StringPrototypeSplit(error.stack, "\n"),
+          (line) => !StringPrototypeIncludes(line, "ext:switchboard/") && !StringPrototypeIncludes(line, "switchboard:run"),
+        ),
+        "\n",
+      )
       : "";
-    return { errorType, errorMessage, stackTrace: stack };
+    return { errorType: IntrinsicString(errorType), errorMessage: IntrinsicString(errorMessage), stackTrace: stack };
   }
-  return { errorType: "UnhandledError", errorMessage: String(error), stackTrace: "" };
+  return { errorType: "UnhandledError", errorMessage: IntrinsicString(error), stackTrace: "" };
 };
 
 const register = (key, namespace) => {
@@ -352,18 +534,18 @@ const describe = (key) => {
   }
   let json;
   try {
-    json = JSON.stringify(report);
+    json = JSONStringify(report);
   } catch (error) {
-    json = JSON.stringify({ kind: "unserializable", message: describeError(error).errorMessage });
+    json = JSONStringify({ kind: "unserializable", message: describeError(error).errorMessage });
   }
   op_sb_describe_done(json);
 };
 
 const resolveHandler = (namespace, handlerName) => {
   let target = namespace;
-  for (const part of handlerName.split(".")) {
+  ArrayPrototypeForEach(StringPrototypeSplit(handlerName, "."), (part) => {
     target = target?.[part];
-  }
+  });
   return target;
 };
 
@@ -392,31 +574,34 @@ const complete = (kind, json) => {
   op_sb_complete(kind, json);
 };
 const run = async () => {
-  const invocation = JSON.parse(op_sb_take_invocation());
-  if (Object.hasOwn(invocation, "key")) {
+  const invocation = JSONParse(op_sb_take_invocation());
+  if (ObjectHasOwn(invocation, "key")) {
     handlerKey = invocation.key;
     handlerName = invocation.handlerName;
   }
-  if (Object.hasOwn(invocation, "context")) context = invocation.context;
-  if (Object.hasOwn(invocation, "env")) {
+  if (ObjectHasOwn(invocation, "context")) context = invocation.context;
+  if (ObjectHasOwn(invocation, "env")) {
     baseEnv = invocation.env;
     envChanged = true;
   }
-  if (Object.hasOwn(invocation, "runVars")) {
+  if (ObjectHasOwn(invocation, "runVars")) {
     runVars = invocation.runVars;
     envChanged = true;
   }
-  if (Object.hasOwn(invocation, "localApi")) {
-    localApiBase = typeof invocation.localApi === "string" ? invocation.localApi.replace(/\/+$/, "") : null;
+  if (ObjectHasOwn(invocation, "localApi")) {
+    localApiBase = typeof invocation.localApi === "string" ? StringPrototypeReplace(invocation.localApi, /\/+$/, "") : null;
   }
+  // What an earlier run assigned to `process` or `process.env` was its own.
+  currentProcess = sandboxProcess;
+  currentEnv = sandboxEnv;
   if (envChanged) {
-    unreadRunVars.clear();
-    for (const name of Object.keys(processEnv)) {
-      if (!Object.hasOwn(baseEnv, name) && !runVars.includes(name)) delete processEnv[name];
-    }
-    for (const name of Object.keys(baseEnv)) {
-      if (processEnv[name] !== baseEnv[name]) processEnv[name] = baseEnv[name];
-    }
+    SetPrototypeClear(unreadRunVars);
+    ArrayPrototypeForEach(ObjectKeys(processEnv), (name) => {
+      if (!ObjectHasOwn(baseEnv, name) && !ArrayPrototypeIncludes(runVars, name)) ReflectDeleteProperty(processEnv, name);
+    });
+    ArrayPrototypeForEach(ObjectKeys(baseEnv), (name) => {
+      if (processEnv[name] !== baseEnv[name]) defineEnv(name, baseEnv[name]);
+    });
     markRunVarsUnread();
     envChanged = false;
   }
@@ -424,22 +609,22 @@ const run = async () => {
   try {
     const handler = resolveHandler(entities.get(handlerKey), handlerName);
     if (typeof handler !== "function") {
-      throw new TypeError(`${handlerName} is not a function in ${handlerKey}`);
+      throw new IntrinsicTypeError(`${handlerName} is not a function in ${handlerKey}`);
     }
     // A copy per run, so a handler that changes it changes only its own.
     // Its members are plain values, so a shallow copy is a whole one.
     result = await handler(invocation.payload, { ...context });
   } catch (error) {
-    complete(1, JSON.stringify(describeError(error)));
+    complete(1, JSONStringify(describeError(error)));
     return;
   }
   let json;
   try {
-    json = result === undefined ? "null" : JSON.stringify(result);
+    json = result === undefined ? "null" : JSONStringify(result);
     if (json === undefined) json = "null";
   } catch (error) {
     const detail = describeError(error);
-    complete(1, JSON.stringify({
+    complete(1, JSONStringify({
       errorType: "SerializationError",
       errorMessage: `The handler's result is not JSON-serialisable: ${detail.errorMessage}`,
       stackTrace: "",
@@ -450,15 +635,19 @@ const run = async () => {
 };
 
 const loadFailed = (error) => {
-  op_sb_load_failed(JSON.stringify(describeError(error)));
+  op_sb_load_failed(JSONStringify(describeError(error)));
 };
 
-Object.defineProperties(globalThis, {
+ObjectDefineProperties(globalThis, {
   __switchboard_register: readOnly(register),
   __switchboard_load_failed: readOnly(loadFailed),
   __switchboard_describe: readOnly(describe),
   __switchboard_run: readOnly(run),
   __switchboard_host: readOnly(hostCall),
+  // The fetch the built-in Twenty clients call: the gateway's own, whatever
+  // a run did to `globalThis.fetch`, so run tokens never pass through code
+  // an earlier run left behind.
+  __switchboard_fetch: readOnly(sandboxFetch),
 });
 
 delete globalThis.Deno;

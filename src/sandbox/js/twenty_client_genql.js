@@ -3,6 +3,12 @@
 // arguments travel as typed variables (types learnt by one introspection per endpoint),
 // and holds the client class both wrap, plus `GenqlError`.
 
+
+// The gateway's fetch is called directly: looking up `.call` would go
+// through Function.prototype, which an earlier run may have replaced.
+const callFetch = (implementation, url, init) =>
+  implementation === globalThis.__switchboard_fetch ? implementation(url, init) : implementation.call(globalThis, url, init);
+
 export class GenqlError extends Error {
   constructor(errors, data) {
     const messages = Array.isArray(errors) ? errors.map((error) => error?.message || "").join("\n") : "";
@@ -219,7 +225,7 @@ export class TwentyGraphqlClient {
       }`,
       { filename, size: fileBuffer.byteLength ?? fileBuffer.size, fieldMetadataUniversalIdentifier },
     );
-    const put = await this.#fetchImplementation().call(globalThis, target.uploadUrl, {
+    const put = await callFetch(this.#fetchImplementation(), target.uploadUrl, {
       method: "PUT",
       headers: { "Content-Type": target.contentType },
       body: fileBuffer,
@@ -257,7 +263,7 @@ export class TwentyGraphqlClient {
   }
 
   #fetchImplementation() {
-    const implementation = this.#fetch ?? globalThis.fetch;
+    const implementation = this.#fetch ?? globalThis.__switchboard_fetch ?? globalThis.fetch;
     if (typeof implementation !== "function") {
       throw new Error(`Global \`fetch\` function is not available, pass a fetch implementation to ${this.#label}`);
     }
@@ -284,7 +290,7 @@ export class TwentyGraphqlClient {
     headers.set("Content-Type", "application/json");
     if (token) headers.set("Authorization", `Bearer ${token}`);
     else headers.delete("Authorization");
-    const response = await fetchImplementation.call(globalThis, url, {
+    const response = await callFetch(fetchImplementation, url, {
       ...this.#init,
       method: "POST",
       headers,

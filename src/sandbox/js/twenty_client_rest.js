@@ -3,6 +3,12 @@
 // and token come from the options or, at each request, from `process.env`;
 // every failure is a `RestApiClientError`.
 
+
+// The gateway's fetch is called directly: looking up `.call` would go
+// through Function.prototype, which an earlier run may have replaced.
+const callFetch = (implementation, url, init) =>
+  implementation === globalThis.__switchboard_fetch ? implementation(url, init) : implementation.call(globalThis, url, init);
+
 export class RestApiClientError extends Error {
   constructor(message, details) {
     super(message);
@@ -124,7 +130,7 @@ export class RestApiClient {
   async #execute(method, path, body, options) {
     const url = this.resolveUrl(path, options);
     const token = this.#resolveToken();
-    const fetchImplementation = this.#fetch ?? globalThis.fetch;
+    const fetchImplementation = this.#fetch ?? globalThis.__switchboard_fetch ?? globalThis.fetch;
     if (typeof fetchImplementation !== "function") {
       throw new RestApiClientError(
         "Global `fetch` function is not available, pass a fetch implementation to `RestApiClient`.",
@@ -144,7 +150,7 @@ export class RestApiClient {
     }
     headers.set("Authorization", `Bearer ${token}`);
 
-    const response = await fetchImplementation.call(globalThis, url, {
+    const response = await callFetch(fetchImplementation, url, {
       method,
       headers,
       body: payload,
