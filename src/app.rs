@@ -85,6 +85,7 @@ pub(crate) fn workspace_access(
         return Ok((crate::engine::WorkspaceAccess::Remote { url: url.clone(), api_key: key.0.clone() }, None));
     }
     let workspace = crate::workspace::Workspace::new(store, apps)?;
+    workspace.set_cascade_limit(settings.max_cascade_events);
     let keys = crate::http::ApiKeys(std::sync::Arc::new(settings.api_keys.clone()));
     let router = crate::http::workspace::router(
         crate::http::workspace::WorkspaceState { workspace: workspace.clone(), keys },

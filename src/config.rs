@@ -45,6 +45,19 @@ pub struct Settings {
     pub io_threads: Option<usize>,
     /// Largest request body of an HTTP route (`SWITCHBOARD_MAX_ROUTE_BODY_BYTES`, default 10 MiB).
     pub max_route_body_bytes: usize,
+    /// Seconds a connection may take to send a request's headers, and may
+    /// stay idle between requests (`SWITCHBOARD_HEADER_TIMEOUT_SECONDS`,
+    /// default 30). A streaming answer (MCP's SSE) is not idle.
+    pub header_timeout_seconds: usize,
+    /// Seconds a request's body may take to arrive in full
+    /// (`SWITCHBOARD_BODY_TIMEOUT_SECONDS`, default 60).
+    pub body_timeout_seconds: usize,
+    /// Connections served at once (`SWITCHBOARD_MAX_CONNECTIONS`, default
+    /// 1024); more wait in the listen queue until one closes.
+    pub max_connections: usize,
+    /// Most record events one cascade (an outside event or write and all it
+    /// leads to) may publish (`SWITCHBOARD_MAX_CASCADE_EVENTS`, default 1000).
+    pub max_cascade_events: u32,
     /// Where the store lives (`--data-dir`, `SWITCHBOARD_DATA_DIR`, default `.switchboard`).
     pub data_dir: PathBuf,
     /// `normal` (default: survives a killed process) or `full` (also a power
@@ -227,6 +240,11 @@ impl Settings {
             mcp_stateless: matches!(env("SWITCHBOARD_MCP_STATELESS").as_deref(), Some("1" | "true" | "yes")),
             io_threads: number("SWITCHBOARD_IO_THREADS", 1, 1024)?,
             max_route_body_bytes: number("SWITCHBOARD_MAX_ROUTE_BODY_BYTES", 1024, 1 << 31)?.unwrap_or(10 * 1024 * 1024),
+            header_timeout_seconds: number("SWITCHBOARD_HEADER_TIMEOUT_SECONDS", 1, 3600)?.unwrap_or(30),
+            body_timeout_seconds: number("SWITCHBOARD_BODY_TIMEOUT_SECONDS", 1, 86_400)?.unwrap_or(60),
+            max_connections: number("SWITCHBOARD_MAX_CONNECTIONS", 1, 1_000_000)?.unwrap_or(1024),
+            max_cascade_events: number("SWITCHBOARD_MAX_CASCADE_EVENTS", 1, 10_000_000)?
+                .map_or(crate::triggers::events::MAX_CASCADE_EVENTS, |limit| u32::try_from(limit).unwrap_or(u32::MAX)),
             data_dir: overrides.data_dir.or_else(|| env("SWITCHBOARD_DATA_DIR").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from(".switchboard")),
             store_sync: match env("SWITCHBOARD_STORE_SYNC").as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("normal") => crate::store::SyncMode::Normal,

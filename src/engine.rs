@@ -254,18 +254,21 @@ impl Engine {
             }
             WorkspaceAccess::Embedded { workspace, url, api } => {
                 let app_id = &app.app.manifest.application.universal_identifier;
-                let depth = if invocation.trigger == TriggerKind::DatabaseEvent {
-                    invocation.detail.get("depth").and_then(Value::as_u64).and_then(|depth| u32::try_from(depth).ok()).unwrap_or(0)
+                let cascade = if invocation.trigger == TriggerKind::DatabaseEvent {
+                    crate::workspace::Cascade {
+                        depth: invocation.detail.get("depth").and_then(Value::as_u64).and_then(|depth| u32::try_from(depth).ok()).unwrap_or(0),
+                        origin: invocation.detail.get("origin").and_then(Value::as_str).map(str::to_owned),
+                    }
                 } else {
-                    0
+                    crate::workspace::Cascade::default()
                 };
                 // Minted when the run first reads one, so they outlive the
                 // run by at least the margin.
                 let lifetime = timeout + std::time::Duration::from_secs(60);
                 let (workspace, app_id) = (workspace.clone(), app_id.clone());
                 let tokens = RunVars::new(TOKEN_NAMES, move || {
-                    let user_token = workspace.mint(&app_id, false, None, depth, lifetime);
-                    let application_token = workspace.mint(&app_id, true, None, depth, lifetime);
+                    let user_token = workspace.mint(&app_id, false, None, cascade.clone(), lifetime);
+                    let application_token = workspace.mint(&app_id, true, None, cascade.clone(), lifetime);
                     vec![user_token.clone(), application_token, user_token]
                 });
                 (env_with_api_url(app, url), tokens, Some((url.clone(), api.clone())))

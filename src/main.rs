@@ -275,6 +275,10 @@ struct GatewayFlags {
     /// Prefix tool names with the app's package name: <app>_<function>
     #[arg(long)]
     tool_prefix: bool,
+    /// Let an app whose folder moved keep its stored data (kv, connections,
+    /// records): bind its universalIdentifier to the folder given now
+    #[arg(long)]
+    rebind: bool,
     /// Set an application or server variable (repeatable; applies to every app that declares it)
     #[arg(long = "var", value_name = "NAME=VALUE")]
     vars: Vec<String>,
@@ -282,7 +286,7 @@ struct GatewayFlags {
 
 impl GatewayFlags {
     fn into_args(self, app_dirs: Vec<PathBuf>) -> app::GatewayArgs {
-        app::GatewayArgs { app_dirs, vars: self.vars, watch: self.watch, tool_prefix: self.tool_prefix }
+        app::GatewayArgs { app_dirs, vars: self.vars, watch: self.watch, tool_prefix: self.tool_prefix, rebind: self.rebind }
     }
 }
 

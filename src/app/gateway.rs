@@ -22,6 +22,9 @@ pub struct GatewayArgs {
     pub vars: Vec<String>,
     pub watch: bool,
     pub tool_prefix: bool,
+    /// Bind each app's stored data to the folder given now, even if it was
+    /// bound to another.
+    pub rebind: bool,
 }
 
 /// Loads every app and builds the gateway, or explains why not (exit 2).
@@ -63,6 +66,18 @@ async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::R
     }
     let registry = Registry::new(snapshots);
     let store = super::open_store(settings).await?;
+    for app in registry.apps().iter() {
+        let id = &app.app.manifest.application.universal_identifier;
+        let root = app.app.code.root().display().to_string();
+        if let Some(bound) = store.bind_app_root(id, &root, args.rebind, crate::store::now_ms()).await? {
+            eprintln!(
+                "error: application {id} in {} is bound to the app at {bound}, not {root}; its stored data (kv, connections, records) is that app's. \
+                 If this is the same app moved, pass --rebind; if not, give this app its own universalIdentifier",
+                settings.data_dir.display()
+            );
+            return Ok(Err(exit::USAGE));
+        }
+    }
     let vault = super::connections::open_vault(settings, store.clone(), &registry.apps(), &given).await?;
     let (access, workspace) = match super::workspace_access(settings, store.clone(), &registry.apps()) {
         Ok(found) => found,
@@ -258,6 +273,8 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         );
         return Ok(exit::USAGE);
     }
+    // Held until the process ends: one scheduler and one dispatcher per store.
+    let _serving = lock_serving(&settings.data_dir)?;
     let (gateway, pool, engine, registry, workspace) = match start(&args, settings).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
@@ -274,6 +291,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"].iter().map(|o| (*o).to_owned()).collect();
     allowed_origins.extend(settings.allowed_origins.iter().cloned());
     let shutdown = CancellationToken::new();
+    let guard = crate::http::guard::Allowed { hosts: Arc::new(allowed_hosts.clone()), origins: Arc::new(allowed_origins.clone()) };
     let options =
         HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes, stateless: settings.mcp_stateless };
     let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
@@ -335,7 +353,8 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
             crate::http::library::router(gateway.clone())
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
                 .layer(axum::middleware::from_fn_with_state(library_keys, crate::http::require_api_key)),
-        );
+        )
+        .layer(axum::middleware::from_fn_with_state(guard, crate::http::guard::check));
     tokio::spawn(bus.dispatch(settings.max_runtimes, shutdown.child_token()));
     tokio::spawn(crate::triggers::cron::run(
         route_engine,
@@ -354,16 +373,53 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         gateway.tool_names().join(", ")
     );
     let stop = shutdown.clone();
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            stop.cancel();
-        })
-        .await
-        .context("the HTTP server failed");
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stop.cancel();
+    });
+    let limits = crate::http::server::Limits {
+        header_timeout: Duration::from_secs(settings.header_timeout_seconds as u64),
+        body_timeout: Duration::from_secs(settings.body_timeout_seconds as u64),
+        max_connections: settings.max_connections,
+    };
+    crate::http::server::serve(listener, router, limits, shutdown).await;
     flush_history(&engine).await;
-    served?;
     Ok(exit::OK)
+}
+
+/// Takes `<data dir>/serve.lock` for this process, so that a second `serve`
+/// on the same data directory is refused instead of firing every cron
+/// trigger twice. The lock is the operating system's (released when the
+/// process ends, however it ends); the file holds the holder's PID for the
+/// message.
+fn lock_serving(data_dir: &Path) -> Result<std::fs::File> {
+    use std::io::{Read as _, Seek as _, Write as _};
+    std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let path = data_dir.join("serve.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            file.set_len(0).and_then(|()| file.rewind()).and_then(|()| writeln!(file, "{}", std::process::id())).ok();
+            Ok(file)
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            file.read_to_string(&mut holder).ok();
+            let holder = holder.trim();
+            let who = if holder.is_empty() { "another switchboard serve".to_owned() } else { format!("switchboard serve (pid {holder})") };
+            bail!(
+                "{who} is already serving the data directory {}; stop it, or give this one its own --data-dir (two would fire every cron trigger twice)",
+                data_dir.display()
+            )
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(error).with_context(|| format!("cannot lock {}", path.display())),
+    }
 }
 
 /// Commits the run records still in the writer's hands before the process

@@ -132,7 +132,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     let crate::engine::WorkspaceAccess::Embedded { api, .. } = engine.workspace().context("no workspace access")?.clone() else {
         bail!("the embedded workspace is off");
     };
-    let token = workspace.mint(&snapshot.app.manifest.application.universal_identifier, false, None, 0, std::time::Duration::from_secs(600));
+    let token = workspace.mint(&snapshot.app.manifest.application.universal_identifier, false, None, crate::workspace::Cascade::default(), std::time::Duration::from_secs(600));
     let graphql = |query: String, variables: Value| crate::engine::LocalRequest {
         method: "POST".to_owned(),
         path: "/graphql".to_owned(),

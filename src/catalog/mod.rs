@@ -200,6 +200,7 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
         }
     }
     problems.extend(validate::entities(&evaluated));
+    warnings.extend(withheld_header_warnings(&evaluated));
     let manifest_json = manifest::assemble(code.root(), &evaluated, |path| code.checksum(path));
     let has_application = evaluated.iter().any(|e| e.file.kind == EntityKind::Application);
     let typed = if has_application { validate::typed(&manifest_json, &evaluated) } else { Err(Vec::new()) };
@@ -223,6 +224,28 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
         }
         _ => Err(Error::Invalid { root: root.to_path_buf(), problems }),
     }
+}
+
+/// A warning for each credential header a route asks to forward: the
+/// gateway never forwards them (see `http::routes::WITHHELD_HEADERS`).
+fn withheld_header_warnings(evaluated: &[Evaluated]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for entity in evaluated {
+        let Some(Value::Array(headers)) =
+            entity.config.get("httpRouteTriggerSettings").and_then(|settings| settings.get("forwardedRequestHeaders"))
+        else {
+            continue;
+        };
+        for header in headers.iter().filter_map(Value::as_str) {
+            if crate::http::routes::WITHHELD_HEADERS.contains(&header.to_ascii_lowercase().as_str()) {
+                warnings.push(format!(
+                    "{}: httpRouteTriggerSettings.forwardedRequestHeaders: {header:?} carries the caller's credentials and is never forwarded to the function",
+                    entity.file.relative
+                ));
+            }
+        }
+    }
+    warnings
 }
 
 /// An entity's config and its define-time warnings.

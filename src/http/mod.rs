@@ -9,9 +9,11 @@
 pub mod api;
 pub mod connections;
 pub mod events;
+pub mod guard;
 pub mod library;
 pub mod routes;
 pub mod runs;
+pub mod server;
 pub mod workspace;
 
 use axum::Json;
@@ -63,7 +65,14 @@ pub fn router(health: Health) -> Router {
         "/healthz",
         get(move || {
             let health = health.clone();
-            async move { Json(json!({ "status": "ok", "apps": health.apps, "tools": (health.tools)() })) }
+            async move {
+                Json(json!({
+                    "status": "ok",
+                    "apps": health.apps,
+                    "tools": (health.tools)(),
+                    "runsNotRecorded": crate::store::runs_not_recorded(),
+                }))
+            }
         }),
     )
 }

@@ -183,9 +183,15 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
     super::ApiError::new(status, message).into_response()
 }
 
+/// Request headers never handed to app code, whatever a route's
+/// `forwardedRequestHeaders` says: they carry the caller's credentials (an
+/// API key is an administrator's), which app code must not be able to
+/// replay against the gateway or anywhere else.
+pub const WITHHELD_HEADERS: &[&str] = &["authorization", "cookie", "proxy-authorization", "x-api-key"];
+
 fn forwarded_headers(headers: &HeaderMap, forwarded: &[String]) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for name in forwarded {
+    for name in forwarded.iter().filter(|name| !WITHHELD_HEADERS.contains(&name.as_str())) {
         let values: Vec<&str> = headers.get_all(name.as_str()).iter().filter_map(|value| value.to_str().ok()).collect();
         if !values.is_empty() {
             out.insert(name.clone(), values.join(", "));

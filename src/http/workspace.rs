@@ -303,6 +303,9 @@ async fn graphql(State(state): State<WorkspaceState>, headers: HeaderMap, body: 
             );
         }
     };
+    if let Err(error) = crate::workspace::graphql::screen_query(&request.query) {
+        return graphql_error(StatusCode::BAD_REQUEST, &error.to_string(), "BAD_USER_INPUT");
+    }
     let Some(schema) = state.workspace.schema() else {
         return graphql_error(StatusCode::INTERNAL_SERVER_ERROR, "the GraphQL schema is not available", "INTERNAL_SERVER_ERROR");
     };

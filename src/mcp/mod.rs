@@ -425,6 +425,23 @@ fn jsonrpc_error(status: axum::http::StatusCode, code: i64, message: String) -> 
     (status, axum::Json(json!({ "jsonrpc": "2.0", "id": null, "error": { "code": code, "message": message } }))).into_response()
 }
 
+/// What is wrong with a request's `params`, in the spec's terms: `params`
+/// must be an object, and so must `tools/call`'s `arguments`.
+fn params_problem(message: &serde_json::Map<String, Value>) -> Option<String> {
+    let params = message.get("params")?;
+    if params.is_null() {
+        return None;
+    }
+    let Value::Object(params) = params else { return Some("Invalid params: \"params\" must be an object".to_owned()) };
+    let method = message.get("method").and_then(Value::as_str)?;
+    match params.get("arguments") {
+        Some(arguments) if method == "tools/call" && !(arguments.is_object() || arguments.is_null()) => {
+            Some("Invalid params: /params/arguments must be an object".to_owned())
+        }
+        _ => None,
+    }
+}
+
 /// Checks a POSTed body before rmcp sees it, so malformed input gets the
 /// JSON-RPC error the spec names: -32700 for text that is not JSON, -32600
 /// for JSON that is not a JSON-RPC message. Bodies over `max_bytes` get 413.
@@ -455,6 +472,18 @@ pub async fn jsonrpc_guard(
                     -32600,
                     "Invalid Request: expected a JSON-RPC 2.0 object with \"jsonrpc\": \"2.0\" and a \"method\"".to_owned(),
                 );
+            }
+            // rmcp takes ids that are strings or 64-bit integers; anything else
+            // would get HTTP 415 from its body parser.
+            if let Some(id) = message.get("id")
+                && !(id.is_string() || id.is_i64() || id.is_u64())
+            {
+                return jsonrpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request: \"id\" must be a string or an integer".to_owned());
+            }
+            if let Some(problem) = params_problem(&message) {
+                let id = message.get("id").cloned().unwrap_or(Value::Null);
+                let body = json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32602, "message": problem } });
+                return axum::response::IntoResponse::into_response((StatusCode::OK, axum::Json(body)));
             }
         }
         Ok(_) => {

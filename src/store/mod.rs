@@ -8,6 +8,7 @@
 //! suite (`contract.rs`). Nothing here knows about sandboxes or HTTP: callers
 //! hand in plain records and get plain records back.
 
+mod apps;
 mod connections;
 mod contract;
 mod kv;
@@ -16,7 +17,7 @@ mod sqlite;
 
 pub use connections::{ConnectionRow, FlowRow, TokenUpdate};
 pub use records::{Deleted, RecordQuery, RecordTx, SqlValue};
-pub use sqlite::{SqliteStore, StoreOptions, SyncMode};
+pub use sqlite::{SqliteStore, StoreOptions, SyncMode, runs_not_recorded};
 
 use crate::domain::{ExecutionError, TriggerKind};
 use serde::{Deserialize, Serialize};

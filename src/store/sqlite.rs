@@ -150,6 +150,15 @@ impl SqliteStore {
     }
 }
 
+/// Run records this process could not commit (a full disk, say), for
+/// `/healthz`: the runs themselves went ahead and were answered.
+static RUNS_NOT_RECORDED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many run records this process has failed to commit.
+pub fn runs_not_recorded() -> u64 {
+    RUNS_NOT_RECORDED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Commits queued run records in batches until every sender is gone.
 async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::Receiver<Write>, urgent: Arc<Notify>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -171,7 +180,11 @@ async fn write_loop(mut connection: SqliteConnection, mut queue: mpsc::Receiver<
                 Err(_) => break,
             }
         }
+        let runs = batch.iter().filter(|write| matches!(write, Write::Run(Some(_), _, _))).count();
         let outcome = commit_batch(&mut connection, &mut batch).await;
+        if outcome.is_err() {
+            RUNS_NOT_RECORDED.fetch_add(runs as u64, std::sync::atomic::Ordering::Relaxed);
+        }
         if let Err(error) = &outcome {
             let deferred = batch.iter().filter(|write| write.deferred()).count();
             if deferred > 0 {
@@ -296,10 +309,24 @@ pub(super) async fn insert_deliveries(
 async fn checkpoint_loop(pool: SqlitePool) {
     let mut tick = tokio::time::interval(Duration::from_millis(500));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A failure is logged when it starts, then once a minute while it lasts
+    // (a full disk would otherwise log twice a second).
+    let (mut failing, mut last_logged) = (0_u64, None::<std::time::Instant>);
     while !pool.is_closed() {
         tick.tick().await;
-        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            tracing::warn!(%error, "checkpointing the store failed");
+        match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            Ok(_) if failing > 0 => {
+                tracing::warn!(failures = failing, "checkpointing the store works again");
+                (failing, last_logged) = (0, None);
+            }
+            Ok(_) => {}
+            Err(error) => {
+                failing += 1;
+                if last_logged.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                    tracing::warn!(%error, failures = failing, "checkpointing the store failed (repeats are logged once a minute)");
+                    last_logged = Some(std::time::Instant::now());
+                }
+            }
         }
     }
 }

@@ -25,6 +25,55 @@ pub const MAX_RETRIES: u32 = 3;
 /// Most events accepted in one request.
 pub const MAX_EVENTS_PER_REQUEST: usize = 1000;
 
+/// Most record events one cascade may publish by default: the events of an
+/// outside event or write, of the runs those start, of their writes, and
+/// so on. Depth alone bounds a cascade only to (writes per run)^depth.
+pub const MAX_CASCADE_EVENTS: u32 = 1000;
+
+/// How many events each recent cascade has published, in memory (a
+/// restart starts every count afresh), and the most one may.
+#[derive(Debug)]
+pub struct Cascades {
+    limit: std::sync::atomic::AtomicU32,
+    counts: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+}
+
+impl Default for Cascades {
+    fn default() -> Self {
+        Self { limit: std::sync::atomic::AtomicU32::new(MAX_CASCADE_EVENTS), counts: std::sync::Mutex::default() }
+    }
+}
+
+impl Cascades {
+    /// The most events one cascade may publish.
+    pub fn limit(&self) -> u32 {
+        self.limit.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn set_limit(&self, limit: u32) {
+        self.limit.store(limit, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Counts `events` more for `origin`, or says how many it has published
+    /// when that would exceed the limit.
+    pub fn charge(&self, origin: &str, events: usize) -> Result<(), u32> {
+        let limit = self.limit();
+        let Ok(mut counts) = self.counts.lock() else { return Ok(()) };
+        if counts.len() > 10_000 {
+            let hour = std::time::Duration::from_secs(3600);
+            counts.retain(|_, (_, seen)| seen.elapsed() < hour);
+        }
+        let entry = counts.entry(origin.to_owned()).or_insert((0, std::time::Instant::now()));
+        let events = u32::try_from(events).unwrap_or(u32::MAX);
+        if entry.0.saturating_add(events) > limit {
+            return Err(entry.0);
+        }
+        entry.0 += events;
+        entry.1 = std::time::Instant::now();
+        Ok(())
+    }
+}
+
 /// Why events were refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -55,6 +104,9 @@ pub struct Event {
     /// How many record events led to this one: 0 from outside, one more
     /// for each write by a run an event started (see `workspace`).
     pub depth: u32,
+    /// The key of the outside event or write the cascade began with: every
+    /// event of one cascade shares it, and [`Cascades`] bounds their number.
+    pub origin: String,
 }
 
 impl Event {
@@ -83,7 +135,7 @@ impl Event {
 
     /// What a delivery keeps: the record event plus its name and metadata.
     fn stored(&self) -> Value {
-        json!({ "name": self.name, "objectMetadata": self.object_metadata, "event": self.record_event(), "depth": self.depth })
+        json!({ "name": self.name, "objectMetadata": self.object_metadata, "event": self.record_event(), "depth": self.depth, "origin": self.origin })
     }
 }
 
@@ -169,7 +221,8 @@ pub fn parse_events(body: &Value) -> Result<Vec<Event>, Error> {
                 Some(id) => format!("id:{id}"),
                 None => format!("sha256:{}", sha256_hex(item.to_string().as_bytes())),
             };
-            Ok(Event { key, name, record_id, properties, object_metadata, actor: actor(object, &pointer)?, depth: 0 })
+            let origin = key.clone();
+            Ok(Event { key, name, record_id, properties, object_metadata, actor: actor(object, &pointer)?, depth: 0, origin })
         })
         .collect()
 }
@@ -211,15 +264,8 @@ pub fn parse_webhook(raw: &[u8]) -> Result<Event, Error> {
         Some(value @ Value::Object(_)) => value.clone(),
         _ => default_metadata(&name),
     };
-    Ok(Event {
-        key: format!("webhook:{}", sha256_hex(raw)),
-        name,
-        record_id,
-        properties,
-        object_metadata,
-        actor: actor(object, "")?,
-        depth: 0,
-    })
+    let key = format!("webhook:{}", sha256_hex(raw));
+    Ok(Event { origin: key.clone(), key, name, record_id, properties, object_metadata, actor: actor(object, "")?, depth: 0 })
 }
 
 /// Whether a trigger's `eventName` pattern matches an event name.
@@ -428,6 +474,7 @@ impl EventBus {
                 "attempt": attempts + 1,
                 "batch": first.batch,
                 "depth": group.iter().filter_map(|delivery| delivery.event.get("depth").and_then(Value::as_u64)).max().unwrap_or(0),
+                "origin": first.event.get("origin").cloned().unwrap_or(Value::Null),
             }),
         };
         let backoff = self.backoff_ms(attempts);

@@ -34,6 +34,9 @@ pub struct Claims {
     /// How many record events led to this run (0 for other triggers).
     #[serde(default)]
     pub depth: u32,
+    /// The cascade of record events the run belongs to, if an event started it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 /// Signs and checks run tokens with a key held in memory.
@@ -107,6 +110,13 @@ impl Principal {
         match self {
             Self::Admin => 0,
             Self::App(claims) => claims.depth,
+        }
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        match self {
+            Self::Admin => None,
+            Self::App(claims) => claims.origin.as_deref(),
         }
     }
 }
@@ -254,7 +264,7 @@ mod tests {
     #[test]
     fn tokens_verify_only_unexpired_and_unaltered() {
         let key = TokenKey::random();
-        let claims = Claims { app: "app".into(), application: false, user: None, exp: 2_000, depth: 1 };
+        let claims = Claims { app: "app".into(), application: false, user: None, exp: 2_000, depth: 1, origin: None };
         let token = key.mint(&claims);
         assert_eq!(key.verify(&token, 1_000).expect("valid"), claims);
         assert!(key.verify(&token, 3_000).expect_err("expired").to_string().contains("expired"));

@@ -59,11 +59,23 @@ fn kind_of(field_type: FieldType) -> Kind {
 /// Compiles a GraphQL-shaped filter over `object`.
 pub fn compile(object: &Object, filter: &Value) -> Result<Condition, Error> {
     let mut condition = Condition::default();
-    condition.sql = node(object, filter, "filter", &mut condition.binds)?;
+    condition.sql = node(object, filter, "filter", 0, &mut condition.binds)?;
     Ok(condition)
 }
 
-fn node(object: &Object, filter: &Value, at: &str, binds: &mut Vec<SqlValue>) -> Result<String, Error> {
+/// How deeply `and`, `or` and `not` may nest in one filter. Real filters
+/// use a handful of levels; the limit keeps the compiler's recursion (and
+/// SQLite's expression tree) far from any stack.
+pub const MAX_FILTER_DEPTH: usize = 32;
+
+fn too_deep(at: &str) -> Error {
+    bad(format!("{at}: the filter nests and/or/not more than {MAX_FILTER_DEPTH} levels deep"))
+}
+
+fn node(object: &Object, filter: &Value, at: &str, depth: usize, binds: &mut Vec<SqlValue>) -> Result<String, Error> {
+    if depth > MAX_FILTER_DEPTH {
+        return Err(too_deep(at));
+    }
     let Value::Object(entries) = filter else {
         return Err(bad(format!("{at}: a filter must be an object of fields, and, or, not")));
     };
@@ -76,12 +88,12 @@ fn node(object: &Object, filter: &Value, at: &str, binds: &mut Vec<SqlValue>) ->
                 let compiled = items
                     .iter()
                     .enumerate()
-                    .map(|(index, item)| node(object, item, &format!("{here}[{index}]"), binds))
+                    .map(|(index, item)| node(object, item, &format!("{here}[{index}]"), depth + 1, binds))
                     .collect::<Result<Vec<_>, _>>()?;
                 let joiner = if key == "and" { " AND " } else { " OR " };
                 parts.push(if compiled.is_empty() { "1".to_owned() } else { format!("({})", compiled.join(joiner)) });
             }
-            "not" => parts.push(format!("NOT ({})", node(object, value, &here, binds)?)),
+            "not" => parts.push(format!("NOT ({})", node(object, value, &here, depth + 1, binds)?)),
             name => {
                 let Some(field) = object.field(name) else {
                     return Err(bad(format!(
@@ -405,6 +417,9 @@ pub fn parse_rest_filter(text: &str) -> Result<Value, Error> {
     if opens != closes {
         return Err(bad(format!("'filter' invalid: {opens} opening and {closes} closing bracket(s)")));
     }
+    if bracket_depth(text) > MAX_FILTER_DEPTH {
+        return Err(too_deep("'filter' invalid"));
+    }
     if !text.contains('(') {
         return conjunction("and", text);
     }
@@ -433,6 +448,26 @@ fn conjunction(word: &str, inner: &str) -> Result<Value, Error> {
     let mut object = Map::new();
     object.insert(word.into(), Value::Array(items));
     Ok(Value::Object(object))
+}
+
+/// The deepest nesting of parentheses outside quotes, read without recursion
+/// so that the recursive reader below only ever sees bounded input.
+fn bracket_depth(text: &str) -> usize {
+    let (mut depth, mut deepest, mut quote) = (0_usize, 0_usize, None::<char>);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (None, ')') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Splits on commas outside brackets, parentheses and quotes.

@@ -290,7 +290,80 @@ pub fn build(model: &Model) -> Result<Schema, async_graphql::dynamic::SchemaErro
             mutation = mutation.field(field);
         }
     }
-    builder.register(query).register(mutation).limit_depth(32).finish()
+    builder
+        .register(query)
+        .register(mutation)
+        .limit_depth(MAX_SELECTION_DEPTH)
+        .limit_recursive_depth(MAX_SELECTION_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .finish()
+}
+
+/// How deeply selections may nest.
+const MAX_SELECTION_DEPTH: usize = 32;
+/// How many fields one request may select in all, aliases counted: a page
+/// of records with a few dozen fields and relations is far below it; twenty
+/// thousand aliased collection queries are far above it.
+pub const MAX_COMPLEXITY: usize = 2_000;
+/// The longest query text taken.
+pub const MAX_QUERY_BYTES: usize = 256 * 1024;
+/// How deeply `{`, `[` and `(` may nest in a query's text, checked before the
+/// text is parsed, whose parser recurses once per level.
+pub const MAX_QUERY_NESTING: usize = 64;
+
+/// Refuses query text that is too long or nests too deeply to be parsed
+/// safely, naming the limit.
+pub fn screen_query(query: &str) -> Result<(), Error> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(Error::BadRequest(format!(
+            "query: {} bytes is longer than the {MAX_QUERY_BYTES} bytes taken",
+            query.len()
+        )));
+    }
+    let deepest = query_nesting(query);
+    if deepest > MAX_QUERY_NESTING {
+        return Err(Error::BadRequest(format!(
+            "query: brackets nest {deepest} levels deep; at most {MAX_QUERY_NESTING} are taken"
+        )));
+    }
+    Ok(())
+}
+
+/// The deepest nesting of `{`, `[` and `(` in GraphQL text, outside strings,
+/// block strings and comments; one pass, no recursion.
+fn query_nesting(query: &str) -> usize {
+    let bytes = query.as_bytes();
+    let (mut index, mut depth, mut deepest) = (0, 0_usize, 0_usize);
+    while index < bytes.len() {
+        match bytes[index] {
+            b'#' => {
+                while index < bytes.len() && bytes[index] != b'\n' && bytes[index] != b'\r' {
+                    index += 1;
+                }
+            }
+            b'"' if bytes[index..].starts_with(b"\"\"\"") => {
+                index += 3;
+                while index < bytes.len() && !bytes[index..].starts_with(b"\"\"\"") {
+                    index += if bytes[index..].starts_with(b"\\\"\"\"") { 4 } else { 1 };
+                }
+                index += 2;
+            }
+            b'"' => {
+                index += 1;
+                while index < bytes.len() && bytes[index] != b'"' && bytes[index] != b'\n' {
+                    index += if bytes[index] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        index += 1;
+    }
+    deepest
 }
 
 /// `node` of an edge: the record, permission-checked by its own fields.

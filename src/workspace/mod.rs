@@ -9,7 +9,8 @@
 //! queued in the change's own transaction. Events carry a depth: a write made by a run that an event
 //! started publishes events one level deeper, and past
 //! [`MAX_EVENT_DEPTH`] its events are dropped with a warning, so functions
-//! that react to their own writes cannot loop forever.
+//! that react to their own writes cannot loop forever. A cascade (an outside event or write and
+//! everything it leads to) also publishes at most `SWITCHBOARD_MAX_CASCADE_EVENTS` events (default 1000).
 
 pub mod access;
 pub mod filter;
@@ -126,6 +127,15 @@ struct Inner {
     /// writes in one immediate transaction, and waiting here is cheaper
     /// than waiting on SQLite's lock.
     writes: tokio::sync::Mutex<()>,
+    cascades: crate::triggers::events::Cascades,
+}
+
+/// Where a run stands in a cascade of record events: how many events led
+/// to it and the cascade's origin (none for runs no event started).
+#[derive(Debug, Clone, Default)]
+pub struct Cascade {
+    pub depth: u32,
+    pub origin: Option<String>,
 }
 
 fn model_of(apps: &[Arc<AppSnapshot>]) -> Result<Model, Error> {
@@ -234,6 +244,7 @@ impl Workspace {
                 key: TokenKey::random(),
                 events: OnceLock::new(),
                 writes: tokio::sync::Mutex::new(()),
+                cascades: crate::triggers::events::Cascades::default(),
             }),
         })
     }
@@ -270,9 +281,15 @@ impl Workspace {
     }
 
     /// A token for a run of `app`, valid for `lifetime`.
-    pub fn mint(&self, app: &str, application: bool, user: Option<String>, depth: u32, lifetime: std::time::Duration) -> String {
+    pub fn mint(&self, app: &str, application: bool, user: Option<String>, cascade: Cascade, lifetime: std::time::Duration) -> String {
         let exp = crate::store::now_ms() + i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX / 4);
-        self.inner.key.mint(&Claims { app: app.to_owned(), application, user, exp, depth })
+        let Cascade { depth, origin } = cascade;
+        self.inner.key.mint(&Claims { app: app.to_owned(), application, user, exp, depth, origin })
+    }
+
+    /// Sets the most record events one cascade may publish.
+    pub fn set_cascade_limit(&self, limit: u32) {
+        self.inner.cascades.set_limit(limit);
     }
 
     /// The principal a run token stands for.
@@ -642,6 +659,16 @@ impl Workspace {
             );
             return Vec::new();
         }
+        let origin = principal.origin().map_or_else(|| format!("change:{}", uuid::Uuid::new_v4()), str::to_owned);
+        if let Err(published) = self.inner.cascades.charge(&origin, changes.len()) {
+            tracing::warn!(
+                event = %name,
+                records = changes.len(),
+                "record events not published: their cascade has published {published} events already (the most is {}, SWITCHBOARD_MAX_CASCADE_EVENTS); a function may be reacting to its own writes",
+                self.inner.cascades.limit()
+            );
+            return Vec::new();
+        }
         let metadata = object.metadata();
         let events: Vec<Event> = changes
             .iter()
@@ -656,6 +683,7 @@ impl Workspace {
                 object_metadata: metadata.clone(),
                 actor: Map::new(),
                 depth,
+                origin: origin.clone(),
             })
             .collect();
         // Each receiving app sees the event as its role lets it read the

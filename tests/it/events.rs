@@ -286,7 +286,7 @@ fn run_history_shows_every_trigger_kind() {
         kinds.len() >= 6
     });
     let route = all.iter().find(|run| run["trigger"] == "http_route").expect("route run");
-    assert_eq!(route["payload"]["headers"]["authorization"], "[redacted]", "secrets never reach run records");
+    assert!(route["payload"]["headers"].get("authorization").is_none(), "credential headers are never forwarded: {}", route["payload"]);
     assert_eq!(route["payload"]["queryStringParameters"], json!({ "token": "[redacted]", "page": "2" }));
     assert_eq!(route["detail"]["path"], "/s/hello/ada");
     let tick = wait_for_runs(&server, KEY, "trigger=cron", |runs| !runs.is_empty());

@@ -1,0 +1,34 @@
+//! Rows binding an application's universalIdentifier to the folder it was
+//! first served from, so that another folder that declares the same id
+//! cannot silently take over the first one's stored data.
+
+use super::{Error, SqliteStore};
+
+impl SqliteStore {
+    /// Binds `app` to `root` if it is not bound yet, or (with `rebind`)
+    /// whatever it was bound to; otherwise returns the folder it is bound
+    /// to when that is another one.
+    pub async fn bind_app_root(&self, app: &str, root: &str, rebind: bool, now_ms: i64) -> Result<Option<String>, Error> {
+        let bound: Option<String> = sqlx::query_scalar("SELECT root FROM app_roots WHERE app = ?")
+            .bind(app.to_owned())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::query("reading an app's folder"))?;
+        match bound {
+            Some(bound) if bound == root => return Ok(None),
+            Some(bound) if !rebind => return Ok(Some(bound)),
+            _ => {}
+        }
+        sqlx::query(
+            "INSERT INTO app_roots (app, root, bound_at) VALUES (?, ?, ?) \
+             ON CONFLICT (app) DO UPDATE SET root = excluded.root, bound_at = excluded.bound_at",
+        )
+        .bind(app.to_owned())
+        .bind(root.to_owned())
+        .bind(now_ms)
+        .execute(self.pool())
+        .await
+        .map_err(Error::query("recording an app's folder"))?;
+        Ok(None)
+    }
+}
