@@ -1,4 +1,4 @@
-//! The HTTP accept loop of `serve`: hyper connections with the limits a
+//! The HTTP accept loop of `serve`: hyper HTTP/1.1 connections with the limits a
 //! public listener needs, which `axum::serve` does not set. A connection
 //! must send each request's headers within the header timeout, which also
 //! closes connections idle between requests (a streaming answer such as
@@ -11,8 +11,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use http_body::Frame;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
 use std::pin::Pin;
@@ -73,14 +72,14 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
         tokio::spawn(async move {
             let _permit = permit;
             let service = TowerToHyperService::new(router);
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
-            builder
-                .http2()
+            // HTTP/1.1 only: detecting HTTP/2's preface first would read from
+            // the client with no timeout at all. (HTTP/2 and TLS belong to a
+            // proxy in front of a non-loopback gateway.)
+            let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .keep_alive_interval(limits.header_timeout)
-                .keep_alive_timeout(limits.header_timeout);
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                .header_read_timeout(limits.header_timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}

@@ -113,7 +113,10 @@ impl AppCode {
                 module_type: ModuleKind::Json,
             },
             _ => {
-                let (code, source_map) = transpile(path, text)
+                // Named by its virtual path, so source maps (and the stacks
+                // they produce, which app code can read) hold no host path.
+                let relative = path.strip_prefix(&self.root).unwrap_or(path);
+                let (code, source_map) = transpile(&Path::new(VIRTUAL_ROOT).join(relative), text)
                     .map_err(|message| format!("{}: {message}", self.display(path)))?;
                 Transpiled {
                     code: code.into(),

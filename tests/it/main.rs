@@ -18,3 +18,4 @@ mod pool;
 mod records;
 mod routes;
 mod schemas;
+mod security;
