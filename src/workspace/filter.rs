@@ -577,6 +577,11 @@ mod tests {
         );
         assert!(parse_rest_filter("and(name[eq]:1").expect_err("brackets").to_string().contains("bracket"));
         assert!(parse_rest_filter("name[near]:1").expect_err("operator").to_string().contains("near"));
+        let nested = |levels: usize| format!("{}name[eq]:1{}", "not(".repeat(levels), ")".repeat(levels));
+        assert!(parse_rest_filter(&nested(MAX_FILTER_DEPTH)).is_ok());
+        assert!(parse_rest_filter(&nested(MAX_FILTER_DEPTH + 1)).expect_err("deep").to_string().contains("more than 32 levels"));
+        let quoted = format!("name[eq]:\"{}{}\"", "(".repeat(40), ")".repeat(40));
+        assert!(parse_rest_filter(&quoted).is_ok(), "brackets in quotes are not nesting");
         assert_eq!(parse_rest_order("name[DescNullsLast],address.addressCity").expect("order"), json!([{ "name": "DescNullsLast" }, { "address": { "addressCity": "AscNullsFirst" } }]));
     }
 

@@ -573,3 +573,19 @@ fn mutations(object: &Object) -> Vec<Field> {
     }
     fields
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_nesting_skips_strings_block_strings_and_comments() {
+        assert_eq!(query_nesting("{ companies(filter: {name: {eq: \"{{{[[[\"}}) { totalCount } }"), 4);
+        assert_eq!(query_nesting("{ a(x: \"\"\"{{{ \" }}}\"\"\") }"), 2);
+        assert_eq!(query_nesting("# {{{{{{ \"\n{ a }"), 1);
+        assert_eq!(query_nesting("{ a(x: \"\\\"{{\") }"), 2, "an escaped quote does not end the string");
+        let deep = format!("{{ a(f: {}1{}) }}", "[".repeat(100), "]".repeat(100));
+        assert!(screen_query(&deep).expect_err("deep").to_string().contains("nest 102 levels"));
+        assert!(screen_query("{ companies { totalCount } }").is_ok());
+    }
+}
