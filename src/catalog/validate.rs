@@ -113,6 +113,11 @@ pub fn cron_to_crate(pattern: &str) -> Result<String, String> {
 }
 
 /// Rules that need more than one entity, or that Twenty only checks at run time.
+/// The names Twenty's executor injects into every run's environment, which
+/// Twenty refuses as application or server variable names at install.
+const RESERVED_VARIABLES: &[&str] =
+    &["TWENTY_API_URL", "TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY", "TWENTY_FUNCTIONS_URL", "APPLICATION_ID"];
+
 pub(crate) fn entities(entities: &[Evaluated]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let applications: Vec<_> = entities.iter().filter(|e| e.file.kind == EntityKind::Application).collect();
@@ -174,6 +179,21 @@ pub(crate) fn entities(entities: &[Evaluated]) -> Vec<Problem> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    for application in &applications {
+        for kind in ["applicationVariables", "serverVariables"] {
+            let Some(Value::Object(variables)) = application.config.get(kind) else { continue };
+            for name in variables.keys().filter(|name| RESERVED_VARIABLES.contains(&name.as_str())) {
+                problems.push(Problem::file(
+                    &application.file.relative,
+                    Some(&format!("{kind}.{name}")),
+                    format!(
+                        "{name} is set by the runtime for every run, so it cannot be a variable of the app (reserved: {}); give the variable another name",
+                        RESERVED_VARIABLES.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
     for entity in entities.iter().filter(|e| e.file.kind == EntityKind::ConnectionProvider) {
         for (field, message) in crate::domain::connection_provider_problems(entity.config.get("oauth"), &server_variables) {
             problems.push(Problem::file(&entity.file.relative, Some(&field), message));

@@ -72,6 +72,17 @@ fn nested_identifiers_are_checked_too() {
 }
 
 #[test]
+fn variables_named_like_injected_ones_are_refused() {
+    let app = "import { defineApplication } from 'twenty-sdk/define';\nexport default defineApplication({ universalIdentifier: '44444444-4444-4444-8444-444444444441', displayName: 'Temp', \
+               applicationVariables: { TWENTY_API_KEY: { universalIdentifier: '44444444-4444-4444-8444-444444444450' }, twenty_api_url: { universalIdentifier: '44444444-4444-4444-8444-444444444451' } }, \
+               serverVariables: { APPLICATION_ID: {} } });\n";
+    let run = check(&[("src/app.ts", app), ("src/role.ts", ROLE)]);
+    assert_problem(&run, "src/app.ts: applicationVariables.TWENTY_API_KEY: TWENTY_API_KEY is set by the runtime for every run");
+    assert_problem(&run, "src/app.ts: serverVariables.APPLICATION_ID: APPLICATION_ID is set by the runtime");
+    assert!(!run.stderr.contains("twenty_api_url:"), "names are reserved exactly, as Twenty matches them: {}", run.stderr);
+}
+
+#[test]
 fn timeout_outside_range() {
     let low = function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'low', timeoutSeconds: 0", "() => 1");
     let high = function("universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'high', timeoutSeconds: 901", "() => 1");
