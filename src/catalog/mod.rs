@@ -199,7 +199,14 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
             },
         }
     }
-    problems.extend(validate::entities(&evaluated));
+    let failed_to_load = !problems.is_empty();
+    problems.extend(validate::entities(&evaluated).into_iter().map(|mut problem| {
+        // A file that failed to load may be the one that defines the app.
+        if failed_to_load && problem.file.is_none() && problem.message.contains("defineApplication()") {
+            problem.message.push_str(" (or fix the files above that failed to load: one of them may define it)");
+        }
+        problem
+    }));
     warnings.extend(withheld_header_warnings(&evaluated));
     let manifest_json = manifest::assemble(code.root(), &evaluated, |path| code.checksum(path));
     let has_application = evaluated.iter().any(|e| e.file.kind == EntityKind::Application);

@@ -496,8 +496,16 @@ fn resolve_package(
         }
         dir = current.parent();
     }
+    // `src/...` imports come from create-twenty-app's tsconfig `paths`.
+    let hint = if app.root().join(&name).is_dir() {
+        format!(
+            "; '{name}' is also a folder of the app, which a tsconfig.json `paths` entry may map, but switchboard does not apply tsconfig `paths` yet: import it by a relative path meanwhile"
+        )
+    } else {
+        String::new()
+    };
     Err(format!(
-        "cannot find package '{name}' imported from {from}: install it in the app's node_modules (npm install / yarn install)"
+        "cannot find package '{name}' imported from {from}: it is not installed in the app's node_modules (npm install / yarn install){hint}"
     ))
 }
 

@@ -83,6 +83,15 @@ fn variables_named_like_injected_ones_are_refused() {
 }
 
 #[test]
+fn a_tsconfig_style_import_gets_advice_that_points_the_right_way() {
+    let app = "import { defineApplication } from 'twenty-sdk/define';\nimport { NAME } from 'src/constants';\nexport default defineApplication({ universalIdentifier: '44444444-4444-4444-8444-444444444441', displayName: NAME });\n";
+    let run = check(&[("src/application-config.ts", app), ("src/constants.ts", "export const NAME = 'Temp';\n"), ("src/role.ts", ROLE)]);
+    assert_problem(&run, "cannot find package 'src'");
+    assert_problem(&run, "does not apply tsconfig `paths` yet");
+    assert_problem(&run, "or fix the files above that failed to load");
+}
+
+#[test]
 fn timeout_outside_range() {
     let low = function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'low', timeoutSeconds: 0", "() => 1");
     let high = function("universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'high', timeoutSeconds: 901", "() => 1");
