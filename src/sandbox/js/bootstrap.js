@@ -28,20 +28,16 @@ const {
   ArrayPrototypeForEach,
   ArrayPrototypeIncludes,
   ArrayPrototypeJoin,
-  ArrayPrototypeMap,
   ArrayPrototypePush,
   ArrayPrototypeSome,
   Error: IntrinsicError,
   JSONParse,
   JSONStringify,
-  MathMin,
-  NumberIsFinite,
   ObjectDefineProperties,
   ObjectDefineProperty,
   ObjectEntries,
   ObjectHasOwn,
   ObjectKeys,
-  PromisePrototypeThen,
   ReflectApply,
   ReflectDeleteProperty,
   ReflectGet,
@@ -61,7 +57,6 @@ const {
   StringPrototypeSplit,
   StringPrototypeStartsWith,
   StringPrototypeToUpperCase,
-  TypeError: IntrinsicTypeError,
   Uint8Array: IntrinsicUint8Array,
   TypedArrayPrototypeSubarray,
   TypedArrayPrototypeGetLength,
@@ -465,23 +460,13 @@ const sandboxProcess = {
   nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)),
   cwd: () => "/",
 };
-ObjectDefineProperty(sandboxProcess, "env", {
-  get: () => currentEnv,
-  set: (value) => {
-    currentEnv = value;
-  },
-  enumerable: true,
-  configurable: false,
-});
 let currentProcess = sandboxProcess;
-ObjectDefineProperty(globalThis, "process", {
-  get: () => currentProcess,
-  set: (value) => {
-    currentProcess = value;
-  },
-  enumerable: false,
-  configurable: false,
-});
+// A property app code may assign for the rest of a run but never redefine;
+// `run()` puts the gateway's own value back at each start.
+const runSlot = (target, name, get, set, enumerable) =>
+  ObjectDefineProperty(target, name, { get, set, enumerable, configurable: false });
+runSlot(sandboxProcess, "env", () => currentEnv, (value) => (currentEnv = value), true);
+runSlot(globalThis, "process", () => currentProcess, (value) => (currentProcess = value), false);
 
 // Everything the host registered for this runtime: module namespaces by key.
 const entities = new SafeMap();
