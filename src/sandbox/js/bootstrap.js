@@ -57,6 +57,7 @@ const {
   StringPrototypeSplit,
   StringPrototypeStartsWith,
   StringPrototypeToUpperCase,
+  TypeError: IntrinsicTypeError,
   Uint8Array: IntrinsicUint8Array,
   TypedArrayPrototypeSubarray,
   TypedArrayPrototypeGetLength,
