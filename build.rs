@@ -10,8 +10,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-const EXTENSION_CRATES: &[&str] =
-    &["deno_webidl", "deno_web", "deno_net", "deno_telemetry", "deno_fetch", "deno_crypto"];
+const EXTENSION_CRATES: &[&str] = &["deno_webidl", "deno_web", "deno_net", "deno_telemetry", "deno_fetch", "deno_crypto"];
 
 fn locked_versions(lock: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
@@ -35,9 +34,7 @@ fn registry_dirs(cargo_home: &Path, crate_dir: &str) -> Option<PathBuf> {
 }
 
 fn sources_in(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).map(|entries| entries.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     files.retain(|path| {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         (name.ends_with(".js") || name.ends_with(".ts")) && !name.ends_with(".d.ts")
@@ -61,10 +58,14 @@ fn main() {
     for (name, version) in locked_versions(&lock) {
         match registry_dirs(&cargo_home, &format!("{name}-{version}")) {
             Some(dir) => files.extend(sources_in(&dir)),
-            None => println!("cargo:warning={name}-{version} sources not found under {}: its JavaScript will be read from disk at run time", cargo_home.display()),
+            None => println!(
+                "cargo:warning={name}-{version} sources not found under {}: its JavaScript will be read from disk at run time",
+                cargo_home.display()
+            ),
         }
     }
-    let mut table = String::from("/// Extension sources by the path deno_core records for them.\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
+    let mut table =
+        String::from("/// Extension sources by the path deno_core records for them.\npub(crate) static EMBEDDED: &[(&str, &str)] = &[\n");
     for file in files {
         // Files of this crate are named relative to CARGO_MANIFEST_DIR at
         // compile time, so two clones sharing one target directory (as CI
@@ -99,12 +100,10 @@ fn shipped_library(manifest_dir: &Path, out_dir: &Path) {
         collect(manifest_dir, &manifest_dir.join(top), &mut files);
     }
     files.sort();
-    let mut table = String::from("/// The shipped skills and agents: path relative to the project, text.\nstatic SHIPPED: &[(&str, &str)] = &[\n");
+    let mut table =
+        String::from("/// The shipped skills and agents: path relative to the project, text.\nstatic SHIPPED: &[(&str, &str)] = &[\n");
     for relative in files {
-        let _ = writeln!(
-            table,
-            "    ({relative:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {relative:?}))),"
-        );
+        let _ = writeln!(table, "    ({relative:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {relative:?}))),");
     }
     table.push_str("];\n");
     if let Err(error) = std::fs::write(out_dir.join("shipped_library.rs"), table) {

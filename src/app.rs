@@ -147,7 +147,9 @@ pub async fn load_app(root: &Path, pool: &Pool) -> Result<std::result::Result<Lo
             // model (names the record APIs can use, no clashes).
             let manifest = &app.manifest;
             let declared = [(manifest.application.universal_identifier.as_str(), manifest.objects.as_slice(), manifest.fields.as_slice())];
-            if let Err(crate::workspace::model::Error::Invalid { message, entity, field, .. }) = crate::workspace::model::Model::build(declared) {
+            if let Err(crate::workspace::model::Error::Invalid { message, entity, field, .. }) =
+                crate::workspace::model::Model::build(declared)
+            {
                 let file = entity.and_then(|id| app.entity_files.get(&id).cloned());
                 let problem = catalog::Problem { file, field: Some(field).filter(|field| !field.is_empty()), message };
                 return Ok(Err(catalog::Error::Invalid { root: root.to_path_buf(), problems: vec![problem] }));
@@ -182,11 +184,7 @@ fn describe_triggers(function: &crate::domain::LogicFunctionManifest) -> String 
     if function.server_route_trigger_settings.is_some() {
         triggers.push("server route".to_owned());
     }
-    if triggers.is_empty() {
-        "manual only".to_owned()
-    } else {
-        triggers.join(", ")
-    }
+    if triggers.is_empty() { "manual only".to_owned() } else { triggers.join(", ") }
 }
 
 /// `switchboard check`.
@@ -242,8 +240,12 @@ impl PayloadSource {
     pub fn read(&self) -> Result<String> {
         Ok(match self {
             Self::Inline(text) => text.clone(),
-            Self::File(path) if path.as_os_str() == "-" => std::io::read_to_string(std::io::stdin()).context("cannot read the payload from stdin")?,
-            Self::File(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read the payload file {}", path.display()))?,
+            Self::File(path) if path.as_os_str() == "-" => {
+                std::io::read_to_string(std::io::stdin()).context("cannot read the payload from stdin")?
+            }
+            Self::File(path) => {
+                std::fs::read_to_string(path).with_context(|| format!("cannot read the payload file {}", path.display()))?
+            }
             Self::Empty => "{}".to_owned(),
         })
     }
@@ -383,11 +385,7 @@ pub async fn cron(root: &Path, settings: &Settings) -> Result<i32> {
     let listing: Vec<serde_json::Value> = entries
         .iter()
         .map(|entry| {
-            let next: Vec<String> = entry
-                .upcoming(now, 3)
-                .iter()
-                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .collect();
+            let next: Vec<String> = entry.upcoming(now, 3).iter().map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).collect();
             serde_json::json!({ "name": entry.name, "pattern": entry.pattern, "timezone": entry.timezone, "next": next })
         })
         .collect();

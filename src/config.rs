@@ -199,7 +199,11 @@ impl Settings {
         if let Some(url) = &twenty_url
             && !url::Url::parse(url).is_ok_and(|parsed| matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some())
         {
-            return Err(Error::Invalid { name: "SWITCHBOARD_TWENTY_URL", value: url.clone(), message: "must be an http(s) URL of a Twenty server".into() });
+            return Err(Error::Invalid {
+                name: "SWITCHBOARD_TWENTY_URL",
+                value: url.clone(),
+                message: "must be an http(s) URL of a Twenty server".into(),
+            });
         }
         let twenty_api_key = env("SWITCHBOARD_TWENTY_API_KEY").map(Secret);
         if twenty_url.is_some() != twenty_api_key.is_some() {
@@ -245,12 +249,19 @@ impl Settings {
             max_connections: number("SWITCHBOARD_MAX_CONNECTIONS", 1, 1_000_000)?.unwrap_or(1024),
             max_cascade_events: number("SWITCHBOARD_MAX_CASCADE_EVENTS", 1, 10_000_000)?
                 .map_or(crate::triggers::events::MAX_CASCADE_EVENTS, |limit| u32::try_from(limit).unwrap_or(u32::MAX)),
-            data_dir: overrides.data_dir.or_else(|| env("SWITCHBOARD_DATA_DIR").map(PathBuf::from)).unwrap_or_else(|| PathBuf::from(".switchboard")),
+            data_dir: overrides
+                .data_dir
+                .or_else(|| env("SWITCHBOARD_DATA_DIR").map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from(".switchboard")),
             store_sync: match env("SWITCHBOARD_STORE_SYNC").as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("normal") => crate::store::SyncMode::Normal,
                 Some("full") => crate::store::SyncMode::Full,
                 Some(other) => {
-                    return Err(Error::Invalid { name: "SWITCHBOARD_STORE_SYNC", value: other.to_owned(), message: "must be normal or full".into() });
+                    return Err(Error::Invalid {
+                        name: "SWITCHBOARD_STORE_SYNC",
+                        value: other.to_owned(),
+                        message: "must be normal or full".into(),
+                    });
                 }
             },
             runs_max_age_days: number("SWITCHBOARD_RUNS_MAX_AGE_DAYS", 1, 36_500)?.unwrap_or(30),
@@ -260,7 +271,11 @@ impl Settings {
                 Some("sync") => crate::engine::Recording::Committed,
                 Some("off" | "0" | "false" | "no") => crate::engine::Recording::Off,
                 Some(other) => {
-                    return Err(Error::Invalid { name: "SWITCHBOARD_RECORD_RUNS", value: other.to_owned(), message: "must be on, sync or off".into() });
+                    return Err(Error::Invalid {
+                        name: "SWITCHBOARD_RECORD_RUNS",
+                        value: other.to_owned(),
+                        message: "must be on, sync or off".into(),
+                    });
                 }
             },
             run_capture_bytes: number("SWITCHBOARD_RUN_CAPTURE_BYTES", 256, 64 << 20)?.unwrap_or(64 * 1024),
@@ -271,7 +286,11 @@ impl Settings {
                 None | Some("one") => true,
                 Some("none") => false,
                 Some(other) => {
-                    return Err(Error::Invalid { name: "SWITCHBOARD_CRON_CATCH_UP", value: other.to_owned(), message: "must be one or none".into() });
+                    return Err(Error::Invalid {
+                        name: "SWITCHBOARD_CRON_CATCH_UP",
+                        value: other.to_owned(),
+                        message: "must be one or none".into(),
+                    });
                 }
             },
         })

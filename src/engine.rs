@@ -182,7 +182,12 @@ impl Engine {
     }
 
     /// Runs a prepared request and blanks handed-out tokens from its result.
-    async fn run_request(&self, app: &AppSnapshot, invocation: Invocation, cancel: Option<tokio_util::sync::CancellationToken>) -> Result<ExecutionResult, Error> {
+    async fn run_request(
+        &self,
+        app: &AppSnapshot,
+        invocation: Invocation,
+        cancel: Option<tokio_util::sync::CancellationToken>,
+    ) -> Result<ExecutionResult, Error> {
         let (mut request, vault) = self.prepare_with_host(app, invocation)?;
         request.cancel = cancel;
         // A server variable that takes a token's name when no workspace
@@ -203,12 +208,10 @@ impl Engine {
     /// Like [`Engine::prepare`], also returning the vault when the run gets
     /// connection services (its result is then checked for tokens).
     fn prepare_with_host(&self, app: &AppSnapshot, invocation: Invocation) -> Result<(RunRequest, Option<crate::vault::Vault>), Error> {
-        let function = app.find(&invocation.function.0).ok_or_else(|| Error::UnknownFunction {
-            name: invocation.function.0.clone(),
-            available: app.function_names().join(", "),
-        })?;
-        serde_json::from_str::<serde::de::IgnoredAny>(&invocation.payload)
-            .map_err(|error| Error::InvalidPayload(error.to_string()))?;
+        let function = app
+            .find(&invocation.function.0)
+            .ok_or_else(|| Error::UnknownFunction { name: invocation.function.0.clone(), available: app.function_names().join(", ") })?;
+        serde_json::from_str::<serde::de::IgnoredAny>(&invocation.payload).map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let context = serde_json::to_value(&invocation.context).map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let app_id = &app.app.manifest.application.universal_identifier;
         let (env, run_env, local_api) = self.workspace_env(app, &invocation, function.manifest.timeout());
@@ -244,7 +247,12 @@ impl Engine {
     /// run's timeout) or the remote Twenty's URL and key. With the embedded API
     /// served, also the base URL the host answers in-process and the API that
     /// answers it.
-    fn workspace_env(&self, app: &AppSnapshot, invocation: &Invocation, timeout: std::time::Duration) -> (RunEnv, RunVars, Option<LocalTarget>) {
+    fn workspace_env(
+        &self,
+        app: &AppSnapshot,
+        invocation: &Invocation,
+        timeout: std::time::Duration,
+    ) -> (RunEnv, RunVars, Option<LocalTarget>) {
         let Some(access) = &self.workspace else { return (app.env.clone(), RunVars::default(), None) };
         match access {
             WorkspaceAccess::Remote { url, api_key } => {
@@ -256,7 +264,12 @@ impl Engine {
                 let app_id = &app.app.manifest.application.universal_identifier;
                 let cascade = if invocation.trigger == TriggerKind::DatabaseEvent {
                     crate::workspace::Cascade {
-                        depth: invocation.detail.get("depth").and_then(Value::as_u64).and_then(|depth| u32::try_from(depth).ok()).unwrap_or(0),
+                        depth: invocation
+                            .detail
+                            .get("depth")
+                            .and_then(Value::as_u64)
+                            .and_then(|depth| u32::try_from(depth).ok())
+                            .unwrap_or(0),
                         origin: invocation.detail.get("origin").and_then(Value::as_str).map(str::to_owned),
                     }
                 } else {
@@ -359,7 +372,14 @@ impl Engine {
 
     /// Records a run that was not started (a cron fire that would overlap
     /// the previous one); returns the record's id.
-    pub async fn record_skipped(&self, app: &AppSnapshot, function: &FunctionRef, trigger: TriggerKind, detail: Value, reason: &str) -> Option<String> {
+    pub async fn record_skipped(
+        &self,
+        app: &AppSnapshot,
+        function: &FunctionRef,
+        trigger: TriggerKind,
+        detail: Value,
+        reason: &str,
+    ) -> Option<String> {
         let recorder = self.recorder.as_ref().filter(|recorder| recorder.mode != Recording::Off)?;
         let now = crate::store::now_ms();
         let mut record = recorder.record_for(app, function, trigger, detail, JsonText::from_text("{}"), RunStatus::Skipped, now, now);

@@ -82,10 +82,7 @@ impl AppSnapshot {
             if RESERVED_VARIABLES.contains(&name.as_str()) {
                 return Err(Error::ReservedVariable { name: name.clone() });
             }
-            let variable_type = raw
-                .get("type")
-                .and_then(|t| serde_json::from_value::<VariableType>(t.clone()).ok())
-                .unwrap_or_default();
+            let variable_type = raw.get("type").and_then(|t| serde_json::from_value::<VariableType>(t.clone()).ok()).unwrap_or_default();
             if raw.get("scope").and_then(Value::as_str) == Some("USER") {
                 continue;
             }
@@ -151,15 +148,35 @@ impl AppSnapshot {
                 default_role_universal_identifier: None,
                 extra: Default::default(),
             },
-            objects: vec![], fields: vec![], indexes: vec![], permission_flags: vec![], roles: vec![],
-            skills: vec![], agents: vec![], connection_providers: vec![], logic_functions: vec![],
-            front_components: vec![], public_assets: vec![], views: vec![], view_fields: vec![],
-            navigation_menu_items: vec![], page_layouts: vec![], page_layout_tabs: vec![],
-            page_layout_widgets: vec![], command_menu_items: vec![], timeline_activity_types: vec![],
+            objects: vec![],
+            fields: vec![],
+            indexes: vec![],
+            permission_flags: vec![],
+            roles: vec![],
+            skills: vec![],
+            agents: vec![],
+            connection_providers: vec![],
+            logic_functions: vec![],
+            front_components: vec![],
+            public_assets: vec![],
+            views: vec![],
+            view_fields: vec![],
+            navigation_menu_items: vec![],
+            page_layouts: vec![],
+            page_layout_tabs: vec![],
+            page_layout_widgets: vec![],
+            command_menu_items: vec![],
+            timeline_activity_types: vec![],
             settings_menu_items: vec![],
         };
         let code = crate::sandbox::AppCode::new(&std::env::temp_dir()).expect("temp dir exists");
-        let app = LoadedApp { code: Arc::new(code), manifest_json: serde_json::Value::Null, manifest, warnings: vec![], entity_files: Default::default() };
+        let app = LoadedApp {
+            code: Arc::new(code),
+            manifest_json: serde_json::Value::Null,
+            manifest,
+            warnings: vec![],
+            entity_files: Default::default(),
+        };
         Self { app, functions: vec![], env: Arc::default(), unset_required: vec![] }
     }
 
@@ -215,10 +232,7 @@ impl Registry {
     /// installs it with [`Registry::install`] once it is known to be good.
     pub fn with_replaced(&self, root: &std::path::Path, snapshot: AppSnapshot) -> Vec<Arc<AppSnapshot>> {
         let snapshot = Arc::new(snapshot);
-        self.apps()
-            .iter()
-            .map(|app| if app.app.code.root() == root { snapshot.clone() } else { app.clone() })
-            .collect()
+        self.apps().iter().map(|app| if app.app.code.root() == root { snapshot.clone() } else { app.clone() }).collect()
     }
 
     /// Makes `apps` the current list and returns the previous one.

@@ -7,17 +7,21 @@
 use super::exit;
 use crate::config::Settings;
 use crate::registry::AppSnapshot;
-use std::borrow::Borrow;
 use crate::vault::{Provider, Vault};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Every provider the served apps declare, with client credentials from
 /// `given` variables or, failing that, the environment.
-pub(crate) fn providers<A: Borrow<AppSnapshot>>(apps: &[A], settings: &Settings, given: &BTreeMap<String, String>) -> Result<Vec<Provider>, crate::vault::Error> {
+pub(crate) fn providers<A: Borrow<AppSnapshot>>(
+    apps: &[A],
+    settings: &Settings,
+    given: &BTreeMap<String, String>,
+) -> Result<Vec<Provider>, crate::vault::Error> {
     let mut out = Vec::new();
     for app in apps.iter().map(Borrow::borrow) {
         let application = &app.app.manifest.application;
@@ -52,7 +56,10 @@ pub(crate) fn providers<A: Borrow<AppSnapshot>>(apps: &[A], settings: &Settings,
 
 /// The vault key in use and where it came from, finishing a rotation that
 /// committed but stopped before moving the new key file into place.
-async fn open_cipher(settings: &Settings, store: &Arc<crate::store::SqliteStore>) -> Result<(crate::vault::Cipher, crate::vault::KeySource)> {
+async fn open_cipher(
+    settings: &Settings,
+    store: &Arc<crate::store::SqliteStore>,
+) -> Result<(crate::vault::Cipher, crate::vault::KeySource)> {
     let (cipher, source) = crate::vault::load_key(settings.vault_key.as_ref().map(|key| key.0.as_str()), &settings.data_dir)?;
     let Err(error) = crate::vault::check_key(store, &cipher).await else { return Ok((cipher, source)) };
     let crate::vault::KeySource::File(path) = source else { return Err(error.into()) };
@@ -116,11 +123,16 @@ fn client(settings: &Settings) -> Result<reqwest::Client> {
     crate::vault::install_crypto_provider();
     let mut headers = reqwest::header::HeaderMap::new();
     if let Some(key) = &settings.api_key {
-        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.0)).context("SWITCHBOARD_API_KEY is not a valid header value")?;
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.0))
+            .context("SWITCHBOARD_API_KEY is not a valid header value")?;
         value.set_sensitive(true);
         headers.insert(reqwest::header::AUTHORIZATION, value);
     }
-    Ok(reqwest::Client::builder().default_headers(headers).redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(30)).build()?)
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()?)
 }
 
 /// `text` without control characters, for printing what a server or a
@@ -131,7 +143,10 @@ fn printable(text: &str) -> String {
 
 /// Sends a request to the gateway; an error status becomes its `error` text.
 async fn call(request: reqwest::RequestBuilder, base: &str) -> Result<std::result::Result<Value, (u16, String)>> {
-    let response = request.send().await.with_context(|| format!("cannot reach the gateway at {base} (is `switchboard serve` running? set SWITCHBOARD_PUBLIC_URL)"))?;
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the gateway at {base} (is `switchboard serve` running? set SWITCHBOARD_PUBLIC_URL)"))?;
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     if status.is_success() {
@@ -199,7 +214,8 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
                     return Ok(exit::FAILED);
                 }
             };
-            let (Some(url), Some(flow)) = (started.get("url").and_then(Value::as_str), started.get("flowId").and_then(Value::as_str)) else {
+            let (Some(url), Some(flow)) = (started.get("url").and_then(Value::as_str), started.get("flowId").and_then(Value::as_str))
+            else {
                 bail!("the gateway's answer has no url/flowId");
             };
             println!("Open this URL in a browser to connect {provider}:\n\n  {url}\n");
@@ -276,9 +292,8 @@ pub async fn rotate_key(settings: &Settings) -> Result<i32> {
         }
         KeySource::Environment => None,
     };
-    let outcome = store
-        .reencrypt_connections(new.key_id(), |aad, sealed| old.open(aad, sealed).and_then(|plain| new.seal(aad, &plain)))
-        .await?;
+    let outcome =
+        store.reencrypt_connections(new.key_id(), |aad, sealed| old.open(aad, sealed).and_then(|plain| new.seal(aad, &plain))).await?;
     let count = match outcome {
         Ok(count) => count,
         Err(error) => {
@@ -291,7 +306,8 @@ pub async fn rotate_key(settings: &Settings) -> Result<i32> {
     };
     match staged {
         Some((staged, path)) => {
-            std::fs::rename(&staged, &path).with_context(|| format!("re-encrypted, but cannot move {} to {}", staged.display(), path.display()))?;
+            std::fs::rename(&staged, &path)
+                .with_context(|| format!("re-encrypted, but cannot move {} to {}", staged.display(), path.display()))?;
             println!("re-encrypted {count} connection(s) under key {} (written to {})", new.key_id(), path.display());
         }
         None => println!("re-encrypted {count} connection(s) under key {}; now set SWITCHBOARD_VAULT_KEY to the new key", new.key_id()),

@@ -1,13 +1,13 @@
 //! `switchboard mcp` and `switchboard serve`: load the apps, build the MCP
 //! gateway, serve it over stdio or HTTP, and reload apps on change.
 
+use super::Embedded;
 use super::{exit, gather_vars, pool_options, snapshot_with};
 use crate::config::Settings;
 use crate::engine::Engine;
 use crate::mcp::{Gateway, HttpOptions, McpOptions};
 use crate::registry::{AppSnapshot, Registry};
 use crate::sandbox::Pool;
-use super::Embedded;
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,10 @@ pub struct GatewayArgs {
 }
 
 /// Loads every app and builds the gateway, or explains why not (exit 2).
-async fn start(args: &GatewayArgs, settings: &Settings) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry, Option<Embedded>), i32>> {
+async fn start(
+    args: &GatewayArgs,
+    settings: &Settings,
+) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry, Option<Embedded>), i32>> {
     let pool = Pool::new(pool_options(settings));
     let given = gather_vars(settings, &args.vars)?;
     let mut snapshots: Vec<AppSnapshot> = Vec::new();
@@ -119,7 +122,10 @@ fn same_application<'a>(mut apps: impl Iterator<Item = &'a AppSnapshot>, app: &c
 }
 
 /// The skills and agents of every served app plus the shipped ones, versioned.
-async fn build_library(registry: &Registry, store: Arc<crate::store::SqliteStore>) -> Result<crate::library::Catalog, crate::library::Error> {
+async fn build_library(
+    registry: &Registry,
+    store: Arc<crate::store::SqliteStore>,
+) -> Result<crate::library::Catalog, crate::library::Error> {
     let mut all: Vec<crate::library::Sourced> = Vec::new();
     let mut problems = Vec::new();
     let apps = registry.apps();
@@ -239,7 +245,6 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
     }
 }
 
-
 /// `switchboard mcp`: MCP over stdio.
 pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
     let (gateway, pool, engine, _, workspace) = match start(&args, settings).await? {
@@ -329,11 +334,8 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .route("/s/{*rest}", axum::routing::any(crate::http::routes::handle))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(route_state);
-    let connections_state = crate::http::connections::ConnectionsState {
-        keys: keys.clone(),
-        engine: route_engine.clone(),
-        registry: route_registry.clone(),
-    };
+    let connections_state =
+        crate::http::connections::ConnectionsState { keys: keys.clone(), engine: route_engine.clone(), registry: route_registry.clone() };
     let connections = crate::http::connections::protected(connections_state.clone())
         .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key))
         .merge(crate::http::connections::callback_router(connections_state));

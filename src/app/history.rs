@@ -40,7 +40,9 @@ pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
         Some(text) => match TriggerKind::parse(text) {
             Some(trigger) => Some(trigger),
             None => {
-                eprintln!("error: --trigger {text:?} is not a trigger; use manual, http_route, cron, database_event, tool or workflow_action");
+                eprintln!(
+                    "error: --trigger {text:?} is not a trigger; use manual, http_route, cron, database_event, tool or workflow_action"
+                );
                 return Ok(exit::USAGE);
             }
         },
@@ -111,7 +113,8 @@ async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, arg
         return Ok(exit::USAGE);
     }
     let (access, _) = super::workspace_access(settings, store.clone(), &[std::sync::Arc::new(snapshot.clone())])?;
-    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), settings.run_capture_bytes).with_workspace(access);
+    let engine =
+        Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), settings.run_capture_bytes).with_workspace(access);
     let invocation = Invocation {
         function: FunctionRef(original.function_id.clone()),
         trigger: TriggerKind::Manual,

@@ -107,7 +107,13 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
             } else {
                 println!("{:<28}  {:>7}  {:<24}  DESCRIPTION", "NAME", "VERSION", "LABELS");
                 for (entry, labels) in rows {
-                    println!("{:<28}  {:>7}  {:<24}  {}", entry.item.name, entry.version, labels.join(" "), shorten(&entry.item.description, 60));
+                    println!(
+                        "{:<28}  {:>7}  {:<24}  {}",
+                        entry.item.name,
+                        entry.version,
+                        labels.join(" "),
+                        shorten(&entry.item.description, 60)
+                    );
                 }
             }
             Ok(exit::OK)
@@ -120,7 +126,13 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                     Ok(exit::OK)
                 }
                 Ok(resolved) => {
-                    eprintln!("{kind} {name} version {} of {} ({}) from {}", resolved.version, resolved.latest, resolved.labels.join(", "), resolved.source);
+                    eprintln!(
+                        "{kind} {name} version {} of {} ({}) from {}",
+                        resolved.version,
+                        resolved.latest,
+                        resolved.labels.join(", "),
+                        resolved.source
+                    );
                     print!("{}", resolved.item.to_markdown());
                     for path in resolved.item.files.keys() {
                         eprintln!("  file: {path}");
@@ -139,7 +151,13 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                 println!("{:>7}  {:<24}  {:<12}  {:<20}  SOURCE", "VERSION", "CREATED (UTC)", "HASH", "LABELS");
                 for version in versions {
                     let hash: String = version.hash.chars().take(12).collect();
-                    println!("{:>7}  {:<24}  {hash:<12}  {:<20}  {}", version.version, version.created_at, version.labels.join(" "), version.source);
+                    println!(
+                        "{:>7}  {:<24}  {hash:<12}  {:<20}  {}",
+                        version.version,
+                        version.created_at,
+                        version.labels.join(" "),
+                        version.source
+                    );
                 }
                 Ok(exit::OK)
             }

@@ -56,7 +56,10 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     let apps = [Arc::new(snapshot.clone())];
     let (access, workspace) = crate::app::workspace_access(&settings, store.clone(), &apps)?;
     let workspace = workspace.context("the embedded workspace is off")?.workspace;
-    let engine = Engine::new(pool, settings.workspace_id.clone()).with_store(store.clone(), 4096).recording(crate::engine::Recording::Off).with_workspace(access);
+    let engine = Engine::new(pool, settings.workspace_id.clone())
+        .with_store(store.clone(), 4096)
+        .recording(crate::engine::Recording::Off)
+        .with_workspace(access);
     let invoke = |count: usize, tag: &str| Invocation {
         function: FunctionRef("create-and-read".to_owned()),
         trigger: TriggerKind::Manual,
@@ -132,7 +135,13 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     let crate::engine::WorkspaceAccess::Embedded { api, .. } = engine.workspace().context("no workspace access")?.clone() else {
         bail!("the embedded workspace is off");
     };
-    let token = workspace.mint(&snapshot.app.manifest.application.universal_identifier, false, None, crate::workspace::Cascade::default(), std::time::Duration::from_secs(600));
+    let token = workspace.mint(
+        &snapshot.app.manifest.application.universal_identifier,
+        false,
+        None,
+        crate::workspace::Cascade::default(),
+        std::time::Duration::from_secs(600),
+    );
     let graphql = |query: String, variables: Value| crate::engine::LocalRequest {
         method: "POST".to_owned(),
         path: "/graphql".to_owned(),

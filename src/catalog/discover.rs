@@ -4,8 +4,8 @@
 //! `export default` is a call to a known `define*` function.
 
 use super::{EntityKind, Problem};
-use deno_ast::swc::ast::{Callee, Expr, ModuleDecl, ModuleItem};
 use deno_ast::ProgramRef;
+use deno_ast::swc::ast::{Callee, Expr, ModuleDecl, ModuleItem};
 use std::path::{Path, PathBuf};
 
 /// One file whose default export is a `define*` call.
@@ -75,12 +75,7 @@ pub fn discover(root: &Path) -> (Vec<EntityFile>, Vec<Problem>) {
 
 /// `root`-relative path with forward slashes.
 pub(crate) fn relative_path(root: &Path, path: &Path) -> String {
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    path.strip_prefix(root).unwrap_or(path).components().map(|part| part.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 /// Returns the callee name when the file's default export is `name(...)`.

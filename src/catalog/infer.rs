@@ -4,11 +4,11 @@
 //! variable gives the schema, if its type is an inline object type;
 //! otherwise the result is an empty object schema.
 
-use deno_ast::swc::ast::{
-    Decl, Expr, ModuleDecl, ModuleItem, Param, Pat, Stmt, TsEntityName, TsKeywordTypeKind, TsLit,
-    TsType, TsTypeElement, TsUnionOrIntersectionType,
-};
 use deno_ast::ProgramRef;
+use deno_ast::swc::ast::{
+    Decl, Expr, ModuleDecl, ModuleItem, Param, Pat, Stmt, TsEntityName, TsKeywordTypeKind, TsLit, TsType, TsTypeElement,
+    TsUnionOrIntersectionType,
+};
 use serde_json::{Map, Value, json};
 use std::path::Path;
 
@@ -210,22 +210,30 @@ mod tests {
 
     #[test]
     fn inline_object_types_become_properties() {
-        let schema = infer("const handler = async (input: { name: string; n?: number; tags: string[]; mode: 'a' | 'b'; rec: TwentyRecord<'x'>; many: Array<TwentyRecord<'y'>>; any: Date }) => 1;");
-        assert_eq!(schema, json!({ "type": "object", "properties": {
-            "name": { "type": "string" }, "n": { "type": "number" },
-            "tags": { "type": "array", "items": { "type": "string" } },
-            "mode": { "type": "string", "enum": ["a", "b"] },
-            "rec": { "type": "record", "objectUniversalIdentifier": "x" },
-            "many": { "type": "records", "objectUniversalIdentifier": "y" },
-            "any": {}
-        }}));
+        let schema = infer(
+            "const handler = async (input: { name: string; n?: number; tags: string[]; mode: 'a' | 'b'; rec: TwentyRecord<'x'>; many: Array<TwentyRecord<'y'>>; any: Date }) => 1;",
+        );
+        assert_eq!(
+            schema,
+            json!({ "type": "object", "properties": {
+                "name": { "type": "string" }, "n": { "type": "number" },
+                "tags": { "type": "array", "items": { "type": "string" } },
+                "mode": { "type": "string", "enum": ["a", "b"] },
+                "rec": { "type": "record", "objectUniversalIdentifier": "x" },
+                "many": { "type": "records", "objectUniversalIdentifier": "y" },
+                "any": {}
+            }})
+        );
     }
 
     #[test]
     fn aliases_inline_handlers_and_helpers_fall_back() {
         assert_eq!(infer("type A = { a: string }; const handler = (input: A) => 1;"), empty_object_schema());
         assert_eq!(infer("export default defineLogicFunction({ handler: (x: { a: string }) => 1 });"), empty_object_schema());
-        assert_eq!(infer("function helper(x: { z: number }) {} const handler = (y: { a: string }) => 1;"), json!({ "type": "object", "properties": { "z": { "type": "number" } } }));
+        assert_eq!(
+            infer("function helper(x: { z: number }) {} const handler = (y: { a: string }) => 1;"),
+            json!({ "type": "object", "properties": { "z": { "type": "number" } } })
+        );
     }
 
     #[test]

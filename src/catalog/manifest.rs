@@ -10,10 +10,26 @@ use std::path::Path;
 
 /// Top-level keys in Twenty's order.
 pub(crate) const BUCKETS: &[&str] = &[
-    "objects", "fields", "indexes", "permissionFlags", "roles", "skills", "agents",
-    "connectionProviders", "logicFunctions", "frontComponents", "publicAssets", "views",
-    "viewFields", "navigationMenuItems", "pageLayouts", "pageLayoutTabs", "pageLayoutWidgets",
-    "commandMenuItems", "timelineActivityTypes", "settingsMenuItems",
+    "objects",
+    "fields",
+    "indexes",
+    "permissionFlags",
+    "roles",
+    "skills",
+    "agents",
+    "connectionProviders",
+    "logicFunctions",
+    "frontComponents",
+    "publicAssets",
+    "views",
+    "viewFields",
+    "navigationMenuItems",
+    "pageLayouts",
+    "pageLayoutTabs",
+    "pageLayoutWidgets",
+    "commandMenuItems",
+    "timelineActivityTypes",
+    "settingsMenuItems",
 ];
 
 const ROLE_DEFAULTS: &[&str] = &[
@@ -49,7 +65,8 @@ fn logic_function(entity: &Evaluated, checksum: String) -> Value {
     config.remove("handler");
     // Twenty infers missing tool/workflow input schemas from the source.
     let needs_tool = config.get("toolTriggerSettings").and_then(Value::as_object).is_some_and(|t| is_falsy(t.get("inputSchema")));
-    let needs_workflow = config.get("workflowActionTriggerSettings").and_then(Value::as_object).is_some_and(|t| is_falsy(t.get("inputSchema")));
+    let needs_workflow =
+        config.get("workflowActionTriggerSettings").and_then(Value::as_object).is_some_and(|t| is_falsy(t.get("inputSchema")));
     if needs_tool || needs_workflow {
         let inferred = infer::tool_input_schema(&entity.file.path);
         if needs_tool && let Some(Value::Object(tool)) = config.get_mut("toolTriggerSettings") {
@@ -102,7 +119,13 @@ fn collation_key(text: &str) -> (Vec<(u8, char)>, Vec<bool>) {
     let primary = text
         .chars()
         .map(|c| {
-            let class = if c.is_ascii_digit() { 1 } else if c.is_alphabetic() { 2 } else { 0 };
+            let class = if c.is_ascii_digit() {
+                1
+            } else if c.is_alphabetic() {
+                2
+            } else {
+                0
+            };
             (class, c.to_ascii_lowercase())
         })
         .collect();
@@ -194,7 +217,11 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
         .and_then(|package| package.pointer("/engines/twenty").and_then(Value::as_str).map(|r| r.trim().to_owned()))
         .filter(|range| !range.is_empty());
     application.insert("requiredServerVersionRange".into(), range.map(Value::String).unwrap_or(Value::Null));
-    hooks.sort_by_key(|(key, _)| ["postInstallLogicFunction", "preInstallLogicFunction", "uninstallLogicFunction", "healthCheckLogicFunction"].iter().position(|k| k == key));
+    hooks.sort_by_key(|(key, _)| {
+        ["postInstallLogicFunction", "preInstallLogicFunction", "uninstallLogicFunction", "healthCheckLogicFunction"]
+            .iter()
+            .position(|k| k == key)
+    });
     for (key, value) in hooks {
         application.insert(key.into(), value);
     }

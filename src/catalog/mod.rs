@@ -51,8 +51,11 @@ impl EntityKind {
         Some(match callee {
             "defineApplication" => Self::Application,
             "defineApplicationRole" | "defineRole" => Self::Role,
-            "defineLogicFunction" | "definePreInstallLogicFunction" | "definePostInstallLogicFunction"
-            | "defineUninstallLogicFunction" | "defineHealthCheck" => Self::LogicFunction,
+            "defineLogicFunction"
+            | "definePreInstallLogicFunction"
+            | "definePostInstallLogicFunction"
+            | "defineUninstallLogicFunction"
+            | "defineHealthCheck" => Self::LogicFunction,
             "defineSkill" => Self::Skill,
             "defineAgent" => Self::Agent,
             "defineConnectionProvider" => Self::ConnectionProvider,
@@ -182,9 +185,7 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
     }
     let code = Arc::new(AppCode::new(root)?);
     let (files, mut problems) = discover(code.root());
-    let reports = pool
-        .describe(&code, files.iter().map(|file| file.path.clone()).collect(), EVALUATION_TIMEOUT)
-        .await?;
+    let reports = pool.describe(&code, files.iter().map(|file| file.path.clone()).collect(), EVALUATION_TIMEOUT).await?;
     let mut evaluated = Vec::new();
     let mut warnings = Vec::new();
     for (file, report) in files.into_iter().zip(reports) {

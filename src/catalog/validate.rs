@@ -38,9 +38,7 @@ pub(crate) fn uuid_problem(value: &str) -> Option<String> {
     }
     let version = if lower.starts_with("ffffffff") && special { 15 } else { version };
     if version < 4 {
-        return Some(format!(
-            "Universal identifier \"{value}\" is UUID version {version}. Only UUID version 4 or higher is allowed."
-        ));
+        return Some(format!("Universal identifier \"{value}\" is UUID version {version}. Only UUID version 4 or higher is allowed."));
     }
     None
 }
@@ -106,25 +104,26 @@ pub fn cron_to_crate(pattern: &str) -> Result<String, String> {
         .collect::<Result<Vec<_>, String>>()?
         .join(",");
     let translated = format!("0 {} {} {} {} {}", fields[0], fields[1], fields[2], fields[3], day_of_week);
-    translated
-        .parse::<cron::Schedule>()
-        .map_err(|error| error.to_string())
-        .map(|_| translated)
+    translated.parse::<cron::Schedule>().map_err(|error| error.to_string()).map(|_| translated)
 }
 
 /// Rules that need more than one entity, or that Twenty only checks at run time.
 /// The names Twenty's executor injects into every run's environment, which
 /// Twenty refuses as application or server variable names at install.
-const RESERVED_VARIABLES: &[&str] =
-    &["TWENTY_API_URL", "TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY", "TWENTY_FUNCTIONS_URL", "APPLICATION_ID"];
+const RESERVED_VARIABLES: &[&str] = &[
+    "TWENTY_API_URL",
+    "TWENTY_APP_ACCESS_TOKEN",
+    "TWENTY_APP_APPLICATION_ACCESS_TOKEN",
+    "TWENTY_API_KEY",
+    "TWENTY_FUNCTIONS_URL",
+    "APPLICATION_ID",
+];
 
 pub(crate) fn entities(entities: &[Evaluated]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let applications: Vec<_> = entities.iter().filter(|e| e.file.kind == EntityKind::Application).collect();
     if applications.is_empty() {
-        problems.push(Problem::app(
-            "Cannot build application, please export default defineApplication() to define an application",
-        ));
+        problems.push(Problem::app("Cannot build application, please export default defineApplication() to define an application"));
     }
     let count = |callee: &str| entities.iter().filter(|e| e.file.callee == callee).collect::<Vec<_>>();
     for (callee, message) in [
@@ -311,11 +310,7 @@ pub(crate) fn typed(manifest: &Value, entities: &[Evaluated]) -> Result<Manifest
             Some(kind.file.relative.clone())
         };
         let path = error.path().to_string();
-        vec![Problem {
-            file: bucket_file(&path),
-            field: Some(path),
-            message: error.inner().to_string(),
-        }]
+        vec![Problem { file: bucket_file(&path), field: Some(path), message: error.inner().to_string() }]
     })
 }
 

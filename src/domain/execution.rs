@@ -58,11 +58,7 @@ impl ExecutionResult {
             logs,
             duration,
             status: ExecutionStatus::Error,
-            error: Some(ExecutionError {
-                error_type: error_type.to_owned(),
-                error_message: message.into(),
-                stack_trace: String::new(),
-            }),
+            error: Some(ExecutionError { error_type: error_type.to_owned(), error_message: message.into(), stack_trace: String::new() }),
         }
     }
 }

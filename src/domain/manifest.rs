@@ -251,11 +251,14 @@ pub fn connection_provider_problems(oauth: Option<&Value>, server_variables: &Ma
     match oauth.get("tokenRequestContentType") {
         None | Some(Value::Null) => {}
         Some(Value::String(kind)) if kind == "json" || kind == "form-urlencoded" => {}
-        Some(other) => problems.push(("oauth.tokenRequestContentType".to_owned(), format!("{other} must be \"json\" or \"form-urlencoded\""))),
+        Some(other) => {
+            problems.push(("oauth.tokenRequestContentType".to_owned(), format!("{other} must be \"json\" or \"form-urlencoded\"")))
+        }
     }
     if let Some(params) = oauth.get("authorizationParams").and_then(Value::as_object) {
         for key in params.keys().filter(|key| RESERVED_AUTHORIZATION_PARAMS.contains(&key.as_str())) {
-            problems.push((format!("oauth.authorizationParams.{key}"), format!("\"{key}\" is set by the gateway and may not be overridden")));
+            problems
+                .push((format!("oauth.authorizationParams.{key}"), format!("\"{key}\" is set by the gateway and may not be overridden")));
         }
     }
     for field in ["clientIdVariable", "clientSecretVariable"] {

@@ -7,20 +7,16 @@ mod execution;
 mod manifest;
 mod payloads;
 
-pub use execution::{
-    ExecutionContext, ExecutionError, ExecutionResult, ExecutionStatus, FunctionRef, HttpReply, Invocation,
-    TriggerKind,
-};
+pub use execution::{ExecutionContext, ExecutionError, ExecutionResult, ExecutionStatus, FunctionRef, HttpReply, Invocation, TriggerKind};
 pub use manifest::{
-    AgentManifest, ApplicationManifest, ApplicationVariable, ConnectionProviderManifest,
-    CronTriggerSettings, DatabaseEventTriggerSettings, HttpMethod, HttpRouteTriggerSettings,
-    LogicFunctionManifest, Manifest, OneOrMany, RoleManifest, ServerRouteTriggerSettings,
-    ServerVariable, SkillManifest, ToolTriggerSettings, VariableType,
-    WorkflowActionTriggerSettings, connection_provider_problems, is_loopback, RESERVED_AUTHORIZATION_PARAMS,
+    AgentManifest, ApplicationManifest, ApplicationVariable, ConnectionProviderManifest, CronTriggerSettings, DatabaseEventTriggerSettings,
+    HttpMethod, HttpRouteTriggerSettings, LogicFunctionManifest, Manifest, OneOrMany, RESERVED_AUTHORIZATION_PARAMS, RoleManifest,
+    ServerRouteTriggerSettings, ServerVariable, SkillManifest, ToolTriggerSettings, VariableType, WorkflowActionTriggerSettings,
+    connection_provider_problems, is_loopback,
 };
 pub use payloads::{
-    CronPayload, DatabaseEventBatchPayload, DatabaseEventPayload, InstallPayload,
-    RecordEventProperties, RequestContext, RequestContextHttp, RoutePayload, UninstallPayload,
+    CronPayload, DatabaseEventBatchPayload, DatabaseEventPayload, InstallPayload, RecordEventProperties, RequestContext,
+    RequestContextHttp, RoutePayload, UninstallPayload,
 };
 
 /// The JSON Schemas generated from these types, by file name.

@@ -9,9 +9,9 @@ use crate::domain::{ExecutionResult, HttpReply};
 use crate::sandbox::{Host, HostError, HostFuture};
 use crate::store::SqliteStore;
 use crate::vault::{FetchRequest, Vault};
-use std::sync::Arc;
 use base64::Engine as _;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// A request the sandbox sent to the embedded workspace API.
 #[derive(Debug, Clone)]
@@ -60,10 +60,11 @@ fn host_error(error: crate::vault::Error) -> HostError {
 }
 
 fn text(input: &Value, field: &str) -> Result<String, HostError> {
-    input.get(field).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| HostError {
-        error_type: "TypeError".to_owned(),
-        message: format!("`{field}` must be a string"),
-    })
+    input
+        .get(field)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| HostError { error_type: "TypeError".to_owned(), message: format!("`{field}` must be a string") })
 }
 
 fn type_error(message: String) -> HostError {
@@ -107,7 +108,10 @@ async fn kv(store: &SqliteStore, app: &str, name: &str, input: &Value) -> Result
             let value = input.get("value").cloned().unwrap_or(Value::Null);
             let text = value.to_string();
             if text.len() > MAX_KV_VALUE {
-                return Err(type_error(format!("kv.set(\"{key}\"): the value is {} bytes of JSON, over the limit of {MAX_KV_VALUE}", text.len())));
+                return Err(type_error(format!(
+                    "kv.set(\"{key}\"): the value is {} bytes of JSON, over the limit of {MAX_KV_VALUE}",
+                    text.len()
+                )));
             }
             store.kv_set(app, scope, &key, &text, crate::store::now_ms()).await.map_err(store_error)?;
             Ok(Value::Null)
@@ -121,10 +125,10 @@ fn decode_body(input: &Value) -> Result<Option<Vec<u8>>, HostError> {
         return Ok(Some(text.as_bytes().to_vec()));
     }
     match input.get("body").and_then(Value::as_str) {
-        Some(encoded) => base64::engine::general_purpose::STANDARD.decode(encoded).map(Some).map_err(|_| HostError {
-            error_type: "TypeError".to_owned(),
-            message: "fetch: the request body could not be read".to_owned(),
-        }),
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map(Some)
+            .map_err(|_| HostError { error_type: "TypeError".to_owned(), message: "fetch: the request body could not be read".to_owned() }),
         None => Ok(None),
     }
 }
@@ -162,7 +166,10 @@ async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, 
     }
     if name == "workspace.request" {
         let Some(api) = local_api else {
-            return Err(HostError { error_type: "TypeError".to_owned(), message: "the workspace API is not served in-process here".to_owned() });
+            return Err(HostError {
+                error_type: "TypeError".to_owned(),
+                message: "the workspace API is not served in-process here".to_owned(),
+            });
         };
         let request = LocalRequest {
             method: text(&input, "method")?,
@@ -213,7 +220,8 @@ struct HostParts {
 
 impl Host for RunHost {
     fn call(&self, name: &str, input: Value) -> HostFuture {
-        let parts = HostParts { vault: self.vault.clone(), store: self.store.clone(), app: self.app.clone(), local_api: self.local_api.clone() };
+        let parts =
+            HostParts { vault: self.vault.clone(), store: self.store.clone(), app: self.app.clone(), local_api: self.local_api.clone() };
         // Every service runs on the gateway's runtime, the workspace API
         // included: the store's pool returns connections by spawning on the
         // current runtime, and a sandbox thread's runtime stands still

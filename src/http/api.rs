@@ -8,12 +8,12 @@ use super::routes::RouteState;
 use crate::domain::{ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::{AppSnapshot, FunctionEntry};
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -35,7 +35,14 @@ fn parse_body(bytes: &Bytes) -> Result<String, ApiError> {
     }
 }
 
-async fn invoke(state: &RouteState, app: &AppSnapshot, function: &FunctionEntry, trigger: TriggerKind, payload: String, detail: Value) -> Result<ExecutionResult, ApiError> {
+async fn invoke(
+    state: &RouteState,
+    app: &AppSnapshot,
+    function: &FunctionEntry,
+    trigger: TriggerKind,
+    payload: String,
+    detail: Value,
+) -> Result<ExecutionResult, ApiError> {
     let invocation = Invocation {
         function: FunctionRef(function.manifest.universal_identifier.clone()),
         trigger,
@@ -58,7 +65,9 @@ async fn execute(State(state): State<RouteState>, Path(name): Path<String>, body
         Ok(payload) => payload,
         Err(problem) => return problem.into_response(),
     };
-    match invoke(&state, &app, &function, TriggerKind::Manual, payload, serde_json::json!({ "via": "POST /api/functions/{name}/execute" })).await {
+    match invoke(&state, &app, &function, TriggerKind::Manual, payload, serde_json::json!({ "via": "POST /api/functions/{name}/execute" }))
+        .await
+    {
         Ok(result) => Json(result).into_response(),
         Err(problem) => problem.into_response(),
     }
@@ -152,7 +161,16 @@ async fn run_action(State(state): State<RouteState>, Path(name): Path<String>, b
         Ok(payload) => payload,
         Err(problem) => return problem.into_response(),
     };
-    match invoke(&state, &app, &function, TriggerKind::WorkflowAction, payload, serde_json::json!({ "via": "POST /api/workflow-actions/{name}" })).await {
+    match invoke(
+        &state,
+        &app,
+        &function,
+        TriggerKind::WorkflowAction,
+        payload,
+        serde_json::json!({ "via": "POST /api/workflow-actions/{name}" }),
+    )
+    .await
+    {
         Ok(result) if result.status == ExecutionStatus::Success => Json(json!({ "data": result.data })).into_response(),
         Ok(result) => {
             let error = result.error.map(|e| json!({ "errorType": e.error_type, "errorMessage": e.error_message }));
@@ -188,14 +206,17 @@ mod tests {
                 "anything": { "type": "unknown" }
             }
         }));
-        assert_eq!(converted, json!({
-            "type": "object",
-            "properties": {
-                "employees": { "type": "number", "title": "Employees" },
-                "company": { "type": "string", "description": "Id of the linked record" },
-                "tags": { "type": "array", "items": { "type": "string", "enum": ["a", "b"] } },
-                "anything": {}
-            }
-        }));
+        assert_eq!(
+            converted,
+            json!({
+                "type": "object",
+                "properties": {
+                    "employees": { "type": "number", "title": "Employees" },
+                    "company": { "type": "string", "description": "Id of the linked record" },
+                    "tags": { "type": "array", "items": { "type": "string", "enum": ["a", "b"] } },
+                    "anything": {}
+                }
+            })
+        );
     }
 }

@@ -8,11 +8,11 @@
 use super::{ApiError, ApiKeys, bearer_token};
 use crate::vault::{Error, Vault};
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -141,11 +141,7 @@ pub struct CallbackQuery {
 
 fn page(status: StatusCode, title: &str, text: &str) -> Response {
     let escape = |text: &str| text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    let body = format!(
-        "<!doctype html><meta charset=\"utf-8\"><title>{0}</title><h1>{0}</h1><p>{1}</p>",
-        escape(title),
-        escape(text)
-    );
+    let body = format!("<!doctype html><meta charset=\"utf-8\"><title>{0}</title><h1>{0}</h1><p>{1}</p>", escape(title), escape(text));
     (status, [(header::CACHE_CONTROL, "no-store")], Html(body)).into_response()
 }
 
@@ -201,10 +197,5 @@ async fn disconnect(State(state): State<ConnectionsState>, Path(id): Path<String
 
 /// `GET /api/connections/flows/{id}`: `pending`, `exchanging`, `done` or `failed`.
 async fn flow(State(state): State<ConnectionsState>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
-    state
-        .vault()?
-        .flow(&id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no connect flow {id}")))
+    state.vault()?.flow(&id).await?.map(Json).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no connect flow {id}")))
 }

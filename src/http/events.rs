@@ -82,18 +82,22 @@ pub fn verify(check: &WebhookCheck, headers: &HeaderMap, raw: &[u8], now_ms: i64
     };
     let timestamp = header(headers, "x-twenty-webhook-timestamp")?;
     let signature = header(headers, "x-twenty-webhook-signature")?;
-    let sent: i64 = timestamp.parse().map_err(|_| {
-        ApiError::new(StatusCode::UNAUTHORIZED, "the x-twenty-webhook-timestamp header is not a number of milliseconds")
-    })?;
+    let sent: i64 = timestamp
+        .parse()
+        .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "the x-twenty-webhook-timestamp header is not a number of milliseconds"))?;
     let distance = now_ms.abs_diff(sent);
     if distance > check.tolerance_ms.unsigned_abs() {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
-            format!("the x-twenty-webhook-timestamp header is {} s away from now; at most {} s is accepted", distance / 1000, check.tolerance_ms / 1000),
+            format!(
+                "the x-twenty-webhook-timestamp header is {} s away from now; at most {} s is accepted",
+                distance / 1000,
+                check.tolerance_ms / 1000
+            ),
         ));
     }
-    let given = decode_hex(signature)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "the x-twenty-webhook-signature header is not hex"))?;
+    let given =
+        decode_hex(signature).ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "the x-twenty-webhook-signature header is not hex"))?;
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.0.as_bytes())
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the webhook secret cannot key an HMAC"))?;
     mac.update(timestamp.as_bytes());

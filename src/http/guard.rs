@@ -35,43 +35,26 @@ fn forbidden(message: &str) -> Response {
 /// Middleware: refuses a request whose `Host` or `Origin` is not allowed.
 pub async fn check(State(allowed): State<Allowed>, request: Request, next: Next) -> Response {
     let Some((host, port)) = request_authority(request.uri(), request.headers()) else {
-        return super::ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "the request has no valid Host header",
-        )
-        .into_response();
+        return super::ApiError::new(StatusCode::BAD_REQUEST, "the request has no valid Host header").into_response();
     };
     if !host_allowed(&host, port, &allowed.hosts) {
-        tracing::warn!(
-            host,
-            "refused a request with a Host that is not allowed (possible DNS rebinding)"
-        );
-        return forbidden(
-            "the Host header is not allowed; add it to SWITCHBOARD_ALLOWED_HOSTS to accept it",
-        );
+        tracing::warn!(host, "refused a request with a Host that is not allowed (possible DNS rebinding)");
+        return forbidden("the Host header is not allowed; add it to SWITCHBOARD_ALLOWED_HOSTS to accept it");
     }
     if !origin_exempt(request.uri().path())
         && let Some(origin) = request.headers().get(header::ORIGIN)
     {
-        let accepted = origin
-            .to_str()
-            .ok()
-            .and_then(parse_origin)
-            .is_some_and(|origin| origin_allowed(&origin, &allowed.origins));
+        let accepted = origin.to_str().ok().and_then(parse_origin).is_some_and(|origin| origin_allowed(&origin, &allowed.origins));
         if !accepted {
             tracing::warn!(origin = ?origin, "refused a request with an Origin that is not allowed");
-            return forbidden(
-                "the Origin header is not allowed; add it to SWITCHBOARD_ALLOWED_ORIGINS to accept it",
-            );
+            return forbidden("the Origin header is not allowed; add it to SWITCHBOARD_ALLOWED_ORIGINS to accept it");
         }
     }
     next.run(request).await
 }
 
 fn normalize(host: &str) -> String {
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase()
+    host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase()
 }
 
 /// The request's host and port, from `Host` or (HTTP/2) the URI authority.
@@ -97,11 +80,7 @@ fn host_allowed(host: &str, port: Option<u16>, allowed: &[String]) -> bool {
 #[derive(Debug, PartialEq, Eq)]
 enum Origin {
     Null,
-    Site {
-        scheme: String,
-        host: String,
-        port: Option<u16>,
-    },
+    Site { scheme: String, host: String, port: Option<u16> },
 }
 
 fn parse_origin(text: &str) -> Option<Origin> {
@@ -112,18 +91,10 @@ fn parse_origin(text: &str) -> Option<Origin> {
     let uri = Uri::try_from(text).ok()?;
     let authority = uri.authority()?;
     // An origin is scheme://host[:port] and nothing else (no user info, path or query).
-    if authority.as_str().contains('@')
-        || uri
-            .path_and_query()
-            .is_some_and(|rest| rest.as_str() != "/" && !rest.as_str().is_empty())
-    {
+    if authority.as_str().contains('@') || uri.path_and_query().is_some_and(|rest| rest.as_str() != "/" && !rest.as_str().is_empty()) {
         return None;
     }
-    Some(Origin::Site {
-        scheme: uri.scheme_str()?.to_ascii_lowercase(),
-        host: normalize(authority.host()),
-        port: authority.port_u16(),
-    })
+    Some(Origin::Site { scheme: uri.scheme_str()?.to_ascii_lowercase(), host: normalize(authority.host()), port: authority.port_u16() })
 }
 
 fn default_port(scheme: &str) -> Option<u16> {
@@ -136,9 +107,7 @@ fn default_port(scheme: &str) -> Option<u16> {
 
 fn origin_allowed(origin: &Origin, allowed: &[String]) -> bool {
     let Origin::Site { scheme, host, port } = origin else {
-        return allowed
-            .iter()
-            .any(|entry| entry.trim().eq_ignore_ascii_case("null"));
+        return allowed.iter().any(|entry| entry.trim().eq_ignore_ascii_case("null"));
     };
     allowed.iter().any(|entry| {
         let entry = entry.trim();
@@ -146,12 +115,7 @@ fn origin_allowed(origin: &Origin, allowed: &[String]) -> bool {
             Some(base) => (base, true),
             None => (entry, false),
         };
-        let Some(Origin::Site {
-            scheme: a_scheme,
-            host: a_host,
-            port: a_port,
-        }) = parse_origin(base)
-        else {
+        let Some(Origin::Site { scheme: a_scheme, host: a_host, port: a_port }) = parse_origin(base) else {
             return false;
         };
         let port_matches = any_port
@@ -184,13 +148,8 @@ mod tests {
 
     #[test]
     fn origins_match_scheme_host_and_port() {
-        let allowed = list(&[
-            "http://localhost:*",
-            "http://127.0.0.1:*",
-            "https://app.example",
-        ]);
-        let allowed_origin =
-            |text: &str| parse_origin(text).is_some_and(|origin| origin_allowed(&origin, &allowed));
+        let allowed = list(&["http://localhost:*", "http://127.0.0.1:*", "https://app.example"]);
+        let allowed_origin = |text: &str| parse_origin(text).is_some_and(|origin| origin_allowed(&origin, &allowed));
         assert!(allowed_origin("http://127.0.0.1:5173"));
         assert!(allowed_origin("https://app.example"));
         assert!(allowed_origin("https://app.example:443"));

@@ -7,12 +7,12 @@ use super::ApiError;
 use crate::library::{Catalog, Error, Kind};
 use crate::mcp::Gateway;
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
-use axum::Router;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -87,7 +87,8 @@ async fn versions(gateway: Gateway, kind: Kind, name: String) -> Response {
 
 async fn diff(gateway: Gateway, kind: Kind, name: String, params: BTreeMap<String, String>) -> Response {
     let (Some(from), Some(to)) = (params.get("from"), params.get("to")) else {
-        return ApiError::new(StatusCode::BAD_REQUEST, "query parameters from and to are required (version numbers or labels)").into_response();
+        return ApiError::new(StatusCode::BAD_REQUEST, "query parameters from and to are required (version numbers or labels)")
+            .into_response();
     };
     let catalog = match catalog(&gateway) {
         Ok(catalog) => catalog,

@@ -17,12 +17,12 @@ pub mod server;
 pub mod workspace;
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -112,9 +112,7 @@ pub(crate) fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
 /// 401 with `WWW-Authenticate: Bearer` and a JSON error.
 pub(crate) fn unauthorized(message: &str) -> Response {
     let mut response = (StatusCode::UNAUTHORIZED, Json(json!({ "error": message }))).into_response();
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"switchboard\""));
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"switchboard\""));
     response
 }
 

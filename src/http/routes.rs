@@ -17,13 +17,15 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// Response headers a function may set on a `/s/` route (Twenty's list).
-const ALLOWED_RESPONSE_HEADERS: &[&str] =
-    &["content-type", "content-language", "content-disposition", "cache-control", "retry-after"];
+const ALLOWED_RESPONSE_HEADERS: &[&str] = &["content-type", "content-language", "content-disposition", "cache-control", "retry-after"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     Literal(String),
-    Param { name: String, optional: bool },
+    Param {
+        name: String,
+        optional: bool,
+    },
     /// `*` or `*name`: the rest of the path.
     Rest(String),
 }
@@ -128,7 +130,13 @@ fn build_routes(apps: &[Arc<AppSnapshot>]) -> Vec<Route> {
                     segments: compile(&settings.path),
                     method: settings.http_method,
                     auth: settings.is_auth_required,
-                    forwarded: settings.forwarded_request_headers.clone().unwrap_or_default().iter().map(|h| h.to_ascii_lowercase()).collect(),
+                    forwarded: settings
+                        .forwarded_request_headers
+                        .clone()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|h| h.to_ascii_lowercase())
+                        .collect(),
                     app: app.clone(),
                     function: function.manifest.universal_identifier.clone(),
                 });

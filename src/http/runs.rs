@@ -20,16 +20,14 @@ fn filter(query: &BTreeMap<String, String>) -> Result<RunFilter, ApiError> {
         return Err(bad(format!("unknown query parameter {unknown:?}; use {}", PARAMETERS.join(", "))));
     }
     let status = match query.get("status") {
-        Some(text) => Some(
-            RunStatus::parse(text).ok_or_else(|| bad(format!("query parameter status: {text:?} is not SUCCESS, ERROR or SKIPPED")))?,
-        ),
+        Some(text) => {
+            Some(RunStatus::parse(text).ok_or_else(|| bad(format!("query parameter status: {text:?} is not SUCCESS, ERROR or SKIPPED")))?)
+        }
         None => None,
     };
     let trigger = match query.get("trigger") {
         Some(text) => Some(TriggerKind::parse(text).ok_or_else(|| {
-            bad(format!(
-                "query parameter trigger: {text:?} is not manual, http_route, cron, database_event, tool or workflow_action"
-            ))
+            bad(format!("query parameter trigger: {text:?} is not manual, http_route, cron, database_event, tool or workflow_action"))
         })?),
         None => None,
     };
@@ -40,13 +38,7 @@ fn filter(query: &BTreeMap<String, String>) -> Result<RunFilter, ApiError> {
         },
         None => 50,
     };
-    Ok(RunFilter {
-        function: query.get("function").cloned(),
-        status,
-        trigger,
-        limit,
-        cursor: query.get("cursor").cloned(),
-    })
+    Ok(RunFilter { function: query.get("function").cloned(), status, trigger, limit, cursor: query.get("cursor").cloned() })
 }
 
 /// `GET /api/runs`.

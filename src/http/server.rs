@@ -41,20 +41,13 @@ pub enum Error {
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    limits: Limits,
-    shutdown: CancellationToken,
-) {
+pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdown: CancellationToken) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let closing = CancellationToken::new();
     let body_timeout = limits.body_timeout;
-    let router = router.layer(axum::middleware::map_request(
-        move |request: Request| async move {
-            request.map(|body| Body::new(Deadline::new(body, body_timeout)))
-        },
-    ));
+    let router = router.layer(axum::middleware::map_request(move |request: Request| async move {
+        request.map(|body| Body::new(Deadline::new(body, body_timeout)))
+    }));
     loop {
         let permit = tokio::select! {
             permit = slots.clone().acquire_owned() => match permit {
@@ -113,11 +106,7 @@ struct Deadline {
 
 impl Deadline {
     fn new(inner: Body, limit: Duration) -> Self {
-        Self {
-            inner,
-            sleep: Box::pin(tokio::time::sleep(limit)),
-            limit,
-        }
+        Self { inner, sleep: Box::pin(tokio::time::sleep(limit)), limit }
     }
 }
 
@@ -125,18 +114,13 @@ impl http_body::Body for Deadline {
     type Data = Bytes;
     type Error = axum::Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let this = &mut *self;
         if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
             return Poll::Ready(frame);
         }
         if this.sleep.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Some(Err(axum::Error::new(Error::BodyTimeout(
-                this.limit.as_secs(),
-            )))));
+            return Poll::Ready(Some(Err(axum::Error::new(Error::BodyTimeout(this.limit.as_secs())))));
         }
         Poll::Pending
     }

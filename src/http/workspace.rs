@@ -116,7 +116,12 @@ fn body_json(body: &Bytes) -> Result<Value, RestError> {
 }
 
 fn query_filter(query: &HashMap<String, String>) -> Result<Option<Value>, RestError> {
-    query.get("filter").filter(|text| !text.trim().is_empty()).map(|text| filter::parse_rest_filter(text)).transpose().map_err(RestError::from)
+    query
+        .get("filter")
+        .filter(|text| !text.trim().is_empty())
+        .map(|text| filter::parse_rest_filter(text))
+        .transpose()
+        .map_err(RestError::from)
 }
 
 async fn rest_inner(
@@ -334,7 +339,9 @@ impl crate::engine::LocalApi for InProcess {
                 status: status.as_u16(),
                 status_text: status.canonical_reason().unwrap_or_default().to_owned(),
                 headers: vec![("content-type".to_owned(), "application/json".to_owned())],
-                body: json!({ "statusCode": status.as_u16(), "error": "BadRequestException", "messages": [message] }).to_string().into_bytes(),
+                body: json!({ "statusCode": status.as_u16(), "error": "BadRequestException", "messages": [message] })
+                    .to_string()
+                    .into_bytes(),
             };
             let mut builder = axum::http::Request::builder().method(request.method.as_str()).uri(&request.path);
             for (name, value) in &request.headers {

@@ -79,7 +79,10 @@ pub fn export(items: &[&Item], format: ExportFormat, dir: &Path) -> Result<Vec<S
     for item in items {
         let unsafe_path = std::iter::once(item.name.as_str()).chain(item.files.keys().map(String::as_str)).find(|path| !contained(path));
         if let Some(path) = unsafe_path {
-            return Err(Error::Write { path: path.to_owned(), message: format!("{} {}: the path would leave {}", item.kind, item.name, dir.display()) });
+            return Err(Error::Write {
+                path: path.to_owned(),
+                message: format!("{} {}: the path would leave {}", item.kind, item.name, dir.display()),
+            });
         }
         match (format, item.kind) {
             (ExportFormat::AgentSkills, Kind::Skill) => {

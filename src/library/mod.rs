@@ -210,7 +210,8 @@ mod tests {
         let mut fields = front.clone();
         fields.remove("name");
         fields.remove("description");
-        let item = Item { kind: Kind::Skill, name: "demo".into(), description: "Does: things".into(), fields, body, files: BTreeMap::new() };
+        let item =
+            Item { kind: Kind::Skill, name: "demo".into(), description: "Does: things".into(), fields, body, files: BTreeMap::new() };
         let (again, body_again) = parse_markdown(&item.to_markdown()).expect("rendered parses");
         assert_eq!(again, front);
         assert_eq!(body_again, item.body);

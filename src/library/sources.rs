@@ -105,9 +105,8 @@ fn insert_string(fields: &mut Map<String, Value>, key: &str, value: Option<&Stri
 /// Items declared with `defineSkill` / `defineAgent`.
 fn from_app(app: &LoadedApp) -> Vec<Sourced> {
     let root = app.code.root();
-    let source_of = |id: &str| {
-        app.entity_files.get(id).map(|file| root.join(file).display().to_string()).unwrap_or_else(|| root.display().to_string())
-    };
+    let source_of =
+        |id: &str| app.entity_files.get(id).map(|file| root.join(file).display().to_string()).unwrap_or_else(|| root.display().to_string());
     let mut found = Vec::new();
     for skill in &app.manifest.skills {
         let mut fields = Map::new();
@@ -235,7 +234,11 @@ fn common(text: &str, source: &str, kind: Kind) -> Result<Parsed, Vec<String>> {
             }
             Some(Value::String(value)) => {
                 if value.chars().count() > max {
-                    problems.push(format!("{source}:{}: {key} is {} characters; the most is {max}", line_of(text, key), value.chars().count()));
+                    problems.push(format!(
+                        "{source}:{}: {key} is {} characters; the most is {max}",
+                        line_of(text, key),
+                        value.chars().count()
+                    ));
                 }
                 value
             }
@@ -302,7 +305,10 @@ fn agent_from_markdown(text: &str, source: &str) -> Result<Item, Vec<String>> {
     if let Some(format) = fields.get("responseFormat")
         && !matches!(format.get("type").and_then(Value::as_str), Some("text" | "json"))
     {
-        problems.push(format!("{source}:{}: responseFormat must be {{type: text}} or {{type: json, schema: ...}}", line_of(text, "responseFormat")));
+        problems.push(format!(
+            "{source}:{}: responseFormat must be {{type: text}} or {{type: json, schema: ...}}",
+            line_of(text, "responseFormat")
+        ));
     }
     if body.trim().is_empty() {
         problems.push(format!("{source}: the body (the agent's system prompt) is empty"));

@@ -130,7 +130,8 @@ impl Catalog {
                 labels: labels.iter().map(|label| label.label.clone()).collect::<Vec<_>>().join(", "),
             });
         };
-        let stored = versions.iter().find(|v| v.version == version).ok_or_else(|| Error::BadLabel(format!("version {version} vanished")))?;
+        let stored =
+            versions.iter().find(|v| v.version == version).ok_or_else(|| Error::BadLabel(format!("version {version} vanished")))?;
         let item: Item = serde_json::from_str(&stored.content)
             .map_err(|error| Error::BadLabel(format!("stored version {version} of {kind} {name} is unreadable: {error}")))?;
         Ok(Resolved { item, version, latest, source: stored.source.clone(), labels: labels_on(&labels, version, latest) })
@@ -163,7 +164,15 @@ impl Catalog {
 
     /// Points `label` at `version` of `name`. A protected label moves only
     /// with `force`; `protect` marks the label protected from now on.
-    pub async fn set_label(&self, kind: Kind, name: &str, version: &str, label: &str, force: bool, protect: bool) -> Result<LabelOutcome, Error> {
+    pub async fn set_label(
+        &self,
+        kind: Kind,
+        name: &str,
+        version: &str,
+        label: &str,
+        force: bool,
+        protect: bool,
+    ) -> Result<LabelOutcome, Error> {
         if label == "latest" || label.parse::<i64>().is_ok() || super::name_problem(label).is_some() {
             return Err(Error::BadLabel(format!(
                 "{label:?} cannot be a label: use lowercase letters, digits and hyphens, not a number and not \"latest\""

@@ -6,9 +6,7 @@
 
 use crate::library::{Catalog, Item, Kind, Resolved};
 use rmcp::ErrorData as McpError;
-use rmcp::model::{
-    GetPromptResult, Prompt, PromptArgument, PromptMessage, Resource, ResourceContents, ResourceTemplate, Role,
-};
+use rmcp::model::{GetPromptResult, Prompt, PromptArgument, PromptMessage, Resource, ResourceContents, ResourceTemplate, Role};
 use serde_json::{Map, Value};
 
 fn markdown(text: String, uri: String) -> ResourceContents {
@@ -22,7 +20,10 @@ pub(super) fn prompts(catalog: &Catalog) -> Vec<Prompt> {
         .iter()
         .map(|entry| {
             let argument = PromptArgument::new("version")
-                .with_description(format!("A version number, \"latest\" (default, now {}) or a label such as \"production\"", entry.version))
+                .with_description(format!(
+                    "A version number, \"latest\" (default, now {}) or a label such as \"production\"",
+                    entry.version
+                ))
                 .with_required(false);
             let title = match entry.item.kind {
                 Kind::Skill => format!("Skill: {}", entry.item.name),
@@ -111,7 +112,12 @@ pub(super) fn templates() -> Vec<ResourceTemplate> {
 
 /// `resources/read`.
 pub(super) async fn read(catalog: &Catalog, uri: &str) -> Result<ResourceContents, McpError> {
-    let unknown = || McpError::resource_not_found(format!("no resource {uri:?}; use skill://NAME/SKILL.md, skill://NAME/FILE or agent://NAME (NAME@VERSION pins one)"), None);
+    let unknown = || {
+        McpError::resource_not_found(
+            format!("no resource {uri:?}; use skill://NAME/SKILL.md, skill://NAME/FILE or agent://NAME (NAME@VERSION pins one)"),
+            None,
+        )
+    };
     if let Some(rest) = uri.strip_prefix("agent://") {
         let (name, reference) = Catalog::split(rest.trim_end_matches('/'));
         let resolved = resolve(catalog, Some(Kind::Agent), name, reference).await?;

@@ -19,10 +19,10 @@ use crate::domain::{ExecutionResult, ExecutionStatus, FunctionRef, Invocation, T
 use crate::engine::Engine;
 use crate::registry::{AppSnapshot, Registry};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams, GetPromptResponse,
-    Implementation, ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-    ServerCapabilities, ServerConfig, SubscriptionFilter, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation,
+    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, ServerCapabilities, ServerConfig,
+    SubscriptionFilter, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, Peer, RoleServer, ServerHandler};
@@ -216,11 +216,7 @@ fn argument_problems(validator: &jsonschema::Validator, arguments: &Value) -> Ve
 impl Gateway {
     /// A tool call. Boxed by `call_tool`: rmcp spawns a task per request
     /// around the handler's future and copies it several times on the way.
-    async fn run_tool(
-        &self,
-        request: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, McpError> {
+    async fn run_tool(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
         let Some(entry) = self.tool_set().get(&request.name) else {
             return Err(McpError::invalid_params(format!("Unknown tool: {}", request.name), None));
         };
@@ -252,10 +248,7 @@ impl Gateway {
 
 async fn progress(context: &RequestContext<RoleServer>, value: f64, message: &str) {
     if let Some(token) = context.meta.get_progress_token() {
-        let _ = context
-            .peer
-            .notify_progress(ProgressNotificationParam::new(token, value).with_total(1.0).with_message(message))
-            .await;
+        let _ = context.peer.notify_progress(ProgressNotificationParam::new(token, value).with_total(1.0).with_message(message)).await;
     }
 }
 
@@ -269,12 +262,10 @@ impl ServerHandler for Gateway {
             .enable_tools()
             .enable_tool_list_changed()
             .build();
-        ServerConfig::new(capabilities)
-            .with_server_info(Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
-            .with_instructions(
-                "Tools are the logic functions of the Twenty apps this gateway serves; each returns JSON. \
+        ServerConfig::new(capabilities).with_server_info(Implementation::new("switchboard", env!("CARGO_PKG_VERSION"))).with_instructions(
+            "Tools are the logic functions of the Twenty apps this gateway serves; each returns JSON. \
                  Prompts and resources are versioned skills and agents.",
-            )
+        )
     }
 
     async fn list_tools(
@@ -294,7 +285,11 @@ impl ServerHandler for Gateway {
         Ok(ListPromptsResult::with_all_items(library::prompts(&catalog)))
     }
 
-    async fn get_prompt(&self, request: GetPromptRequestParams, _context: RequestContext<RoleServer>) -> Result<GetPromptResponse, McpError> {
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
         let catalog = self.library()?;
         Ok(library::get_prompt(&catalog, &request.name, request.arguments.as_ref()).await?.into())
     }
@@ -330,11 +325,7 @@ impl ServerHandler for Gateway {
         self.tool_set().get(name).map(|entry| entry.tool.clone())
     }
 
-    async fn call_tool(
-        &self,
-        request: CallToolRequestParams,
-        context: RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, McpError> {
+    async fn call_tool(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
         Box::pin(self.run_tool(request, context)).await
     }
 
@@ -412,10 +403,7 @@ pub fn http_service(
 /// Serves MCP over stdin/stdout until stdin closes.
 pub async fn serve_stdio(gateway: Gateway) -> Result<(), std::io::Error> {
     use rmcp::ServiceExt;
-    let running = gateway
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|error| std::io::Error::other(error.to_string()))?;
+    let running = gateway.serve(rmcp::transport::stdio()).await.map_err(|error| std::io::Error::other(error.to_string()))?;
     running.waiting().await.map_err(|error| std::io::Error::other(error.to_string()))?;
     Ok(())
 }
@@ -487,7 +475,11 @@ pub async fn jsonrpc_guard(
             }
         }
         Ok(_) => {
-            return jsonrpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request: expected one JSON-RPC message object (batches are not supported)".to_owned());
+            return jsonrpc_error(
+                StatusCode::BAD_REQUEST,
+                -32600,
+                "Invalid Request: expected one JSON-RPC message object (batches are not supported)".to_owned(),
+            );
         }
     }
     next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes))).await

@@ -126,7 +126,8 @@ fn input_schema(function: &FunctionEntry) -> Result<Value, String> {
 
 fn tool_for(name: &str, function: &FunctionEntry) -> Result<(Tool, jsonschema::Validator), String> {
     let schema = input_schema(function)?;
-    let validator = jsonschema::validator_for(&schema).map_err(|error| format!("toolTriggerSettings.inputSchema is not a valid JSON Schema: {error}"))?;
+    let validator = jsonschema::validator_for(&schema)
+        .map_err(|error| format!("toolTriggerSettings.inputSchema is not a valid JSON Schema: {error}"))?;
     let description = function
         .manifest
         .description
@@ -168,15 +169,12 @@ pub(crate) fn build(apps: &[Arc<AppSnapshot>], prefix_with_app: bool) -> Result<
                 None => function.name.clone(),
             };
             if !valid_tool_name(&name) {
-                problems.push(format!(
-                    "{place}: \"{name}\" is not a valid MCP tool name (1 to 128 of A-Z a-z 0-9 _ - .); rename the function"
-                ));
+                problems
+                    .push(format!("{place}: \"{name}\" is not a valid MCP tool name (1 to 128 of A-Z a-z 0-9 _ - .); rename the function"));
                 continue;
             }
             if let Some(other) = owners.get(&name) {
-                problems.push(format!(
-                    "{place}: tool \"{name}\" is also defined by {other}; rename one or serve with --tool-prefix"
-                ));
+                problems.push(format!("{place}: tool \"{name}\" is also defined by {other}; rename one or serve with --tool-prefix"));
                 continue;
             }
             match tool_for(&name, function) {
@@ -224,15 +222,18 @@ mod tests {
             },
             "required": ["company"]
         }));
-        assert_eq!(converted, json!({
-            "type": "object",
-            "properties": {
-                "company": { "type": "string", "description": "Id of the linked record" },
-                "people": { "type": "array", "items": { "type": "string", "description": "Id of the linked record" } },
-                "note": { "type": "string" },
-                "nested": { "type": "array", "items": { "type": "string", "description": "Id of the linked record" } }
-            },
-            "required": ["company"]
-        }));
+        assert_eq!(
+            converted,
+            json!({
+                "type": "object",
+                "properties": {
+                    "company": { "type": "string", "description": "Id of the linked record" },
+                    "people": { "type": "array", "items": { "type": "string", "description": "Id of the linked record" } },
+                    "note": { "type": "string" },
+                    "nested": { "type": "array", "items": { "type": "string", "description": "Id of the linked record" } }
+                },
+                "required": ["company"]
+            })
+        );
     }
 }

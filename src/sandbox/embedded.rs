@@ -45,12 +45,8 @@ mod tests {
     #[test]
     fn every_extension_source_is_embedded() {
         assert!(EMBEDDED.len() > 30, "only {} sources embedded", EMBEDDED.len());
-        let web = embed_sources(deno_web::deno_web::init(
-            std::sync::Arc::new(deno_web::BlobStore::default()),
-            None,
-            false,
-            Default::default(),
-        ));
+        let web =
+            embed_sources(deno_web::deno_web::init(std::sync::Arc::new(deno_web::BlobStore::default()), None, false, Default::default()));
         for file in web.lazy_loaded_js_files.iter().chain(web.esm_files.iter()) {
             assert!(
                 !matches!(file.code, ExtensionFileSourceCode::LoadedFromFsDuringSnapshot(_)),

@@ -256,8 +256,7 @@ impl Pool {
         options.max_runtimes = options.max_runtimes.max(1);
         options.spares = options.spares.min(options.max_runtimes);
         let runtime = tokio::runtime::Handle::current();
-        let hold_thread =
-            runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread && runtime.metrics().num_workers() > 1;
+        let hold_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread && runtime.metrics().num_workers() > 1;
         let pool = Self {
             inner: Arc::new(Inner {
                 options,
@@ -282,13 +281,7 @@ impl Pool {
     /// Current counters.
     pub fn stats(&self) -> PoolStats {
         let state = self.lock();
-        PoolStats {
-            live: state.live,
-            idle: state.idle.len(),
-            spares: state.spares.len(),
-            booting: state.booting,
-            waiting: state.waiting(),
-        }
+        PoolStats { live: state.live, idle: state.idle.len(), spares: state.spares.len(), booting: state.booting, waiting: state.waiting() }
     }
 
     /// Boots a runtime whose thread reports each finished job to this pool.
@@ -305,9 +298,7 @@ impl Pool {
         let mut to_boot = 0;
         {
             let mut state = self.lock();
-            while state.spares.len() + state.booting < self.inner.options.spares
-                && state.live < self.inner.options.max_runtimes
-            {
+            while state.spares.len() + state.booting < self.inner.options.spares && state.live < self.inner.options.max_runtimes {
                 state.live += 1;
                 state.booting += 1;
                 to_boot += 1;
@@ -541,7 +532,12 @@ impl Pool {
     }
 
     /// Evaluates entity files of `app` and reports each default export.
-    pub async fn describe(&self, app: &Arc<AppCode>, files: Vec<std::path::PathBuf>, timeout: Duration) -> Result<Vec<EntityReport>, Error> {
+    pub async fn describe(
+        &self,
+        app: &Arc<AppCode>,
+        files: Vec<std::path::PathBuf>,
+        timeout: Duration,
+    ) -> Result<Vec<EntityReport>, Error> {
         let (reply, receive) = oneshot::channel();
         self.dispatch(app.key(), false, Job::Describe { app: app.clone(), files, timeout, reply }).await?;
         receive.await.map_err(|_| Error::WorkerGone)

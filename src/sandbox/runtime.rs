@@ -76,10 +76,7 @@ impl RunLog {
             let entry = format!("{now} {level} {line}");
             if self.bytes + entry.len() > self.cap {
                 self.truncated = true;
-                self.lines.push(format!(
-                    "{now} ERROR [switchboard] log output truncated: more than {} bytes",
-                    self.cap
-                ));
+                self.lines.push(format!("{now} ERROR [switchboard] log output truncated: more than {} bytes", self.cap));
                 return;
             }
             self.bytes += entry.len() + 1;
@@ -144,9 +141,7 @@ async fn op_sb_host(state: Rc<RefCell<OpState>>, #[string] name: String, #[strin
     let outcome = match (host, serde_json::from_str::<serde_json::Value>(&input)) {
         (None, _) => Err(super::HostError {
             error_type: "UnavailableError".to_owned(),
-            message: format!(
-                "{name} is not available in this run: it needs the gateway's store (`switchboard serve`, `mcp` or `run`)"
-            ),
+            message: format!("{name} is not available in this run: it needs the gateway's store (`switchboard serve`, `mcp` or `run`)"),
         }),
         (Some(_), Err(error)) => Err(super::HostError { error_type: "TypeError".to_owned(), message: format!("{name}: {error}") }),
         (Some(host), Ok(input)) => host.0.call(&name, input).await,
@@ -184,8 +179,7 @@ fn transpile_extension(
         return Ok((code, None));
     };
     let parsed = deno_ast::parse_module(deno_ast::ParseParams {
-        specifier: deno_core::ModuleSpecifier::parse(name)
-            .map_err(|error| deno_error::JsErrorBox::generic(error.to_string()))?,
+        specifier: deno_core::ModuleSpecifier::parse(name).map_err(|error| deno_error::JsErrorBox::generic(error.to_string()))?,
         text: code.as_str().into(),
         media_type,
         capture_tokens: false,
@@ -197,10 +191,7 @@ fn transpile_extension(
         .transpile(
             &deno_ast::TranspileOptions::default(),
             &deno_ast::TranspileModuleOptions::default(),
-            &deno_ast::EmitOptions {
-                source_map: deno_ast::SourceMapOption::None,
-                ..Default::default()
-            },
+            &deno_ast::EmitOptions { source_map: deno_ast::SourceMapOption::None, ..Default::default() },
         )
         .map_err(|error| deno_error::JsErrorBox::generic(error.to_string()))?
         .into_source();
@@ -208,9 +199,7 @@ fn transpile_extension(
 }
 
 fn permissions(options: &SandboxOptions) -> Result<PermissionsContainer, Error> {
-    let parser = Arc::new(deno_permissions::RuntimePermissionDescriptorParser::new(
-        sys_traits::impls::RealSys,
-    ));
+    let parser = Arc::new(deno_permissions::RuntimePermissionDescriptorParser::new(sys_traits::impls::RealSys));
     let allow_net = if options.allow_net.iter().any(|host| host == "*") {
         Some(Vec::new())
     } else if options.allow_net.is_empty() {
@@ -218,11 +207,8 @@ fn permissions(options: &SandboxOptions) -> Result<PermissionsContainer, Error> 
     } else {
         Some(options.allow_net.clone())
     };
-    let granted = Permissions::from_options(
-        parser.as_ref(),
-        &PermissionsOptions { allow_net, prompt: false, ..Default::default() },
-    )
-    .map_err(|error| Error::Permissions(error.to_string()))?;
+    let granted = Permissions::from_options(parser.as_ref(), &PermissionsOptions { allow_net, prompt: false, ..Default::default() })
+        .map_err(|error| Error::Permissions(error.to_string()))?;
     Ok(PermissionsContainer::new(parser, granted))
 }
 
@@ -241,10 +227,7 @@ impl Sandbox {
     pub(crate) fn boot(options: &SandboxOptions) -> Result<Self, Error> {
         let loader = Rc::new(AppLoader::new(options.sealed.clone()));
         let blob_store = Arc::new(deno_web::BlobStore::default());
-        let fetch_options = deno_fetch::Options {
-            user_agent: format!("switchboard/{}", env!("CARGO_PKG_VERSION")),
-            ..Default::default()
-        };
+        let fetch_options = deno_fetch::Options { user_agent: format!("switchboard/{}", env!("CARGO_PKG_VERSION")), ..Default::default() };
         let mut js = JsRuntime::try_new(RuntimeOptions {
             module_loader: Some(loader.clone()),
             extension_transpiler: Some(Rc::new(transpile_extension)),
@@ -288,9 +271,8 @@ impl Sandbox {
             handle.terminate_execution();
             current.saturating_add(termination_headroom(current))
         });
-        let runner = js
-            .execute_script("switchboard:runner", "globalThis.__switchboard_run")
-            .map_err(|error| Error::Boot(error.to_string()))?;
+        let runner =
+            js.execute_script("switchboard:runner", "globalThis.__switchboard_run").map_err(|error| Error::Boot(error.to_string()))?;
         let runner = as_function(&mut js, runner).ok_or_else(|| Error::Boot("the runner is not a function".to_owned()))?;
         Ok(Self { js, runner, loader, heap_exceeded })
     }

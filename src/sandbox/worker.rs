@@ -150,9 +150,7 @@ impl WorkerHandle {
             .name("switchboard-js".to_owned())
             .spawn(move || worker_main(options, receiver, ready_tx, id, finished))
             .map_err(|error| Error::Boot(format!("cannot start a runtime thread: {error}")))?;
-        let boot_time = ready_rx
-            .await
-            .map_err(|_| Error::Boot("the runtime thread ended during boot".to_owned()))??;
+        let boot_time = ready_rx.await.map_err(|_| Error::Boot("the runtime thread ended during boot".to_owned()))??;
         Ok(Self { jobs, id, app: None, boot_time })
     }
 
@@ -302,29 +300,31 @@ impl Watchdog {
             epoch: Instant::now(),
         });
         let state = shared.clone();
-        let spawned = std::thread::Builder::new().name("switchboard-watchdog".to_owned()).spawn(move || loop {
-            let deadline = state.deadline.load(Ordering::SeqCst);
-            let now = state.now();
-            if deadline != 0 && now >= deadline {
-                let _claim = state.killing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                if state.deadline.compare_exchange(deadline, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
-                    state.fired.store(true, Ordering::SeqCst);
-                    handle.terminate_execution();
+        let spawned = std::thread::Builder::new().name("switchboard-watchdog".to_owned()).spawn(move || {
+            loop {
+                let deadline = state.deadline.load(Ordering::SeqCst);
+                let now = state.now();
+                if deadline != 0 && now >= deadline {
+                    let _claim = state.killing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    if state.deadline.compare_exchange(deadline, 0, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
+                        state.fired.store(true, Ordering::SeqCst);
+                        handle.terminate_execution();
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if deadline == 0 {
-                state.wake_at.store(u64::MAX, Ordering::SeqCst);
-                // Re-check after publishing: an arm may have raced the store.
-                if state.deadline.load(Ordering::SeqCst) == 0 {
-                    std::thread::park();
+                if deadline == 0 {
+                    state.wake_at.store(u64::MAX, Ordering::SeqCst);
+                    // Re-check after publishing: an arm may have raced the store.
+                    if state.deadline.load(Ordering::SeqCst) == 0 {
+                        std::thread::park();
+                    }
+                } else {
+                    state.wake_at.store(deadline, Ordering::SeqCst);
+                    std::thread::park_timeout(Duration::from_nanos(deadline - now));
                 }
-            } else {
-                state.wake_at.store(deadline, Ordering::SeqCst);
-                std::thread::park_timeout(Duration::from_nanos(deadline - now));
-            }
-            if Arc::strong_count(&state) == 1 {
-                return;
+                if Arc::strong_count(&state) == 1 {
+                    return;
+                }
             }
         });
         let thread = match spawned {
@@ -395,7 +395,17 @@ impl Worker {
         let cancelled = Arc::new(AtomicBool::new(false));
         let interrupt = Interrupt { handle: handle.clone(), cancelled: cancelled.clone() };
         let watchdog = Watchdog::start(handle);
-        Self { sandbox, options, watchdog, cancelled, interrupt, app: None, loaded: Default::default(), next_entry: 0, held: Default::default() }
+        Self {
+            sandbox,
+            options,
+            watchdog,
+            cancelled,
+            interrupt,
+            app: None,
+            loaded: Default::default(),
+            next_entry: 0,
+            held: Default::default(),
+        }
     }
 
     /// Handles one job: its answer, to send once the pool knows whether
@@ -430,7 +440,8 @@ impl Worker {
                 let mut alive = self.bind(&app).is_ok();
                 for file in files {
                     if !alive {
-                        reports.push(EntityReport { file, outcome: Err("the runtime stopped after an earlier file hit a limit".to_owned()) });
+                        reports
+                            .push(EntityReport { file, outcome: Err("the runtime stopped after an earlier file hit a limit".to_owned()) });
                         continue;
                     }
                     let (outcome, still_alive) = self.describe(&app, &file, timeout).await;
@@ -537,8 +548,12 @@ impl Worker {
         };
         let fired = self.watchdog.disarm() || idle_timeout;
         match self.stop_reason(fired) {
-            Stop::Timeout | Stop::Cancelled => return (Err(format!("evaluating the file took longer than {} s", timeout.as_secs())), false),
-            Stop::Memory => return (Err(format!("evaluating the file exceeded the memory limit of {}", mib(self.options.heap_limit))), false),
+            Stop::Timeout | Stop::Cancelled => {
+                return (Err(format!("evaluating the file took longer than {} s", timeout.as_secs())), false);
+            }
+            Stop::Memory => {
+                return (Err(format!("evaluating the file exceeded the memory limit of {}", mib(self.options.heap_limit))), false);
+            }
             Stop::None => {}
         }
         if let Err(failure) = loaded {
@@ -609,12 +624,9 @@ impl Worker {
                 duration,
             ),
             (Stop::Cancelled, ..) => cancelled_result(logs, duration),
-            (Stop::Timeout, ..) => ExecutionResult::failure(
-                "TimeoutError",
-                format!("Timed out after {} ms", request.timeout.as_millis()),
-                logs,
-                duration,
-            ),
+            (Stop::Timeout, ..) => {
+                ExecutionResult::failure("TimeoutError", format!("Timed out after {} ms", request.timeout.as_millis()), logs, duration)
+            }
             (Stop::None, _, Err(failure), _) => ExecutionResult::failure(&failure.error_type, failure.message, logs, duration),
             (Stop::None, Some((0, data)), ..) => self.success(data, logs, duration),
             (Stop::None, Some((_, error)), ..) => {
@@ -626,12 +638,9 @@ impl Worker {
                 ExecutionResult { data: Value::Null, logs, duration, status: ExecutionStatus::Error, error: Some(error) }
             }
             (Stop::None, None, Ok(()), Err(message)) => ExecutionResult::failure("UnhandledError", message, logs, duration),
-            (Stop::None, None, Ok(()), Ok(())) => ExecutionResult::failure(
-                "UnhandledError",
-                "The handler finished without reporting a result",
-                logs,
-                duration,
-            ),
+            (Stop::None, None, Ok(()), Ok(())) => {
+                ExecutionResult::failure("UnhandledError", "The handler finished without reporting a result", logs, duration)
+            }
         };
         (scrub(app, result), stop == Stop::None)
     }
@@ -657,11 +666,7 @@ impl Worker {
         if data.len() > self.options.max_result_bytes {
             return ExecutionResult::failure(
                 "ResultTooLargeError",
-                format!(
-                    "The result is {} bytes of JSON, over the limit of {} bytes",
-                    data.len(),
-                    self.options.max_result_bytes
-                ),
+                format!("The result is {} bytes of JSON, over the limit of {} bytes", data.len(), self.options.max_result_bytes),
                 logs,
                 duration,
             );
@@ -694,9 +699,7 @@ fn scrub(app: &AppCode, mut result: ExecutionResult) -> ExecutionResult {
     }
     let url_prefix = format!("file://{}/", app.root().display());
     let path_prefix = format!("{}/", app.root().display());
-    let clean = |text: &str| {
-        text.replace(super::loader::VIRTUAL_URL_PREFIX, "").replace(&url_prefix, "").replace(&path_prefix, "")
-    };
+    let clean = |text: &str| text.replace(super::loader::VIRTUAL_URL_PREFIX, "").replace(&url_prefix, "").replace(&path_prefix, "");
     result.logs = clean(&result.logs);
     if let Some(error) = result.error.as_mut() {
         error.error_message = clean(&error.error_message);
@@ -708,10 +711,8 @@ fn scrub(app: &AppCode, mut result: ExecutionResult) -> ExecutionResult {
 /// Turns a module load error into a type and a message with app-relative paths.
 fn classify_load_error(app: &AppCode, message: &str) -> LoadFailure {
     let root = format!("file://{}/", app.root().display());
-    let message = message
-        .replace(super::loader::VIRTUAL_URL_PREFIX, "")
-        .replace(&root, "")
-        .replace(&format!("{}/", app.root().display()), "");
+    let message =
+        message.replace(super::loader::VIRTUAL_URL_PREFIX, "").replace(&root, "").replace(&format!("{}/", app.root().display()), "");
     let error_type = message
         .split_once(':')
         .map(|(head, _)| head.trim())

@@ -8,13 +8,7 @@ impl SqliteStore {
     /// Binds `app` to `root` if it is not bound yet, or (with `rebind`)
     /// whatever it was bound to; otherwise returns the folder it is bound
     /// to when that is another one.
-    pub async fn bind_app_root(
-        &self,
-        app: &str,
-        root: &str,
-        rebind: bool,
-        now_ms: i64,
-    ) -> Result<Option<String>, Error> {
+    pub async fn bind_app_root(&self, app: &str, root: &str, rebind: bool, now_ms: i64) -> Result<Option<String>, Error> {
         let bound: Option<String> = sqlx::query_scalar("SELECT root FROM app_roots WHERE app = ?")
             .bind(app.to_owned())
             .fetch_optional(self.pool())

@@ -139,7 +139,12 @@ impl SqliteStore {
     /// Connections, oldest first; only `app`'s when given.
     pub async fn connections(&self, app: Option<&str>) -> Result<Vec<ConnectionRow>, Error> {
         let rows = match app {
-            Some(app) => sqlx::query("SELECT * FROM connections WHERE app = ? ORDER BY created_at, id").bind(app.to_owned()).fetch_all(self.pool()).await,
+            Some(app) => {
+                sqlx::query("SELECT * FROM connections WHERE app = ? ORDER BY created_at, id")
+                    .bind(app.to_owned())
+                    .fetch_all(self.pool())
+                    .await
+            }
             None => sqlx::query("SELECT * FROM connections ORDER BY created_at, id").fetch_all(self.pool()).await,
         }
         .map_err(Error::query("listing connections"))?;
@@ -234,12 +239,14 @@ impl SqliteStore {
     /// of the same nonce finds nothing. (The sealed PKCE verifier is wiped
     /// when the flow is finished.)
     pub async fn claim_flow(&self, nonce: &str, now_ms: i64) -> Result<Option<FlowRow>, Error> {
-        let row = sqlx::query("UPDATE oauth_flows SET status = 'exchanging' WHERE nonce = ? AND status = 'pending' AND expires_at > ? RETURNING *")
-            .bind(nonce.to_owned())
-            .bind(now_ms)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(Error::query("claiming a connect flow"))?;
+        let row = sqlx::query(
+            "UPDATE oauth_flows SET status = 'exchanging' WHERE nonce = ? AND status = 'pending' AND expires_at > ? RETURNING *",
+        )
+        .bind(nonce.to_owned())
+        .bind(now_ms)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(Error::query("claiming a connect flow"))?;
         row.as_ref().map(flow_row).transpose().map_err(Error::query("reading a connect flow"))
     }
 
@@ -300,10 +307,12 @@ impl SqliteStore {
                 .map_err(Error::query("re-encrypting connections"))?;
             count += 1;
         }
-        sqlx::query("UPDATE oauth_flows SET verifier = NULL, status = 'failed', error = 'the vault key was rotated' WHERE status = 'pending'")
-            .execute(&mut *transaction)
-            .await
-            .map_err(Error::query("re-encrypting connections"))?;
+        sqlx::query(
+            "UPDATE oauth_flows SET verifier = NULL, status = 'failed', error = 'the vault key was rotated' WHERE status = 'pending'",
+        )
+        .execute(&mut *transaction)
+        .await
+        .map_err(Error::query("re-encrypting connections"))?;
         transaction.commit().await.map_err(Error::query("re-encrypting connections"))?;
         Ok(Ok(count))
     }

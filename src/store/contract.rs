@@ -6,9 +6,7 @@
 #[cfg(test)]
 pub(crate) mod suite {
     use crate::domain::{ExecutionError, TriggerKind};
-    use crate::store::{
-        DeliveryState, Error, LibraryLabel, NewDelivery, Retention, RunFilter, RunRecord, RunStatus, Settle, Store,
-    };
+    use crate::store::{DeliveryState, Error, LibraryLabel, NewDelivery, Retention, RunFilter, RunRecord, RunStatus, Settle, Store};
     use serde_json::json;
     use std::future::Future;
 
@@ -177,7 +175,10 @@ pub(crate) mod suite {
         // Records committed together come back whole, whatever share of the
         // batch they were written in.
         for n in [0, 63, 64, 119] {
-            assert_eq!(store.run(&format!("run-{n}")).await.expect("read"), Some(run(n, "later", TriggerKind::HttpRoute, RunStatus::Success)));
+            assert_eq!(
+                store.run(&format!("run-{n}")).await.expect("read"),
+                Some(run(n, "later", TriggerKind::HttpRoute, RunStatus::Success))
+            );
         }
         store.record_deferred(run(500, "later", TriggerKind::Tool, RunStatus::Error)).await.expect("hand over");
         assert!(store.run("run-500").await.expect("read").is_some());

@@ -174,9 +174,7 @@ impl RunRecord {
 
 /// Unix milliseconds as RFC 3339 UTC with milliseconds.
 pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(ms).map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)).unwrap_or_default()
 }
 
 /// Which runs to list, newest first.
@@ -270,7 +268,9 @@ impl DeliveryState {
 pub enum Settle {
     Done,
     /// Try again at this time (unix ms).
-    Retry { at: i64 },
+    Retry {
+        at: i64,
+    },
     Failed,
 }
 
@@ -345,8 +345,15 @@ pub trait Store: Send + Sync + 'static {
     fn set_cron_fire(&self, function_id: &str, at_ms: i64) -> impl Future<Output = Result<(), Error>> + Send;
     /// Records `content` as the next version of a skill or agent unless the
     /// newest version has the same hash; returns the version that holds it.
-    fn library_sync(&self, kind: &str, name: &str, hash: &str, content: &str, source: &str, now_ms: i64)
-    -> impl Future<Output = Result<i64, Error>> + Send;
+    fn library_sync(
+        &self,
+        kind: &str,
+        name: &str,
+        hash: &str,
+        content: &str,
+        source: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<i64, Error>> + Send;
     /// Every version of a skill or agent, oldest first.
     fn library_versions(&self, kind: &str, name: &str) -> impl Future<Output = Result<Vec<LibraryVersion>, Error>> + Send;
     /// Names with at least one version, sorted.
@@ -354,7 +361,13 @@ pub trait Store: Send + Sync + 'static {
     /// The labels of a skill or agent, by label name.
     fn library_labels(&self, kind: &str, name: &str) -> impl Future<Output = Result<Vec<LibraryLabel>, Error>> + Send;
     /// Points a label at a version (creating it), setting its protection.
-    fn library_set_label(&self, kind: &str, name: &str, label: &LibraryLabel, now_ms: i64) -> impl Future<Output = Result<(), Error>> + Send;
+    fn library_set_label(
+        &self,
+        kind: &str,
+        name: &str,
+        label: &LibraryLabel,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -7,8 +7,8 @@
 //! handed over before them, so this process always reads its own writes.
 
 use super::{
-    Delivery, DeliveryState, Error, JsonText, LibraryLabel, LibraryVersion, NewDelivery, QueueCounts, Retention, RunFilter, RunPage, RunRecord, RunStatus,
-    Settle, Store,
+    Delivery, DeliveryState, Error, JsonText, LibraryLabel, LibraryVersion, NewDelivery, QueueCounts, Retention, RunFilter, RunPage,
+    RunRecord, RunStatus, Settle, Store,
 };
 use crate::domain::{ExecutionError, TriggerKind};
 use serde_json::Value;
@@ -17,8 +17,8 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -401,11 +401,11 @@ async fn prune(pool: &SqlitePool, retention: Retention, now_ms: i64) -> Result<u
     let old = sqlx::query(
         "DELETE FROM runs WHERE seq < COALESCE((SELECT MIN(seq) FROM runs WHERE ended_at >= ?), (SELECT MAX(seq) + 1 FROM runs))",
     )
-        .bind(cutoff)
-        .execute(pool)
-        .await
-        .map_err(Error::query("pruning old runs"))?
-        .rows_affected();
+    .bind(cutoff)
+    .execute(pool)
+    .await
+    .map_err(Error::query("pruning old runs"))?
+    .rows_affected();
     let surplus = sqlx::query("DELETE FROM runs WHERE seq <= (SELECT seq FROM runs ORDER BY seq DESC LIMIT 1 OFFSET ?)")
         .bind(i64::try_from(retention.max_count).unwrap_or(i64::MAX))
         .execute(pool)
@@ -631,14 +631,13 @@ impl Store for SqliteStore {
         // IMMEDIATE takes the write lock first, so two loaders (a CLI and a
         // gateway) cannot both pick the same next version number.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(Error::query("versioning"))?;
-        let newest: Option<(i64, String)> = sqlx::query_as(
-            "SELECT version, hash FROM library_versions WHERE kind = ? AND name = ? ORDER BY version DESC LIMIT 1",
-        )
-        .bind(kind.to_owned())
-        .bind(name.to_owned())
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(Error::query("versioning"))?;
+        let newest: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, hash FROM library_versions WHERE kind = ? AND name = ? ORDER BY version DESC LIMIT 1")
+                .bind(kind.to_owned())
+                .bind(name.to_owned())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(Error::query("versioning"))?;
         if let Some((version, newest_hash)) = &newest
             && newest_hash == hash
         {

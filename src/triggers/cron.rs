@@ -71,13 +71,14 @@ pub fn entries(apps: &[Arc<AppSnapshot>]) -> Result<Vec<CronEntry>, Vec<Error>> 
     for app in apps {
         for function in &app.functions {
             let Some(settings) = &function.manifest.cron_trigger_settings else { continue };
-            let schedule = match cron_to_crate(&settings.pattern).and_then(|pattern| cron::Schedule::from_str(&pattern).map_err(|e| e.to_string())) {
-                Ok(schedule) => schedule,
-                Err(message) => {
-                    problems.push(Error::Pattern { function: function.name.clone(), pattern: settings.pattern.clone(), message });
-                    continue;
-                }
-            };
+            let schedule =
+                match cron_to_crate(&settings.pattern).and_then(|pattern| cron::Schedule::from_str(&pattern).map_err(|e| e.to_string())) {
+                    Ok(schedule) => schedule,
+                    Err(message) => {
+                        problems.push(Error::Pattern { function: function.name.clone(), pattern: settings.pattern.clone(), message });
+                        continue;
+                    }
+                };
             let zone = match &settings.timezone {
                 None => chrono_tz::UTC,
                 Some(name) => match time_zone(name) {
@@ -333,10 +334,7 @@ mod tests {
             entry.upcoming(utc(2026, 3, 27, 12, 0), 3),
             vec![utc(2026, 3, 28, 8, 0), utc(2026, 3, 29, 7, 0), utc(2026, 3, 30, 7, 0)]
         );
-        assert_eq!(
-            entry.upcoming(utc(2026, 10, 24, 12, 0), 2),
-            vec![utc(2026, 10, 25, 8, 0), utc(2026, 10, 26, 8, 0)]
-        );
+        assert_eq!(entry.upcoming(utc(2026, 10, 24, 12, 0), 2), vec![utc(2026, 10, 25, 8, 0), utc(2026, 10, 26, 8, 0)]);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::domain::{FunctionRef, Invocation, TriggerKind};
 use crate::engine::Engine;
 use crate::registry::Registry;
-use crate::store::{Delivery, NewDelivery, SqliteStore, Settle, Store};
+use crate::store::{Delivery, NewDelivery, Settle, SqliteStore, Store};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -146,7 +146,9 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn check_name(name: &str, pointer: &str) -> Result<(), Error> {
     match name.split_once('.') {
         Some((object, action)) if !object.is_empty() && !action.is_empty() && !action.contains('.') => Ok(()),
-        _ => Err(invalid(pointer, format!("{name:?} is not an event name of the form object.action (person.created, company.updated, ...)"))),
+        _ => {
+            Err(invalid(pointer, format!("{name:?} is not an event name of the form object.action (person.created, company.updated, ...)")))
+        }
     }
 }
 
@@ -209,8 +211,8 @@ pub fn parse_events(body: &Value) -> Result<Vec<Event>, Error> {
             let name = optional_string(object, "name", &pointer)?
                 .ok_or_else(|| invalid(format!("{pointer}/name"), "is required (object.action, e.g. person.created)"))?;
             check_name(&name, &format!("{pointer}/name"))?;
-            let record_id = optional_string(object, "recordId", &pointer)?
-                .ok_or_else(|| invalid(format!("{pointer}/recordId"), "is required"))?;
+            let record_id =
+                optional_string(object, "recordId", &pointer)?.ok_or_else(|| invalid(format!("{pointer}/recordId"), "is required"))?;
             let properties = check_properties(object.get("properties"), &pointer)?;
             let object_metadata = match object.get("objectMetadata") {
                 None | Some(Value::Null) => default_metadata(&name),

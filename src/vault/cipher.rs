@@ -79,9 +79,9 @@ impl Cipher {
             return Err(Error::Crypto(format!("{aad}: not a sealed vault value")));
         }
         let nonce = Nonce::from_slice(&sealed[1..1 + NONCE_BYTES]);
-        self.aead
-            .decrypt(nonce, Payload { msg: &sealed[1 + NONCE_BYTES..], aad: aad.as_bytes() })
-            .map_err(|_| Error::Crypto(format!("{aad}: cannot decrypt with vault key {} (wrong key, or the value was altered)", self.key_id)))
+        self.aead.decrypt(nonce, Payload { msg: &sealed[1 + NONCE_BYTES..], aad: aad.as_bytes() }).map_err(|_| {
+            Error::Crypto(format!("{aad}: cannot decrypt with vault key {} (wrong key, or the value was altered)", self.key_id))
+        })
     }
 
     /// Seals a UTF-8 string.
@@ -169,11 +169,7 @@ fn refuse_if_readable_by_others(path: &Path) -> Result<(), Error> {
     if let Ok(meta) = std::fs::metadata(path) {
         let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
         if mode & 0o077 != 0 {
-            return Err(Error::Key(format!(
-                "{} is readable by others (mode {:o}); run chmod 600 on it",
-                path.display(),
-                mode & 0o777
-            )));
+            return Err(Error::Key(format!("{} is readable by others (mode {:o}); run chmod 600 on it", path.display(), mode & 0o777)));
         }
     }
     Ok(())

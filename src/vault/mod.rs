@@ -57,7 +57,9 @@ pub enum Error {
     UnknownConnection(String),
     #[error("connection {id} requires the user to reconnect (authFailedAt is set: {reason})")]
     AuthFailed { id: String, reason: String },
-    #[error("fetch with connection {id}: {host} is not among the hosts provider \"{provider}\" allows ({allowed}); set SWITCHBOARD_CONNECTION_HOSTS_{variable}")]
+    #[error(
+        "fetch with connection {id}: {host} is not among the hosts provider \"{provider}\" allows ({allowed}); set SWITCHBOARD_CONNECTION_HOSTS_{variable}"
+    )]
     HostNotAllowed { id: String, host: String, provider: String, allowed: String, variable: String },
 }
 
@@ -231,7 +233,14 @@ impl Vault {
     /// (with the sealed PKCE verifier) and returns the provider URL. A
     /// `browser` flow also gets a cookie value the callback must bring back,
     /// so a link forwarded to another browser cannot complete it.
-    pub async fn start(&self, provider: &str, app: Option<&str>, visibility: &str, requester: &str, browser: bool) -> Result<Started, Error> {
+    pub async fn start(
+        &self,
+        provider: &str,
+        app: Option<&str>,
+        visibility: &str,
+        requester: &str,
+        browser: bool,
+    ) -> Result<Started, Error> {
         use sha2::Digest;
         if !matches!(visibility, "user" | "workspace") {
             return Err(Error::BadRequest(format!("visibility \"{visibility}\" must be user or workspace")));
@@ -289,7 +298,13 @@ impl Vault {
     /// Handles the provider's redirect: `state` plus `code`, or the
     /// provider's `error`; `cookie` is the browser's binding cookie, if it
     /// sent one. Returns the new connection.
-    pub async fn callback(&self, state: &str, code: Option<&str>, error: Option<(&str, Option<&str>)>, cookie: Option<&str>) -> Result<ConnectionRow, Error> {
+    pub async fn callback(
+        &self,
+        state: &str,
+        code: Option<&str>,
+        error: Option<(&str, Option<&str>)>,
+        cookie: Option<&str>,
+    ) -> Result<ConnectionRow, Error> {
         use sha2::Digest;
         let nonce = self.verify_state(state)?;
         let flow = self
@@ -330,11 +345,8 @@ impl Vault {
 
     async fn complete(&self, flow: &FlowRow, code: &str) -> Result<ConnectionRow, Error> {
         let provider = self.provider(&flow.provider, Some(&flow.app))?;
-        let verifier = flow
-            .verifier
-            .as_deref()
-            .map(|sealed| self.inner.cipher.open_text(&format!("{}/verifier", flow.nonce), sealed))
-            .transpose()?;
+        let verifier =
+            flow.verifier.as_deref().map(|sealed| self.inner.cipher.open_text(&format!("{}/verifier", flow.nonce), sealed)).transpose()?;
         let tokens = oauth::exchange(&provider, &self.inner.http, &self.inner.callback, code.to_owned(), verifier)
             .await?
             .map_err(|failure| refused(&provider, failure))?;

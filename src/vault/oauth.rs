@@ -11,8 +11,8 @@ use crate::domain::ConnectionProviderManifest;
 use oauth2::basic::{BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken,
-    StandardTokenResponse, TokenResponse, TokenUrl,
+    PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
+    TokenUrl,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -119,7 +119,12 @@ impl Provider {
             authorization_params: oauth
                 .get("authorizationParams")
                 .and_then(Value::as_object)
-                .map(|params| params.iter().map(|(key, value)| (key.clone(), value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()))).collect())
+                .map(|params| {
+                    params
+                        .iter()
+                        .map(|(key, value)| (key.clone(), value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string())))
+                        .collect()
+                })
                 .unwrap_or_default(),
             use_pkce: oauth.get("usePkce").and_then(Value::as_bool).unwrap_or(true),
             client_id: vars.get(&client_id_variable).cloned().filter(|value| !value.is_empty()),
@@ -263,11 +268,9 @@ fn failure(error: RequestTokenError<Error, impl oauth2::ErrorResponse + 'static>
         // The body may hold tokens: only its parse error is reported. An
         // unreadable answer (an HTML error page, ...) says nothing about
         // the grant.
-        RequestTokenError::Parse(error, _) => Failure {
-            code: None,
-            description: Some(format!("unreadable token response ({})", error.path())),
-            transient: true,
-        },
+        RequestTokenError::Parse(error, _) => {
+            Failure { code: None, description: Some(format!("unreadable token response ({})", error.path())), transient: true }
+        }
         RequestTokenError::Other(message) => Failure { code: None, description: Some(message), transient: true },
     }
 }
@@ -287,9 +290,7 @@ fn client(provider: &Provider, redirect: &str) -> Result<OauthClient, Error> {
 /// keep for the exchange (when the provider uses PKCE).
 pub(super) fn authorize_url(provider: &Provider, redirect: &str, state: String) -> Result<(Url, Option<String>), Error> {
     let client = client(provider, redirect)?;
-    let mut request = client
-        .authorize_url(move || CsrfToken::new(state))
-        .add_scopes(provider.scopes.iter().cloned().map(Scope::new));
+    let mut request = client.authorize_url(move || CsrfToken::new(state)).add_scopes(provider.scopes.iter().cloned().map(Scope::new));
     for (name, value) in &provider.authorization_params {
         request = request.add_extra_param(name.clone(), value.clone());
     }
@@ -384,11 +385,20 @@ pub(super) async fn exchange(
     if let Some(verifier) = verifier {
         request = request.set_pkce_verifier(PkceCodeVerifier::new(verifier));
     }
-    Ok(request.request_async(&transport(http.clone(), provider.json_token_requests)).await.map(|response| tokens(&response)).map_err(failure))
+    Ok(request
+        .request_async(&transport(http.clone(), provider.json_token_requests))
+        .await
+        .map(|response| tokens(&response))
+        .map_err(failure))
 }
 
 /// Trades a refresh token for new tokens.
-pub(super) async fn refresh(provider: &Provider, http: &reqwest::Client, redirect: &str, refresh_token: String) -> Result<Result<Tokens, Failure>, Error> {
+pub(super) async fn refresh(
+    provider: &Provider,
+    http: &reqwest::Client,
+    redirect: &str,
+    refresh_token: String,
+) -> Result<Result<Tokens, Failure>, Error> {
     let client = client(provider, redirect)?;
     let token = RefreshToken::new(refresh_token);
     Ok(client
@@ -403,7 +413,12 @@ pub(super) async fn refresh(provider: &Provider, http: &reqwest::Client, redirec
 /// body with the client's credentials); `Ok(None)` when the provider has
 /// none. (The oauth2 crate only revokes over HTTPS; endpoints here are
 /// already checked to be HTTPS or loopback.)
-pub(super) async fn revoke(provider: &Provider, http: &reqwest::Client, token: String, is_refresh: bool) -> Result<Option<Result<(), Failure>>, Error> {
+pub(super) async fn revoke(
+    provider: &Provider,
+    http: &reqwest::Client,
+    token: String,
+    is_refresh: bool,
+) -> Result<Option<Result<(), Failure>>, Error> {
     let Some(endpoint) = provider.revoke_endpoint.clone() else { return Ok(None) };
     let (id, secret) = provider.credentials()?;
     let hint = if is_refresh { "refresh_token" } else { "access_token" };
@@ -474,7 +489,8 @@ mod tests {
         let declared = serde_json::json!({ "A": {}, "B": {} });
         let declared = declared.as_object().expect("map");
         assert!(Provider::resolve("a", &manifest("http://127.0.0.1:9/token"), declared, &vars, None).is_ok());
-        let error = Provider::resolve("a", &manifest("http://auth.example.com/token"), declared, &vars, None).expect_err("plain http").to_string();
+        let error =
+            Provider::resolve("a", &manifest("http://auth.example.com/token"), declared, &vars, None).expect_err("plain http").to_string();
         assert!(error.contains("authorizationEndpoint") && error.contains("https"), "{error}");
         let error = Provider::resolve("a", &manifest("not a url"), declared, &vars, None).expect_err("not a URL").to_string();
         assert!(error.contains("not an absolute https URL"), "{error}");

@@ -21,7 +21,6 @@ pub struct FetchRequest {
     pub body: Option<Vec<u8>>,
 }
 
-
 /// Refresh this long before expiry, but never earlier than half the
 /// token's lifetime.
 const REFRESH_MARGIN_MS: i64 = 30_000;
@@ -44,12 +43,7 @@ impl Vault {
     /// The connection `id` of `app`, or UnknownConnection (also for another
     /// app's connection: apps never see each other's).
     async fn row_of(&self, app: &str, id: &str) -> Result<ConnectionRow, Error> {
-        self.inner
-            .store
-            .connection(id)
-            .await?
-            .filter(|row| row.app == app)
-            .ok_or_else(|| Error::UnknownConnection(id.to_owned()))
+        self.inner.store.connection(id).await?.filter(|row| row.app == app).ok_or_else(|| Error::UnknownConnection(id.to_owned()))
     }
 
     /// A valid access token for `row`, refreshing it first when it is about
@@ -87,7 +81,11 @@ impl Vault {
             Ok(tokens) => {
                 let update = TokenUpdate {
                     access_token: cipher.seal_text(&format!("{}/access", row.id), &tokens.access)?,
-                    refresh_token: tokens.refresh.as_deref().map(|token| cipher.seal_text(&format!("{}/refresh", row.id), token)).transpose()?,
+                    refresh_token: tokens
+                        .refresh
+                        .as_deref()
+                        .map(|token| cipher.seal_text(&format!("{}/refresh", row.id), token))
+                        .transpose()?,
                     expires_at: tokens.expires_in.map(|lifetime| expiry(now, lifetime)),
                     issued_at: now,
                     key_id: cipher.key_id().to_owned(),
@@ -165,7 +163,8 @@ impl Vault {
     pub async fn fetch(&self, app: &str, request: FetchRequest) -> Result<crate::domain::HttpReply, Error> {
         let row = self.row_of(app, &request.connection_id).await?;
         let provider = self.provider_of(&row)?;
-        let url = url::Url::parse(&request.url).map_err(|error| Error::BadRequest(format!("fetch: invalid URL {:?}: {error}", request.url)))?;
+        let url =
+            url::Url::parse(&request.url).map_err(|error| Error::BadRequest(format!("fetch: invalid URL {:?}: {error}", request.url)))?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::BadRequest("fetch with a connection: the URL may not carry a user name or password".to_owned()));
         }
@@ -185,7 +184,11 @@ impl Vault {
         // The sandbox's network allow-list applies too: a connection does
         // not open hosts the operator has not opened.
         if !oauth::host_listed(&self.inner.allow_net, &url) {
-            return Err(not_allowed(format!("{} (and SWITCHBOARD_ALLOW_NET: {})", provider.allowed_hosts.join(", "), if self.inner.allow_net.is_empty() { "none".to_owned() } else { self.inner.allow_net.join(", ") })));
+            return Err(not_allowed(format!(
+                "{} (and SWITCHBOARD_ALLOW_NET: {})",
+                provider.allowed_hosts.join(", "),
+                if self.inner.allow_net.is_empty() { "none".to_owned() } else { self.inner.allow_net.join(", ") }
+            )));
         }
         let (token, _) = self.access_token(row).await?;
         let method = reqwest::Method::from_bytes(request.method.as_bytes())

@@ -80,9 +80,10 @@ impl TokenKey {
         let signature = engine.decode(signature).map_err(|_| unauthenticated("malformed"))?;
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable_key());
         mac.update(payload.as_bytes());
-        mac.verify_slice(&signature).map_err(|_| unauthenticated("not valid here (a token lives as long as its run, in the gateway that minted it)"))?;
-        let claims: Claims =
-            serde_json::from_slice(&engine.decode(body).map_err(|_| unauthenticated("malformed"))?).map_err(|_| unauthenticated("malformed"))?;
+        mac.verify_slice(&signature)
+            .map_err(|_| unauthenticated("not valid here (a token lives as long as its run, in the gateway that minted it)"))?;
+        let claims: Claims = serde_json::from_slice(&engine.decode(body).map_err(|_| unauthenticated("malformed"))?)
+            .map_err(|_| unauthenticated("malformed"))?;
         if claims.exp < now_ms {
             return Err(unauthenticated("expired (a run's token expires shortly after the run's timeout)"));
         }
@@ -230,22 +231,21 @@ impl Permissions {
         if self.can(object, operation) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!(
-                "the application role may not {} {} records",
-                operation.verb(),
-                object.name_singular
-            )))
+            Err(Error::Forbidden(format!("the application role may not {} {} records", operation.verb(), object.name_singular)))
         }
     }
 
     pub fn can_read_field(&self, object: &Object, field: &Field) -> bool {
         self.admin
             || field.name == "id"
-            || self.fields.get(&(object.universal_identifier.clone(), field.universal_identifier.clone())).and_then(|grant| grant.0) != Some(false)
+            || self.fields.get(&(object.universal_identifier.clone(), field.universal_identifier.clone())).and_then(|grant| grant.0)
+                != Some(false)
     }
 
     pub fn can_update_field(&self, object: &Object, field: &Field) -> bool {
-        self.admin || self.fields.get(&(object.universal_identifier.clone(), field.universal_identifier.clone())).and_then(|grant| grant.1) != Some(false)
+        self.admin
+            || self.fields.get(&(object.universal_identifier.clone(), field.universal_identifier.clone())).and_then(|grant| grant.1)
+                != Some(false)
     }
 
     /// The names of `object`'s fields this role may not read.

@@ -24,8 +24,23 @@ pub struct Condition {
     pub binds: Vec<SqlValue>,
 }
 
-const OPERATORS: &[&str] =
-    &["eq", "neq", "in", "is", "gt", "gte", "lt", "lte", "like", "ilike", "startsWith", "endsWith", "containsAny", "containsIlike", "isEmptyArray"];
+const OPERATORS: &[&str] = &[
+    "eq",
+    "neq",
+    "in",
+    "is",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "like",
+    "ilike",
+    "startsWith",
+    "endsWith",
+    "containsAny",
+    "containsIlike",
+    "isEmptyArray",
+];
 
 /// Order directions, as Twenty spells them.
 pub const DIRECTIONS: &[&str] = &["AscNullsFirst", "AscNullsLast", "DescNullsFirst", "DescNullsLast"];
@@ -116,7 +131,13 @@ fn node(object: &Object, filter: &Value, at: &str, depth: usize, binds: &mut Vec
                             Sub::Number => Kind::Number,
                             Sub::Json => Kind::Json,
                         };
-                        parts.push(leaf(&format!("json_extract(data, '$.{name}.{sub}')"), kind, operators, &format!("{here}.{sub}"), binds)?);
+                        parts.push(leaf(
+                            &format!("json_extract(data, '$.{name}.{sub}')"),
+                            kind,
+                            operators,
+                            &format!("{here}.{sub}"),
+                            binds,
+                        )?);
                     }
                 } else {
                     parts.push(leaf(&column(name), kind_of(field.field_type), value, &here, binds)?);
@@ -310,9 +331,9 @@ pub fn order_terms(object: &Object, order_by: Option<&Value>) -> Result<Vec<Orde
         let Value::Object(entries) = item else { return Err(bad(format!("orderBy[{index}]: expected {{field: direction}}"))) };
         for (name, direction) in entries {
             let here = format!("orderBy[{index}].{name}");
-            let field = object
-                .field(name)
-                .ok_or_else(|| bad(format!("{here}: object {} has no field {name:?} (fields: {})", object.name_singular, object.field_names())))?;
+            let field = object.field(name).ok_or_else(|| {
+                bad(format!("{here}: object {} has no field {name:?} (fields: {})", object.name_singular, object.field_names()))
+            })?;
             match direction {
                 Value::Object(subs) if field.field_type.is_composite() => {
                     for (sub, direction) in subs {
@@ -359,7 +380,9 @@ fn direction_of(direction: &Value, at: &str) -> Result<(bool, bool), Error> {
 fn bind_value(value: &Value) -> Option<SqlValue> {
     match value {
         Value::String(text) => Some(SqlValue::Text(text.clone())),
-        Value::Number(number) => Some(number.as_i64().map(SqlValue::Int).unwrap_or_else(|| SqlValue::Real(number.as_f64().unwrap_or_default()))),
+        Value::Number(number) => {
+            Some(number.as_i64().map(SqlValue::Int).unwrap_or_else(|| SqlValue::Real(number.as_f64().unwrap_or_default())))
+        }
         Value::Bool(flag) => Some(SqlValue::Int(i64::from(*flag))),
         _ => None,
     }
@@ -582,14 +605,18 @@ mod tests {
         assert!(parse_rest_filter(&nested(MAX_FILTER_DEPTH + 1)).expect_err("deep").to_string().contains("more than 32 levels"));
         let quoted = format!("name[eq]:\"{}{}\"", "(".repeat(40), ")".repeat(40));
         assert!(parse_rest_filter(&quoted).is_ok(), "brackets in quotes are not nesting");
-        assert_eq!(parse_rest_order("name[DescNullsLast],address.addressCity").expect("order"), json!([{ "name": "DescNullsLast" }, { "address": { "addressCity": "AscNullsFirst" } }]));
+        assert_eq!(
+            parse_rest_order("name[DescNullsLast],address.addressCity").expect("order"),
+            json!([{ "name": "DescNullsLast" }, { "address": { "addressCity": "AscNullsFirst" } }])
+        );
     }
 
     #[test]
     fn filters_compile_to_bound_sql_and_name_what_is_wrong() {
         let object = company();
-        let compiled = compile(&object, &json!({ "or": [{ "name": { "eq": "Acme" } }, { "address": { "addressCity": { "in": ["Paris"] } } }] }))
-            .expect("compile");
+        let compiled =
+            compile(&object, &json!({ "or": [{ "name": { "eq": "Acme" } }, { "address": { "addressCity": { "in": ["Paris"] } } }] }))
+                .expect("compile");
         assert_eq!(compiled.sql, "(json_extract(data, '$.name') = ? OR json_extract(data, '$.address.addressCity') IN (?))");
         assert_eq!(compiled.binds, vec![SqlValue::Text("Acme".into()), SqlValue::Text("Paris".into())]);
         let error = compile(&object, &json!({ "nmae": { "eq": "x" } })).expect_err("unknown field");

@@ -133,7 +133,11 @@ fn read_field(name: String, type_ref: TypeRef, object_type: bool) -> Field {
             if value.is_null() {
                 return Ok(None);
             }
-            Ok(Some(if object_type { FieldValue::owned_any(Node { value, object: None, records: None }) } else { FieldValue::value(to_gql(value)) }))
+            Ok(Some(if object_type {
+                FieldValue::owned_any(Node { value, object: None, records: None })
+            } else {
+                FieldValue::value(to_gql(value))
+            }))
         })
     })
 }
@@ -161,9 +165,12 @@ pub fn build(model: &Model) -> Result<Schema, async_graphql::dynamic::SchemaErro
         .register(Scalar::new("ConnectionCursor"))
         .register(Enum::new("OrderByDirection").items(super::filter::DIRECTIONS.iter().copied()))
         .register(Enum::new("FilterIs").items(["NULL", "NOT_NULL"]))
-        .register(
-            scalar_filter("StringFilter", TypeRef::STRING, &["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "startsWith", "endsWith"], true),
-        )
+        .register(scalar_filter(
+            "StringFilter",
+            TypeRef::STRING,
+            &["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "startsWith", "endsWith"],
+            true,
+        ))
         .register(scalar_filter("UUIDFilter", "UUID", &["eq", "neq"], true))
         .register(scalar_filter("FloatFilter", TypeRef::FLOAT, &ordered, true))
         .register(scalar_filter("DateTimeFilter", "DateTime", &ordered, true))
@@ -237,7 +244,8 @@ pub fn build(model: &Model) -> Result<Schema, async_graphql::dynamic::SchemaErro
                 (name.clone(), format!("{name}CreateInput"), format!("{name}FilterInput"), format!("{name}OrderByInput"))
             } else {
                 let scalar = scalar_type(field.field_type).to_owned();
-                let scalar = if matches!(field.field_type, FieldType::MultiSelect | FieldType::Array) { format!("[{scalar}!]") } else { scalar };
+                let scalar =
+                    if matches!(field.field_type, FieldType::MultiSelect | FieldType::Array) { format!("[{scalar}!]") } else { scalar };
                 (scalar.clone(), scalar, filter_type(field.field_type).to_owned(), "OrderByDirection".to_owned())
             };
             let list = output_type.starts_with('[');
@@ -268,23 +276,24 @@ pub fn build(model: &Model) -> Result<Schema, async_graphql::dynamic::SchemaErro
                 output = output.field(relation_field(relation.clone(), field.name.clone(), target));
             }
         }
-        builder = builder
-            .register(output)
-            .register(create)
-            .register(update)
-            .register(filter)
-            .register(order)
-            .register(
-                GqlObject::new(format!("{type_name}Edge"))
-                    .field(record_field("node", TypeRef::named_nn(&type_name)))
-                    .field(read_field("cursor".into(), TypeRef::named_nn("ConnectionCursor"), false)),
-            )
-            .register(
-                GqlObject::new(format!("{type_name}Connection"))
-                    .field(passthrough_list("edges", TypeRef::named_nn_list_nn(format!("{type_name}Edge"))))
-                    .field(read_field("pageInfo".into(), TypeRef::named_nn("PageInfo"), true))
-                    .field(read_field("totalCount".into(), TypeRef::named_nn(TypeRef::INT), false)),
-            );
+        builder =
+            builder
+                .register(output)
+                .register(create)
+                .register(update)
+                .register(filter)
+                .register(order)
+                .register(
+                    GqlObject::new(format!("{type_name}Edge"))
+                        .field(record_field("node", TypeRef::named_nn(&type_name)))
+                        .field(read_field("cursor".into(), TypeRef::named_nn("ConnectionCursor"), false)),
+                )
+                .register(
+                    GqlObject::new(format!("{type_name}Connection"))
+                        .field(passthrough_list("edges", TypeRef::named_nn_list_nn(format!("{type_name}Edge"))))
+                        .field(read_field("pageInfo".into(), TypeRef::named_nn("PageInfo"), true))
+                        .field(read_field("totalCount".into(), TypeRef::named_nn(TypeRef::INT), false)),
+                );
         query = query.field(find_many(object)).field(find_one(object));
         for field in mutations(object) {
             mutation = mutation.field(field);
@@ -315,16 +324,11 @@ pub const MAX_QUERY_NESTING: usize = 64;
 /// safely, naming the limit.
 pub fn screen_query(query: &str) -> Result<(), Error> {
     if query.len() > MAX_QUERY_BYTES {
-        return Err(Error::BadRequest(format!(
-            "query: {} bytes is longer than the {MAX_QUERY_BYTES} bytes taken",
-            query.len()
-        )));
+        return Err(Error::BadRequest(format!("query: {} bytes is longer than the {MAX_QUERY_BYTES} bytes taken", query.len())));
     }
     let deepest = query_nesting(query);
     if deepest > MAX_QUERY_NESTING {
-        return Err(Error::BadRequest(format!(
-            "query: brackets nest {deepest} levels deep; at most {MAX_QUERY_NESTING} are taken"
-        )));
+        return Err(Error::BadRequest(format!("query: brackets nest {deepest} levels deep; at most {MAX_QUERY_NESTING} are taken")));
     }
     Ok(())
 }
@@ -431,12 +435,8 @@ fn find_args(ctx: &ResolverContext<'_>) -> Find {
 async fn connection(caller: &Caller, singular: &str, args: Find) -> async_graphql::Result<FieldValue<'static>> {
     let object = caller.workspace.object(singular).map_err(gql_error)?;
     let page = caller.workspace.find(&caller.principal, &object, args).await.map_err(gql_error)?;
-    let edges: Vec<Value> = page
-        .records
-        .iter()
-        .zip(&page.cursors)
-        .map(|(record, cursor)| json!({ "node": record, "cursor": cursor }))
-        .collect();
+    let edges: Vec<Value> =
+        page.records.iter().zip(&page.cursors).map(|(record, cursor)| json!({ "node": record, "cursor": cursor })).collect();
     let value = json!({ "edges": edges, "pageInfo": page.page_info(), "totalCount": page.total });
     Ok(FieldValue::owned_any(Node { value, object: None, records: Some(singular.to_owned()) }))
 }
@@ -517,7 +517,13 @@ fn mutations(object: &Object) -> Vec<Field> {
     let type_name = object.type_name();
     let plural = pascal(&object.name_plural);
     let mut fields = Vec::new();
-    for (kind, verb) in [(Kind::Create, "create"), (Kind::Update, "update"), (Kind::Delete, "delete"), (Kind::Destroy, "destroy"), (Kind::Restore, "restore")] {
+    for (kind, verb) in [
+        (Kind::Create, "create"),
+        (Kind::Update, "update"),
+        (Kind::Delete, "delete"),
+        (Kind::Destroy, "destroy"),
+        (Kind::Restore, "restore"),
+    ] {
         for many in [false, true] {
             let name = if many { format!("{verb}{plural}") } else { format!("{verb}{type_name}") };
             let output = if many { TypeRef::named_nn_list(&type_name) } else { TypeRef::named(&type_name) };
@@ -528,9 +534,10 @@ fn mutations(object: &Object) -> Vec<Field> {
                     let caller = caller(&ctx)?;
                     let object = caller.workspace.object(&singular).map_err(gql_error)?;
                     let (workspace, principal) = (&caller.workspace, &caller.principal);
-                    let id = ctx.args.get("id").and_then(|value| value.string().ok()).map(|text| {
-                        uuid::Uuid::parse_str(text).map(|id| id.hyphenated().to_string()).unwrap_or_else(|_| text.to_owned())
-                    });
+                    let id =
+                        ctx.args.get("id").and_then(|value| value.string().ok()).map(|text| {
+                            uuid::Uuid::parse_str(text).map(|id| id.hyphenated().to_string()).unwrap_or_else(|_| text.to_owned())
+                        });
                     let filter = json_arg(&ctx, "filter");
                     let target = match (&id, &filter) {
                         (Some(id), _) => Target::Id(id),
@@ -558,7 +565,9 @@ fn mutations(object: &Object) -> Vec<Field> {
             });
             field = match (kind, many) {
                 (Kind::Create, false) => field.argument(InputValue::new("data", TypeRef::named_nn(format!("{type_name}CreateInput")))),
-                (Kind::Create, true) => field.argument(InputValue::new("data", TypeRef::named_nn_list_nn(format!("{type_name}CreateInput")))),
+                (Kind::Create, true) => {
+                    field.argument(InputValue::new("data", TypeRef::named_nn_list_nn(format!("{type_name}CreateInput"))))
+                }
                 (Kind::Update, false) => field
                     .argument(InputValue::new("id", TypeRef::named_nn("UUID")))
                     .argument(InputValue::new("data", TypeRef::named_nn(format!("{type_name}UpdateInput")))),

@@ -321,7 +321,8 @@ impl Workspace {
         match principal {
             Principal::Admin => json!({ "source": "API", "workspaceMemberId": null, "name": "API key", "context": {} }),
             Principal::App(claims) => {
-                let name = self.inner.apps.read().ok().and_then(|apps| apps.get(&claims.app).map(|app| app.name.clone())).unwrap_or_default();
+                let name =
+                    self.inner.apps.read().ok().and_then(|apps| apps.get(&claims.app).map(|app| app.name.clone())).unwrap_or_default();
                 json!({ "source": "APPLICATION", "workspaceMemberId": null, "name": name, "context": {} })
             }
         }
@@ -392,7 +393,8 @@ impl Workspace {
         // one record more than the page to know whether another follows.
         let backwards = args.before.is_some() || (last.is_some() && first.is_none() && args.after.is_none());
         let size = if backwards { last.or(first) } else { first }.unwrap_or(DEFAULT_PAGE);
-        let from = if backwards { args.before.as_deref().map(|text| (text, "before")) } else { args.after.as_deref().map(|text| (text, "after")) };
+        let from =
+            if backwards { args.before.as_deref().map(|text| (text, "before")) } else { args.after.as_deref().map(|text| (text, "after")) };
         if let Some((text, argument)) = from {
             let values = read_cursor(text, argument, terms.len())?;
             let mut binds = Vec::new();
@@ -424,7 +426,8 @@ impl Workspace {
     /// One record by id (soft-deleted ones too, as Twenty's findOne with
     /// an id filter does only when asked; here: only live ones).
     pub async fn find_one(&self, principal: &Principal, object: &Object, filter: &Value) -> Result<Option<Value>, Error> {
-        let page = self.find_counted(principal, object, Find { filter: Some(filter.clone()), first: Some(1), ..Find::default() }, false).await?;
+        let page =
+            self.find_counted(principal, object, Find { filter: Some(filter.clone()), first: Some(1), ..Find::default() }, false).await?;
         Ok(page.records.into_iter().next())
     }
 
@@ -434,7 +437,10 @@ impl Workspace {
             if let Some(field) = object.field(name)
                 && !permissions.can_update_field(object, field)
             {
-                return Err(Error::Forbidden(format!("the application role may not update field {name} of {} records", object.name_singular)));
+                return Err(Error::Forbidden(format!(
+                    "the application role may not update field {name} of {} records",
+                    object.name_singular
+                )));
             }
         }
         Ok(())
@@ -442,7 +448,14 @@ impl Workspace {
 
     /// Creates records (one transaction: all or none); `at` names the input
     /// (`data`), each item adding its index when there are several.
-    pub async fn create(&self, principal: &Principal, object: &Object, inputs: &[Value], at: &str, many: bool) -> Result<Vec<Value>, Error> {
+    pub async fn create(
+        &self,
+        principal: &Principal,
+        object: &Object,
+        inputs: &[Value],
+        at: &str,
+        many: bool,
+    ) -> Result<Vec<Value>, Error> {
         let permissions = self.permissions(principal);
         permissions.require(object, Operation::Update)?;
         if inputs.len() as i64 > MAX_PAGE {
@@ -500,7 +513,13 @@ impl Workspace {
     }
 
     /// The ids of live or deleted records a filter selects, inside `tx`.
-    async fn select(&self, tx: &mut crate::store::RecordTx, object: &Object, filter: &Value, deleted: Deleted) -> Result<Vec<Value>, Error> {
+    async fn select(
+        &self,
+        tx: &mut crate::store::RecordTx,
+        object: &Object,
+        filter: &Value,
+        deleted: Deleted,
+    ) -> Result<Vec<Value>, Error> {
         let condition = filter::compile(object, filter)?;
         let query = RecordQuery {
             object: object.name_singular.clone(),
@@ -582,10 +601,7 @@ impl Workspace {
         tx.commit().await?;
         drop(_writing);
         self.wake_events(queued);
-        Ok(changed
-            .into_iter()
-            .map(|(before, after)| self.visible(object, &permissions, after.unwrap_or(before)))
-            .collect())
+        Ok(changed.into_iter().map(|(before, after)| self.visible(object, &permissions, after.unwrap_or(before))).collect())
     }
 
     /// Updates records with `input` (composite values merge by subfield).
@@ -643,7 +659,13 @@ impl Workspace {
     /// properties), to be queued in the change's transaction; none when
     /// events are not published here or the change was made by a run
     /// already [`MAX_EVENT_DEPTH`] events deep.
-    fn deliveries_for(&self, principal: &Principal, object: &Object, action: &str, changes: &[(Value, Value)]) -> Vec<crate::store::NewDelivery> {
+    fn deliveries_for(
+        &self,
+        principal: &Principal,
+        object: &Object,
+        action: &str,
+        changes: &[(Value, Value)],
+    ) -> Vec<crate::store::NewDelivery> {
         let Some(bus) = self.inner.events.get() else { return Vec::new() };
         if changes.is_empty() {
             return Vec::new();

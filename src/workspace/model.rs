@@ -258,9 +258,31 @@ fn within(error: Error, declaration: &Value) -> Error {
 /// GraphQL type names the schema defines itself; an object's type name
 /// (its singular name, capitalized) may not be one of them.
 const RESERVED_TYPES: &[&str] = &[
-    "Query", "Mutation", "Subscription", "PageInfo", "UUID", "DateTime", "Date", "RawJSON", "BigFloat", "ConnectionCursor",
-    "OrderByDirection", "FilterIs", "String", "Int", "Float", "Boolean", "ID", "FullName", "Emails", "Phones", "Links",
-    "Address", "Currency", "Actor", "RichText",
+    "Query",
+    "Mutation",
+    "Subscription",
+    "PageInfo",
+    "UUID",
+    "DateTime",
+    "Date",
+    "RawJSON",
+    "BigFloat",
+    "ConnectionCursor",
+    "OrderByDirection",
+    "FilterIs",
+    "String",
+    "Int",
+    "Float",
+    "Boolean",
+    "ID",
+    "FullName",
+    "Emails",
+    "Phones",
+    "Links",
+    "Address",
+    "Currency",
+    "Actor",
+    "RichText",
 ];
 
 /// Endings of the types built per object and per composite type.
@@ -340,7 +362,8 @@ const STANDARD: &[(&str, &str, &str, &str)] = &[
 
 /// The fields every record has, set by the workspace.
 fn system_fields(ids: &Map<String, Value>) -> Vec<Field> {
-    let id_of = |name: &str| ids.get(name).and_then(|field| field.get("universalIdentifier")).and_then(Value::as_str).unwrap_or(name).to_owned();
+    let id_of =
+        |name: &str| ids.get(name).and_then(|field| field.get("universalIdentifier")).and_then(Value::as_str).unwrap_or(name).to_owned();
     let system = |name: &str, field_type: FieldType, nullable: bool| Field {
         name: name.to_owned(),
         universal_identifier: id_of(name),
@@ -446,7 +469,9 @@ impl Model {
         for (_, objects, fields) in apps {
             let nested = objects.iter().flat_map(|object| object.get("fields").and_then(Value::as_array).into_iter().flatten());
             for field in nested.chain(fields.iter()) {
-                if let (Some(id), Some(name)) = (field.get("universalIdentifier").and_then(Value::as_str), field.get("name").and_then(Value::as_str)) {
+                if let (Some(id), Some(name)) =
+                    (field.get("universalIdentifier").and_then(Value::as_str), field.get("name").and_then(Value::as_str))
+                {
                     names.insert(id.to_owned(), name.to_owned());
                 }
             }
@@ -495,9 +520,13 @@ impl Model {
             ));
         };
         if let Some(parsed) = parse_field(field, &format!("app {app}: fields[{index}]"))? {
-            let relation_named = object.fields.iter().any(|field| field.relation.as_ref().is_some_and(|(relation, _)| *relation == parsed.name));
+            let relation_named =
+                object.fields.iter().any(|field| field.relation.as_ref().is_some_and(|(relation, _)| *relation == parsed.name));
             if object.field(&parsed.name).is_some() || relation_named || inverses.contains(&parsed.name) {
-                return Err(invalid(format!("app {app}: fields[{index}].name"), format!("{} already has a field {}", object.name_singular, parsed.name)));
+                return Err(invalid(
+                    format!("app {app}: fields[{index}].name"),
+                    format!("{} already has a field {}", object.name_singular, parsed.name),
+                ));
             }
             object.fields.push(parsed);
         }
@@ -514,7 +543,9 @@ impl Model {
                 return Err(invalid(format!("{what}.{field}"), format!("{name:?} must be camelCase letters and digits")));
             }
         }
-        if self.objects.contains_key(&singular) || self.objects.values().any(|other| other.name_plural == plural || other.name_singular == plural) {
+        if self.objects.contains_key(&singular)
+            || self.objects.values().any(|other| other.name_plural == plural || other.name_singular == plural)
+        {
             return Err(invalid(format!("{what}.nameSingular"), format!("an object named {singular} or {plural} already exists")));
         }
         let type_name = pascal(&singular);
@@ -533,7 +564,10 @@ impl Model {
             if let Some(parsed) = parse_field(field, &format!("{what}.fields[{position}]"))? {
                 if let Some(existing) = fields.iter_mut().find(|existing| existing.name == parsed.name) {
                     if !existing.system && existing.name != "position" {
-                        return Err(invalid(format!("{what}.fields[{position}].name"), format!("the object already has a field {}", parsed.name)));
+                        return Err(invalid(
+                            format!("{what}.fields[{position}].name"),
+                            format!("the object already has a field {}", parsed.name),
+                        ));
                     }
                     existing.universal_identifier = parsed.universal_identifier;
                     continue;
@@ -587,10 +621,9 @@ fn relation_field(field: &Value, name: String, what: &str) -> Result<Option<Fiel
     if settings.and_then(|settings| settings.get("relationType")).and_then(Value::as_str) != Some("MANY_TO_ONE") {
         return Ok(None);
     }
-    let target = field
-        .get("relationTargetObjectMetadataUniversalIdentifier")
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid(format!("{what}.relationTargetObjectMetadataUniversalIdentifier"), "is required for a MANY_TO_ONE relation"))?;
+    let target = field.get("relationTargetObjectMetadataUniversalIdentifier").and_then(Value::as_str).ok_or_else(|| {
+        invalid(format!("{what}.relationTargetObjectMetadataUniversalIdentifier"), "is required for a MANY_TO_ONE relation")
+    })?;
     let join = settings
         .and_then(|settings| settings.get("joinColumnName"))
         .and_then(Value::as_str)
@@ -616,11 +649,7 @@ fn relation_field(field: &Value, name: String, what: &str) -> Result<Option<Fiel
 /// One declared field; `None` for what this workspace does not store
 /// (one-to-many sides of relations, morph relations, files, search vectors).
 fn parse_field(field: &Value, what: &str) -> Result<Option<Field>, Error> {
-    let name = field
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid(format!("{what}.name"), "is required"))?
-        .to_owned();
+    let name = field.get("name").and_then(Value::as_str).ok_or_else(|| invalid(format!("{what}.name"), "is required"))?.to_owned();
     if !name.chars().next().is_some_and(|c| c.is_ascii_lowercase()) || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(invalid(format!("{what}.name"), format!("{name:?} must be camelCase letters and digits")));
     }
@@ -634,7 +663,8 @@ fn parse_field(field: &Value, what: &str) -> Result<Option<Field>, Error> {
     if matches!(type_name, "MORPH_RELATION" | "TS_VECTOR" | "FILES") {
         return Ok(None);
     }
-    let field_type = FieldType::parse(type_name).ok_or_else(|| invalid(format!("{what}.type"), format!("{type_name:?} is not a field type")))?;
+    let field_type =
+        FieldType::parse(type_name).ok_or_else(|| invalid(format!("{what}.type"), format!("{type_name:?} is not a field type")))?;
     let options: Vec<String> = field
         .get("options")
         .and_then(Value::as_array)
@@ -716,7 +746,8 @@ mod tests {
         let objects = vec![json!({ "nameSingular": "address", "namePlural": "addresses" })];
         let error = Model::build([("app", objects.as_slice(), &[][..])]).expect_err("reserved type");
         assert!(error.to_string().contains("GraphQL type Address"), "{error}");
-        let fields = vec![json!({ "objectUniversalIdentifier": "20202020-e674-48e5-a542-72570eee7213", "name": "company", "type": "TEXT" })];
+        let fields =
+            vec![json!({ "objectUniversalIdentifier": "20202020-e674-48e5-a542-72570eee7213", "name": "company", "type": "TEXT" })];
         let error = Model::build([("app", &[][..], fields.as_slice())]).expect_err("relation name");
         assert!(error.to_string().contains("fields[0].name"), "{error}");
     }

@@ -37,7 +37,8 @@ pub fn check_input(object: &Object, input: &Value, at: &str, creating: bool) -> 
     for (name, value) in entries {
         let here = format!("{at}.{name}");
         let Some(field) = object.field(name) else {
-            if let Some(relation) = object.fields.iter().find(|field| field.relation.as_ref().is_some_and(|(relation, _)| relation == name)) {
+            if let Some(relation) = object.fields.iter().find(|field| field.relation.as_ref().is_some_and(|(relation, _)| relation == name))
+            {
                 return Err(bad(format!("{here}: set the relation through {} (the related record's id)", relation.name)));
             }
             return Err(bad(format!("{here}: object {} has no field {name:?} (fields: {})", object.name_singular, object.field_names())));
@@ -103,7 +104,11 @@ pub fn check_value(field_type: FieldType, options: &[String], value: &Value, at:
             for (sub, sub_value) in subs {
                 let Some((_, kind)) = composite.subfields().iter().find(|(known, _)| known == sub) else {
                     let known: Vec<&str> = composite.subfields().iter().map(|(known, _)| *known).collect();
-                    return Err(bad(format!("{at}.{sub}: a {} value has no subfield {sub:?} (subfields: {})", composite.name(), known.join(", "))));
+                    return Err(bad(format!(
+                        "{at}.{sub}: a {} value has no subfield {sub:?} (subfields: {})",
+                        composite.name(),
+                        known.join(", ")
+                    )));
                 };
                 let fits = match (kind, sub_value) {
                     (_, Value::Null) | (Sub::Json, _) | (Sub::Text, Value::String(_)) | (Sub::Number, Value::Number(_)) => true,
@@ -115,7 +120,9 @@ pub fn check_value(field_type: FieldType, options: &[String], value: &Value, at:
                     return Err(bad(format!("{at}.{sub}: expected {what}, got {sub_value}")));
                 }
                 let stored = match (kind, sub_value) {
-                    (Sub::Number, Value::String(text)) => text.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null),
+                    (Sub::Number, Value::String(text)) => {
+                        text.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::Null)
+                    }
                     _ => sub_value.clone(),
                 };
                 checked.insert(sub.clone(), stored);

@@ -22,13 +22,17 @@ fn missing_application() {
 
 #[test]
 fn malformed_typescript_names_the_file() {
-    let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/bad.ts", "export default defineLogicFunction({ name: ,});")]);
+    let run =
+        check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/bad.ts", "export default defineLogicFunction({ name: ,});")]);
     assert_problem(&run, "src/bad.ts: syntax error");
 }
 
 #[test]
 fn throwing_module_top_level_names_the_file_and_error() {
-    let broken = format!("{}\nthrow new RangeError('boom at load');\n", function("universalIdentifier: '55555555-5555-4555-8555-555555555555', name: 'x'", "() => 1"));
+    let broken = format!(
+        "{}\nthrow new RangeError('boom at load');\n",
+        function("universalIdentifier: '55555555-5555-4555-8555-555555555555', name: 'x'", "() => 1")
+    );
     let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/throws.ts", &broken)]);
     assert_problem(&run, "src/throws.ts: cannot evaluate the file: RangeError: boom at load");
 }
@@ -52,7 +56,10 @@ fn duplicate_universal_identifiers_name_both_files() {
     let a = function("universalIdentifier: '55555555-5555-4555-8555-555555555555', name: 'a'", "() => 1");
     let b = function("universalIdentifier: '55555555-5555-4555-8555-555555555555', name: 'b'", "() => 2");
     let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/a.ts", &a), ("src/b.ts", &b)]);
-    assert_problem(&run, "src/b.ts: universalIdentifier: Duplicate universal identifier \"55555555-5555-4555-8555-555555555555\" (already used in src/a.ts (universalIdentifier))");
+    assert_problem(
+        &run,
+        "src/b.ts: universalIdentifier: Duplicate universal identifier \"55555555-5555-4555-8555-555555555555\" (already used in src/a.ts (universalIdentifier))",
+    );
 }
 
 #[test]
@@ -60,7 +67,10 @@ fn identifiers_must_be_uuid_v4_or_later() {
     let v1 = function("universalIdentifier: 'd9428888-122b-11e1-b85c-61cd3cbb3210', name: 'old'", "() => 1");
     let junk = function("universalIdentifier: 'not-a-uuid', name: 'junk'", "() => 1");
     let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/v1.ts", &v1), ("src/junk.ts", &junk)]);
-    assert_problem(&run, "src/v1.ts: universalIdentifier: Universal identifier \"d9428888-122b-11e1-b85c-61cd3cbb3210\" is UUID version 1. Only UUID version 4 or higher is allowed.");
+    assert_problem(
+        &run,
+        "src/v1.ts: universalIdentifier: Universal identifier \"d9428888-122b-11e1-b85c-61cd3cbb3210\" is UUID version 1. Only UUID version 4 or higher is allowed.",
+    );
     assert_problem(&run, "src/junk.ts: universalIdentifier: Universal identifier \"not-a-uuid\" is not a valid UUID.");
 }
 
@@ -102,10 +112,25 @@ fn timeout_outside_range() {
 
 #[test]
 fn route_without_path_or_method() {
-    let no_path = function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'np', httpRouteTriggerSettings: { httpMethod: 'GET', isAuthRequired: false }", "() => 1");
-    let no_method = function("universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'nm', httpRouteTriggerSettings: { path: '/x', isAuthRequired: false }", "() => 1");
-    let bad_method = function("universalIdentifier: '55555555-5555-4555-8555-555555555553', name: 'bm', httpRouteTriggerSettings: { path: '/y', httpMethod: 'FETCH', isAuthRequired: false }", "() => 1");
-    let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/np.ts", &no_path), ("src/nm.ts", &no_method), ("src/bm.ts", &bad_method)]);
+    let no_path = function(
+        "universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'np', httpRouteTriggerSettings: { httpMethod: 'GET', isAuthRequired: false }",
+        "() => 1",
+    );
+    let no_method = function(
+        "universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'nm', httpRouteTriggerSettings: { path: '/x', isAuthRequired: false }",
+        "() => 1",
+    );
+    let bad_method = function(
+        "universalIdentifier: '55555555-5555-4555-8555-555555555553', name: 'bm', httpRouteTriggerSettings: { path: '/y', httpMethod: 'FETCH', isAuthRequired: false }",
+        "() => 1",
+    );
+    let run = check(&[
+        ("src/app.ts", APPLICATION),
+        ("src/role.ts", ROLE),
+        ("src/np.ts", &no_path),
+        ("src/nm.ts", &no_method),
+        ("src/bm.ts", &bad_method),
+    ]);
     assert_problem(&run, "src/np.ts: Route trigger must have a path");
     assert_problem(&run, "src/nm.ts: Route trigger must have an httpMethod");
     assert_problem(&run, "src/bm.ts: httpRouteTriggerSettings.httpMethod: \"FETCH\" is not one of GET, POST, PUT, PATCH, DELETE");
@@ -113,8 +138,14 @@ fn route_without_path_or_method() {
 
 #[test]
 fn invalid_cron_pattern() {
-    let file = function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'c', cronTriggerSettings: { pattern: '61 * * * *' }", "() => 1");
-    let fields = function("universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'd', cronTriggerSettings: { pattern: '* * *' }", "() => 1");
+    let file = function(
+        "universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'c', cronTriggerSettings: { pattern: '61 * * * *' }",
+        "() => 1",
+    );
+    let fields = function(
+        "universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'd', cronTriggerSettings: { pattern: '* * *' }",
+        "() => 1",
+    );
     let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/c.ts", &file), ("src/d.ts", &fields)]);
     assert_problem(&run, "src/c.ts: cronTriggerSettings.pattern: \"61 * * * *\" is not a valid cron pattern");
     assert_problem(&run, "src/d.ts: cronTriggerSettings.pattern: \"* * *\" is not a valid cron pattern: expected 5 fields");
@@ -122,7 +153,10 @@ fn invalid_cron_pattern() {
 
 #[test]
 fn database_event_without_event_name() {
-    let file = function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'e', databaseEventTriggerSettings: { updatedFields: ['name'] }", "() => 1");
+    let file = function(
+        "universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'e', databaseEventTriggerSettings: { updatedFields: ['name'] }",
+        "() => 1",
+    );
     let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/e.ts", &file)]);
     assert_problem(&run, "src/e.ts: Database event trigger must have an eventName");
 }
@@ -137,7 +171,8 @@ fn two_functions_with_the_same_name() {
 
 #[test]
 fn wrong_field_types_name_the_field() {
-    let file = function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'w', cronTriggerSettings: { pattern: 5 }", "() => 1");
+    let file =
+        function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'w', cronTriggerSettings: { pattern: 5 }", "() => 1");
     let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/w.ts", &file)]);
     assert_problem(&run, "src/w.ts: cronTriggerSettings.pattern: invalid type: integer `5`, expected a string");
 }
@@ -145,8 +180,16 @@ fn wrong_field_types_name_the_field() {
 #[test]
 fn every_problem_is_reported_at_once() {
     let no_handler = "import { defineLogicFunction } from 'twenty-sdk/define';\nexport default defineLogicFunction({ universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'n', timeoutSeconds: 1000 } as any);\n";
-    let cron = function("universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'n', cronTriggerSettings: { pattern: 'nope' }", "() => 1");
-    let run = check(&[("src/role.ts", ROLE), ("src/a.ts", no_handler), ("src/b.ts", &cron), ("src/broken.ts", "export default defineSkill({ ,});")]);
+    let cron = function(
+        "universalIdentifier: '55555555-5555-4555-8555-555555555552', name: 'n', cronTriggerSettings: { pattern: 'nope' }",
+        "() => 1",
+    );
+    let run = check(&[
+        ("src/role.ts", ROLE),
+        ("src/a.ts", no_handler),
+        ("src/b.ts", &cron),
+        ("src/broken.ts", "export default defineSkill({ ,});"),
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
     for needle in [
         "src/a.ts: Logic function must have a handler",

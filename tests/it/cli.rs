@@ -92,7 +92,12 @@ fn check_summarises_a_valid_app() {
 fn variables_reach_process_env_as_strings_and_undeclared_ones_are_refused() {
     let secret_sig = "not-checked";
     let run = switchboard(&[
-        "run", path(&example()), "signed-webhook", "--var", "WEBHOOK_SECRET=s3cret", "--payload",
+        "run",
+        path(&example()),
+        "signed-webhook",
+        "--var",
+        "WEBHOOK_SECRET=s3cret",
+        "--payload",
         &format!(r#"{{"headers":{{"x-signature":"{secret_sig}"}},"body":{{"a":1}},"rawBody":"{{\"a\":1}}"}}"#),
     ]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -126,7 +131,8 @@ fn bad_settings_are_named() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("SWITCHBOARD_HEAP_MB"), "{}", run.stderr);
     // Out of range (at most 10000 microseconds) is refused the same way.
-    let run = switchboard_with(&["check", path(&example())], &[("SWITCHBOARD_IDLE_SPIN_MICROS", "50000")], std::time::Duration::from_secs(60));
+    let run =
+        switchboard_with(&["check", path(&example())], &[("SWITCHBOARD_IDLE_SPIN_MICROS", "50000")], std::time::Duration::from_secs(60));
     assert_eq!(run.code, 2, "{run:?}");
     assert!(run.stderr.contains("SWITCHBOARD_IDLE_SPIN_MICROS"), "{}", run.stderr);
 }

@@ -143,12 +143,8 @@ fn app_files(provider: &Provider) -> tempfile::TempDir {
 
 /// Runs the consent pages for `authorize_url`; returns (callback status, body).
 fn consent(authorize_url: &str, extra: &[&str]) -> (u16, String) {
-    let output = Command::new("node")
-        .arg(repo().join("tests/oauth/consent.mjs"))
-        .arg(authorize_url)
-        .args(extra)
-        .output()
-        .expect("run consent.mjs");
+    let output =
+        Command::new("node").arg(repo().join("tests/oauth/consent.mjs")).arg(authorize_url).args(extra).output().expect("run consent.mjs");
     assert!(output.status.success(), "consent.mjs failed: {}", String::from_utf8_lossy(&output.stderr));
     let line: Value = serde_json::from_slice(&output.stdout).expect("consent JSON");
     (line["status"].as_u64().unwrap_or(0) as u16, line["body"].as_str().unwrap_or_default().to_owned())
@@ -296,7 +292,11 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
         assert!(!runs_text.contains(token.as_str()), "a token is in the run records");
         for file in std::fs::read_dir(data.path()).expect("data dir").flatten() {
             let bytes = std::fs::read(file.path()).expect("read");
-            assert!(!bytes.windows(token.len()).any(|window| window == token.as_bytes()), "{} holds a token in clear", file.path().display());
+            assert!(
+                !bytes.windows(token.len()).any(|window| window == token.as_bytes()),
+                "{} holds a token in clear",
+                file.path().display()
+            );
         }
     }
 
@@ -314,7 +314,11 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
     assert_eq!(status, 400, "{page}");
     assert!(page.contains("invalid OAuth state"), "{page}");
     let (_, started) = json(port, "GET", "/connections/testauth/connect?format=json");
-    let output = Command::new("node").arg(repo().join("tests/oauth/consent.mjs")).arg(started["url"].as_str().expect("url")).output().expect("consent");
+    let output = Command::new("node")
+        .arg(repo().join("tests/oauth/consent.mjs"))
+        .arg(started["url"].as_str().expect("url"))
+        .output()
+        .expect("consent");
     let line: Value = serde_json::from_slice(&output.stdout).expect("consent JSON");
     assert_eq!(line["status"], 200, "{line}");
     let callback = url::Url::parse(line["callback"].as_str().expect("callback")).expect("callback url");
@@ -437,11 +441,7 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
     assert_eq!(status, 200, "{page}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(cli.wait().expect("cli exit").success(), "{rest:?}");
-    let id = rest
-        .iter()
-        .find_map(|line| line.strip_prefix("connected: "))
-        .expect("the CLI reports the connection")
-        .to_owned();
+    let id = rest.iter().find_map(|line| line.strip_prefix("connected: ")).expect("the CLI reports the connection").to_owned();
 
     let listed = crate::harness::switchboard_with(&["connections", "list"], &envs, Duration::from_secs(30));
     assert_eq!(listed.code, 0, "{}", listed.stderr);
@@ -504,7 +504,8 @@ fn apps_sharing_an_identifier_or_naming_undeclared_credentials_are_refused() {
         export default defineConnectionProvider({ universalIdentifier: 'af000000-0000-4000-8000-0000000000ac', name: 'sneaky', displayName: 'S', type: 'oauth',\n\
           oauth: { authorizationEndpoint: 'https://a.example/authorize', tokenEndpoint: 'https://a.example/token', scopes: [],\n\
             clientIdVariable: 'DATABASE_URL', clientSecretVariable: 'HOME' } });\n";
-    let app = crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE), ("src/p.ts", provider)]);
+    let app =
+        crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE), ("src/p.ts", provider)]);
     let run = crate::harness::switchboard_with(
         &["serve", app.path().to_str().expect("utf-8"), "--listen", "127.0.0.1:0"],
         &[("SWITCHBOARD_VAR_DATABASE_URL", "postgres://secret")],
@@ -515,7 +516,8 @@ fn apps_sharing_an_identifier_or_naming_undeclared_credentials_are_refused() {
     assert!(!run.stderr.contains("postgres://secret"), "{}", run.stderr);
     // `check` names the file and field of each problem, plain-http endpoints included.
     let insecure = provider.replace("https://a.example/token", "http://a.example/token");
-    let app = crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE), ("src/p.ts", &insecure)]);
+    let app =
+        crate::harness::app(&[("src/application-config.ts", crate::harness::APPLICATION), ("src/role.ts", ROLE), ("src/p.ts", &insecure)]);
     let checked = crate::harness::switchboard(&["check", app.path().to_str().expect("utf-8")]);
     assert_eq!(checked.code, 1, "{checked:?}");
     let text = format!("{}{}", checked.stdout, checked.stderr);

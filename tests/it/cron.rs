@@ -58,10 +58,7 @@ async fn fires_on_schedule_and_never_overlaps() {
     assert_eq!(seen.get("slow 10:02"), Some(&"skipped"), "the 10:01 run is still going: {seen:?}");
     assert_eq!(seen.get("slow 10:01"), Some(&"ran"), "{seen:?}");
     shutdown.cancel();
-    let skipped = store
-        .runs(&RunFilter { status: Some(RunStatus::Skipped), limit: 10, ..Default::default() })
-        .await
-        .expect("runs");
+    let skipped = store.runs(&RunFilter { status: Some(RunStatus::Skipped), limit: 10, ..Default::default() }).await.expect("runs");
     assert_eq!(skipped.runs.len(), 1, "the skipped fire is in the run history");
     assert_eq!(skipped.runs[0].function, "slow");
     assert_eq!(skipped.runs[0].trigger, switchboard::domain::TriggerKind::Cron);
@@ -69,7 +66,8 @@ async fn fires_on_schedule_and_never_overlaps() {
 }
 
 async fn open_store(dir: &std::path::Path) -> Arc<SqliteStore> {
-    let options = StoreOptions { dir: dir.to_owned(), sync: SyncMode::Normal, retention: Retention { max_age_ms: 1 << 45, max_count: 1000 } };
+    let options =
+        StoreOptions { dir: dir.to_owned(), sync: SyncMode::Normal, retention: Retention { max_age_ms: 1 << 45, max_count: 1000 } };
     Arc::new(SqliteStore::open(&options).await.expect("store"))
 }
 
@@ -104,9 +102,10 @@ async fn one_missed_fire_is_caught_up_never_a_burst() {
     let recorded = store.runs(&RunFilter { limit: 10, ..Default::default() }).await.expect("runs");
     assert_eq!(recorded.runs.len(), 1);
     assert_eq!(recorded.runs[0].detail["catchUp"], true);
-    assert_eq!(store.last_cron_fire("aaaaaaaa-1111-4111-8111-aaaaaaaaaa10").await.expect("read"), Some(
-        Utc.with_ymd_and_hms(2026, 11, 26, 10, 7, 0).single().expect("time").timestamp_millis()
-    ));
+    assert_eq!(
+        store.last_cron_fire("aaaaaaaa-1111-4111-8111-aaaaaaaaaa10").await.expect("read"),
+        Some(Utc.with_ymd_and_hms(2026, 11, 26, 10, 7, 0).single().expect("time").timestamp_millis())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,9 +132,19 @@ fn bad_time_zone_is_named() {
     let dir = app(&[
         ("src/app.ts", APPLICATION),
         ("src/role.ts", ROLE),
-        ("src/c.ts", &function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'c', cronTriggerSettings: { pattern: '0 * * * *', timezone: 'Mars/Olympus' } as any", "() => 1")),
+        (
+            "src/c.ts",
+            &function(
+                "universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'c', cronTriggerSettings: { pattern: '0 * * * *', timezone: 'Mars/Olympus' } as any",
+                "() => 1",
+            ),
+        ),
     ]);
     let run = switchboard(&["check", path(dir.path())]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("src/c.ts: cronTriggerSettings.timezone: \"Mars/Olympus\" is not an IANA time zone name"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("src/c.ts: cronTriggerSettings.timezone: \"Mars/Olympus\" is not an IANA time zone name"),
+        "{}",
+        run.stderr
+    );
 }

@@ -97,8 +97,10 @@ fn updated_fields_filter_and_batch_mode() {
     let sizes: Vec<u64> = batches.iter().map(|run| run["data"]["count"].as_u64().expect("count")).collect();
     assert!(sizes.iter().all(|size| *size <= 200), "at most 200 events per batch: {sizes:?}");
     assert!(sizes.len() >= 2, "250 events need two batches: {sizes:?}");
-    let mut ids: Vec<String> =
-        batches.iter().flat_map(|run| run["data"]["ids"].as_array().expect("ids").iter().map(|id| id.as_str().expect("id").to_owned())).collect();
+    let mut ids: Vec<String> = batches
+        .iter()
+        .flat_map(|run| run["data"]["ids"].as_array().expect("ids").iter().map(|id| id.as_str().expect("id").to_owned()))
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 250, "every event exactly once");
@@ -134,7 +136,8 @@ fn bad_event_input_is_named_and_serving_continues() {
     let (status, _, body) = post(br#"[{"name":"person.created","recordId":"1"},{"recordId":"2"}]"#, &[("Authorization", &auth)]);
     assert_eq!(status, 400);
     assert!(body.contains("body /1/name: is required"), "{body}");
-    let (status, _, body) = post(br#"{"name":"person.created","recordId":"1","properties":{"updatedFields":"email"}}"#, &[("Authorization", &auth)]);
+    let (status, _, body) =
+        post(br#"{"name":"person.created","recordId":"1","properties":{"updatedFields":"email"}}"#, &[("Authorization", &auth)]);
     assert_eq!(status, 400);
     assert!(body.contains("/properties/updatedFields"), "{body}");
     let (status, _, _) = post(br#"{"name":"person.created","recordId":"1"}"#, &[]);
@@ -260,7 +263,8 @@ fn run_history_shows_every_trigger_kind() {
         &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_DATA_DIR", &dir), ("SWITCHBOARD_MCP_STATELESS", "1")],
     );
     let auth = bearer();
-    let (status, _, text) = http(server.port, "GET", "/s/hello/ada?token=query-secret&page=2", &[("Authorization", "Bearer route-secret")], b"");
+    let (status, _, text) =
+        http(server.port, "GET", "/s/hello/ada?token=query-secret&page=2", &[("Authorization", "Bearer route-secret")], b"");
     assert_eq!(status, 200, "{text}");
     let (status, _, text) = http(server.port, "POST", "/api/functions/double/execute", &[("Authorization", &auth)], br#"{"n":2}"#);
     assert_eq!(status, 200, "{text}");
@@ -325,7 +329,8 @@ fn seed_cron_fire(dir: &std::path::Path) {
     use switchboard::store::{Retention, SqliteStore, Store, StoreOptions, SyncMode};
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let options = StoreOptions { dir: dir.to_owned(), sync: SyncMode::Normal, retention: Retention { max_age_ms: 1 << 40, max_count: 1000 } };
+        let options =
+            StoreOptions { dir: dir.to_owned(), sync: SyncMode::Normal, retention: Retention { max_age_ms: 1 << 40, max_count: 1000 } };
         let store = SqliteStore::open(&options).await.expect("store");
         let earlier = chrono::Utc::now().timestamp_millis() - 6 * 60 * 1000;
         store.set_cron_fire("eeeeeeee-0000-4000-8000-000000000023", earlier).await.expect("seed");

@@ -2,9 +2,9 @@
 //! throw-away apps.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -91,7 +91,9 @@ pub(crate) const ROLE: &str = "import { defineApplicationRole } from 'twenty-sdk
 
 /// A logic function file with the given config body (without `handler`).
 pub(crate) fn function(config: &str, handler: &str) -> String {
-    format!("import {{ defineLogicFunction }} from 'twenty-sdk/define';\nexport default defineLogicFunction({{ {config}, handler: {handler} }});\n")
+    format!(
+        "import {{ defineLogicFunction }} from 'twenty-sdk/define';\nexport default defineLogicFunction({{ {config}, handler: {handler} }});\n"
+    )
 }
 
 /// A folder of installed test peers named by `variable`; with
@@ -232,7 +234,6 @@ impl Drop for Server {
     }
 }
 
-
 /// Sends one raw HTTP request and returns (status, headers lower-cased, body).
 pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, String) {
     let (status, head, body) = http_exact(port, method, path, headers, body);
@@ -243,7 +244,8 @@ pub(crate) fn http(port: u16, method: &str, path: &str, headers: &[(&str, &str)]
 pub(crate) fn http_exact(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -272,7 +274,6 @@ fn dechunk(mut rest: &str) -> String {
     }
     out
 }
-
 
 /// The run history (`GET /api/runs` with `query`), newest first.
 pub(crate) fn runs(server: &Server, key: &str, query: &str) -> Vec<Value> {

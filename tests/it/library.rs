@@ -11,10 +11,13 @@ use std::time::Duration;
 
 const TS_SKILL: &str = "import { defineSkill } from 'twenty-sdk/define';\nexport default defineSkill({ universalIdentifier: '77777777-7777-4777-8777-777777777701', name: 'ts-skill', label: 'TS skill', description: 'A TypeScript skill', content: 'TypeScript skill content.' });\n";
 const TS_AGENT: &str = "import { defineAgent } from 'twenty-sdk/define';\nexport default defineAgent({ universalIdentifier: '77777777-7777-4777-8777-777777777702', name: 'ts-agent', label: 'TS agent', icon: 'IconRobot', description: 'A TypeScript agent', prompt: 'You are the TypeScript agent.', modelId: 'claude-sonnet', responseFormat: { type: 'json', schema: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] } } });\n";
-const HELPER: &str = "---\nname: helper\ndescription: Helps with markdown\ntools: Read, Grep\nmodel: sonnet\n---\nYou help with markdown.\n";
+const HELPER: &str =
+    "---\nname: helper\ndescription: Helps with markdown\ntools: Read, Grep\nmodel: sonnet\n---\nYou help with markdown.\n";
 
 fn skill(edition: &str) -> String {
-    format!("---\nname: demo\ndescription: A demo skill\nlicense: MIT\nmetadata:\n  owner: docs\n---\n# Demo\n\n{edition} edition of the instructions.\nKeep this line.\n")
+    format!(
+        "---\nname: demo\ndescription: A demo skill\nlicense: MIT\nmetadata:\n  owner: docs\n---\n# Demo\n\n{edition} edition of the instructions.\nKeep this line.\n"
+    )
 }
 
 fn library_app() -> tempfile::TempDir {

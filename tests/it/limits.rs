@@ -166,7 +166,8 @@ fn fetch_reaches_allow_listed_hosts_only() {
     assert_eq!(denied.code, 1, "{denied:?}");
     let message = denied.json()["error"]["errorMessage"].as_str().expect("msg").to_owned();
     assert!(message.contains("net access") && message.contains("127.0.0.1"), "{message}");
-    let allowed = switchboard(&["run", "--allow-net", &format!("127.0.0.1:{port}"), path(&fixture("limits")), "fetchit", "--payload", &payload]);
+    let allowed =
+        switchboard(&["run", "--allow-net", &format!("127.0.0.1:{port}"), path(&fixture("limits")), "fetchit", "--payload", &payload]);
     assert_eq!(allowed.code, 0, "{allowed:?}");
     assert_eq!(allowed.json()["data"], serde_json::json!({"status": 200, "body": "pong"}));
 }
@@ -182,11 +183,7 @@ fn each_run_starts_with_the_apps_env_and_fresh_tokens() {
         let (status, _, body) = http(server.port, "GET", "/s/mutate", &[], b"");
         assert_eq!(status, 200, "{body}");
         let seen: Value = serde_json::from_str(&body).expect("json");
-        assert_eq!(
-            seen["names"],
-            serde_json::json!(RUN_ENV_NAMES),
-            "what a run added or deleted is undone: {seen}"
-        );
+        assert_eq!(seen["names"], serde_json::json!(RUN_ENV_NAMES), "what a run added or deleted is undone: {seen}");
         assert_eq!(seen["visible"], "original", "a changed value is restored: {seen}");
         assert_eq!(seen["apiKeyIsToken"], true, "{seen}");
         assert_eq!(seen["stolen"], "undefined", "no accessor can be planted to catch a later run's token: {seen}");

@@ -32,10 +32,7 @@ fn run_client(program: &str, args: &[String], cwd: &std::path::Path, envs: &[(&s
     let output = receiver.recv_timeout(Duration::from_secs(120)).expect("client finished in time").expect("output");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("all checks passed"),
-        "{program} {args:?} failed:\n{stdout}\n{stderr}"
-    );
+    assert!(output.status.success() && stdout.contains("all checks passed"), "{program} {args:?} failed:\n{stdout}\n{stderr}");
 }
 
 fn python_client(peers: &std::path::Path, script: &str, args: Vec<String>) {
@@ -102,7 +99,11 @@ fn list_changed_after_an_edit_over_stdio() {
     let Some(peers) = peers() else { return };
     for mode in ["legacy", "2026-07-28"] {
         let app = fixture_copy();
-        python_client(&peers, "py_list_changed.py", vec!["--stdio".into(), binary().into(), "--mode".into(), mode.into(), path(app.path()).into()]);
+        python_client(
+            &peers,
+            "py_list_changed.py",
+            vec!["--stdio".into(), binary().into(), "--mode".into(), mode.into(), path(app.path()).into()],
+        );
     }
 }
 
@@ -112,7 +113,11 @@ fn list_changed_after_an_edit_over_http() {
     for mode in ["legacy", "2026-07-28"] {
         let app = fixture_copy();
         let server = Server::start(&["--watch", path(app.path())], &[]);
-        python_client(&peers, "py_list_changed.py", vec!["--url".into(), server.url(), "--mode".into(), mode.into(), path(app.path()).into()]);
+        python_client(
+            &peers,
+            "py_list_changed.py",
+            vec!["--url".into(), server.url(), "--mode".into(), mode.into(), path(app.path()).into()],
+        );
     }
 }
 
@@ -167,7 +172,10 @@ fn invalid_tool_names_and_collisions_are_refused() {
     let bad = app(&[
         ("src/app.ts", APPLICATION),
         ("src/role.ts", ROLE),
-        ("src/t.ts", &function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'has space', toolTriggerSettings: {}", "() => 1")),
+        (
+            "src/t.ts",
+            &function("universalIdentifier: '55555555-5555-4555-8555-555555555551', name: 'has space', toolTriggerSettings: {}", "() => 1"),
+        ),
     ]);
     let run = switchboard(&["serve", path(bad.path()), "--listen", "127.0.0.1:0"]);
     assert_eq!(run.code, 2, "{run:?}");
@@ -185,7 +193,10 @@ fn invalid_tool_names_and_collisions_are_refused() {
 
 /// `switchboard mcp` on the tools fixture with `options`, its store in
 /// `data`: the process, its stdin, and its stdout lines as they come.
-fn stdio_mcp(options: &[&str], data: &std::path::Path) -> (std::process::Child, std::process::ChildStdin, std::sync::mpsc::Receiver<String>) {
+fn stdio_mcp(
+    options: &[&str],
+    data: &std::path::Path,
+) -> (std::process::Child, std::process::ChildStdin, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(binary())
         .arg("mcp")
         .args(options)
@@ -221,7 +232,8 @@ fn cancellation_frees_the_runtime() {
     }
     std::thread::sleep(Duration::from_millis(500));
     writeln!(stdin, r#"{{"jsonrpc":"2.0","method":"notifications/cancelled","params":{{"requestId":2,"reason":"test"}}}}"#).expect("write");
-    writeln!(stdin, r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"name":"greet","arguments":{{"name":"Ada"}}}}}}"#).expect("write");
+    writeln!(stdin, r#"{{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{{"name":"greet","arguments":{{"name":"Ada"}}}}}}"#)
+        .expect("write");
     let mut answered = false;
     while let Ok(line) = receiver.recv_timeout(Duration::from_secs(15)) {
         if line.contains("\"id\":3") {

@@ -67,8 +67,7 @@ async fn runaway_runs_do_not_disturb_concurrent_ones() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_pool_answers_busy() {
-    let (pool, snapshot, engine) =
-        limits_app(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 0, ..PoolOptions::default() }).await;
+    let (pool, snapshot, engine) = limits_app(PoolOptions { max_runtimes: 1, spares: 0, max_waiting: 0, ..PoolOptions::default() }).await;
     let spin = tokio::spawn({
         let (engine, snapshot) = (engine.clone(), snapshot.clone());
         async move { engine.invoke(&snapshot, invocation(&engine, "spin", "{}")).await }
@@ -116,7 +115,12 @@ fn one_runtime() -> (Pool, Engine) {
 type Call = tokio::task::JoinHandle<Result<switchboard::domain::ExecutionResult, switchboard::engine::Error>>;
 
 /// Starts a call of `function` in the background.
-fn spawn_call(engine: &Engine, snapshot: &AppSnapshot, function: &'static str, cancel: Option<tokio_util::sync::CancellationToken>) -> Call {
+fn spawn_call(
+    engine: &Engine,
+    snapshot: &AppSnapshot,
+    function: &'static str,
+    cancel: Option<tokio_util::sync::CancellationToken>,
+) -> Call {
     let (engine, snapshot) = (engine.clone(), snapshot.clone());
     tokio::spawn(async move { engine.invoke_cancellable(&snapshot, invocation(&engine, function, "{}"), cancel).await })
 }
@@ -181,11 +185,8 @@ async fn a_call_given_up_while_waiting_leaves_the_pool_whole() {
     until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
     // The caller stops waiting (its future is dropped), as an HTTP handler
     // does when its client hangs up.
-    let gave_up = tokio::time::timeout(
-        std::time::Duration::from_millis(50),
-        engine.invoke(&snapshot, invocation(&engine, "tick", "{}")),
-    )
-    .await;
+    let gave_up =
+        tokio::time::timeout(std::time::Duration::from_millis(50), engine.invoke(&snapshot, invocation(&engine, "tick", "{}"))).await;
     assert!(gave_up.is_err(), "the tick had to wait for the slow run: {gave_up:?}");
     assert_eq!(pool.stats().waiting, 0);
     assert_eq!(slow.await.expect("join").expect("slow").data, 1);

@@ -23,7 +23,8 @@ fn start(apps: &[&str], extra: &[(&str, &str)]) -> Server {
 fn call(server: &Server, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
     let auth = format!("Bearer {KEY}");
     let text = body.map(Value::to_string).unwrap_or_default();
-    let (status, _, reply) = http(server.port, method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], text.as_bytes());
+    let (status, _, reply) =
+        http(server.port, method, path, &[("Authorization", &auth), ("Content-Type", "application/json")], text.as_bytes());
     (status, serde_json::from_str(&reply).unwrap_or(Value::String(reply)))
 }
 
@@ -62,7 +63,10 @@ fn core_api_client_does_every_record_operation_in_twentys_shapes() {
     assert_eq!(names(&result["paris"]["companies"]), ["acme-A", "acme-C"]);
     assert_eq!(result["paris"]["companies"]["totalCount"], 2);
     // Update merges composite subfields; soft delete, restore, destroy.
-    assert_eq!(result["updated"]["updateCompany"], json!({ "name": "acme-D2", "annualRevenue": { "amountMicros": 7000000, "currencyCode": "EUR" } }));
+    assert_eq!(
+        result["updated"]["updateCompany"],
+        json!({ "name": "acme-D2", "annualRevenue": { "amountMicros": 7000000, "currencyCode": "EUR" } })
+    );
     assert!(result["deleted"]["deleteCompany"]["deletedAt"].as_str().is_some_and(|at| at.ends_with('Z')), "{result:#}");
     assert_eq!(result["afterDelete"]["companies"]["totalCount"], 3, "a soft-deleted record leaves the default view");
     assert_eq!(result["withDeleted"]["companies"]["totalCount"], 1, "a filter on deletedAt finds it");
@@ -70,10 +74,7 @@ fn core_api_client_does_every_record_operation_in_twentys_shapes() {
     assert_eq!(result["destroyed"]["destroyCompany"]["id"], one["id"]);
     assert_eq!(result["gone"]["company"], Value::Null);
     // Composite fields and a many-to-one relation.
-    assert_eq!(
-        result["person"]["createPerson"]["emails"],
-        json!({ "primaryEmail": "ada@example.com", "additionalEmails": null })
-    );
+    assert_eq!(result["person"]["createPerson"]["emails"], json!({ "primaryEmail": "ada@example.com", "additionalEmails": null }));
     assert_eq!(result["person"]["createPerson"]["company"]["name"], "acme-A");
     assert_eq!(
         result["withPeople"]["company"],
@@ -99,10 +100,15 @@ fn core_api_client_does_every_record_operation_in_twentys_shapes() {
         &server,
         "POST",
         "/graphql",
-        Some(&json!({ "query": "{ companies(filter: {name: {eq: \"acme-B\"}}) { totalCount edges { node { name address { addressCity } } } } }" })),
+        Some(
+            &json!({ "query": "{ companies(filter: {name: {eq: \"acme-B\"}}) { totalCount edges { node { name address { addressCity } } } } }" }),
+        ),
     );
     assert_eq!(status, 200);
-    assert_eq!(reply["data"]["companies"], json!({ "totalCount": 1, "edges": [{ "node": { "name": "acme-B", "address": { "addressCity": "Lyon" } } }] }));
+    assert_eq!(
+        reply["data"]["companies"],
+        json!({ "totalCount": 1, "edges": [{ "node": { "name": "acme-B", "address": { "addressCity": "Lyon" } } }] })
+    );
 }
 
 #[test]
@@ -120,7 +126,8 @@ fn rest_api_client_does_every_record_operation_in_twentys_shapes() {
     assert_eq!(listed, ["rest-R1", "rest-R2"]);
     assert_eq!(list["totalCount"], 3);
     assert_eq!(list["pageInfo"]["hasNextPage"], true);
-    let next: Vec<&str> = result["next"]["data"]["companies"].as_array().expect("next").iter().map(|c| c["name"].as_str().expect("name")).collect();
+    let next: Vec<&str> =
+        result["next"]["data"]["companies"].as_array().expect("next").iter().map(|c| c["name"].as_str().expect("name")).collect();
     assert_eq!(next, ["rest-R3"]);
     assert_eq!(result["next"]["pageInfo"]["hasNextPage"], false);
     assert_eq!(result["oslo"]["totalCount"], 1);
@@ -159,10 +166,8 @@ fn record_changes_trigger_database_event_functions_with_updated_fields() {
     assert_eq!(status, 200);
     // company.* sees every change, in Twenty's shapes per action.
     let all = wait_for_runs(&server, KEY, "function=on-company-event", |runs| runs.len() >= 6);
-    let mut seen: Vec<(String, Value)> = all
-        .iter()
-        .map(|run| (run["data"]["name"].as_str().expect("name").to_owned(), run["data"]["keys"].clone()))
-        .collect();
+    let mut seen: Vec<(String, Value)> =
+        all.iter().map(|run| (run["data"]["name"].as_str().expect("name").to_owned(), run["data"]["keys"].clone())).collect();
     seen.sort_by(|a, b| a.0.cmp(&b.0));
     let update_shape = json!(["after", "before", "diff", "updatedFields"]);
     assert_eq!(
@@ -211,8 +216,12 @@ fn a_function_reacting_to_its_own_writes_stops_at_the_depth_limit() {
 #[test]
 fn a_read_only_role_is_refused_and_never_sees_an_unreadable_field() {
     let server = start(&["records-readonly"], &[]);
-    let (status, created) =
-        call(&server, "POST", "/rest/companies", Some(&json!({ "name": "Hooli", "annualRevenue": { "amountMicros": 9, "currencyCode": "USD" } })));
+    let (status, created) = call(
+        &server,
+        "POST",
+        "/rest/companies",
+        Some(&json!({ "name": "Hooli", "annualRevenue": { "amountMicros": 9, "currencyCode": "USD" } })),
+    );
     assert_eq!(status, 201, "{created}");
     let id = created["data"]["createCompany"]["id"].as_str().expect("id").to_owned();
     assert_eq!(created["data"]["createCompany"]["annualRevenue"]["amountMicros"], 9, "an API key sees every field");
@@ -236,7 +245,9 @@ fn a_read_only_role_is_refused_and_never_sees_an_unreadable_field() {
     }
     // Nor can it be learnt by filtering or ordering on it.
     assert_eq!(result["restFilterHidden"]["error"]["status"], 403, "{result:#}");
-    assert!(result["restFilterHidden"]["error"]["body"]["messages"][0].as_str().expect("message").contains("may not filter or order by it"));
+    assert!(
+        result["restFilterHidden"]["error"]["body"]["messages"][0].as_str().expect("message").contains("may not filter or order by it")
+    );
     assert_eq!(result["graphqlOrderHidden"]["error"]["code"], "FORBIDDEN", "{result:#}");
     assert_eq!(result["graphqlRevenue"]["error"]["code"], "FORBIDDEN");
     assert!(result["graphqlRevenue"]["error"]["message"].as_str().expect("message").contains("field annualRevenue"));
@@ -262,7 +273,8 @@ fn remote_mode_uses_another_gateway_as_its_twenty() {
     // The records live in the "Twenty", written as its API key's holder.
     let (status, found) = call(&twenty, "GET", "/rest/companies?filter=name%5BstartsWith%5D:%22far-%22&order_by=name", None);
     assert_eq!(status, 200);
-    let stored: Vec<&str> = found["data"]["companies"].as_array().expect("companies").iter().map(|c| c["name"].as_str().expect("name")).collect();
+    let stored: Vec<&str> =
+        found["data"]["companies"].as_array().expect("companies").iter().map(|c| c["name"].as_str().expect("name")).collect();
     assert_eq!(stored, ["far-A", "far-B", "far-C", "far-R2", "far-R3"]);
     assert_eq!(found["data"]["companies"][0]["createdBy"]["source"], "API");
     // The remote gateway keeps no workspace of its own.
@@ -277,7 +289,8 @@ fn bad_requests_are_refused_with_the_names_involved() {
     assert_eq!(unauthenticated.0, 401, "{}", unauthenticated.2);
     let forged = http(server.port, "GET", "/rest/companies", &[("Authorization", "Bearer sbw1.e30.AAAA")], b"");
     assert_eq!(forged.0, 401);
-    let graphql = http(server.port, "POST", "/graphql", &[("Content-Type", "application/json")], br#"{"query":"{ companies { totalCount } }"}"#);
+    let graphql =
+        http(server.port, "POST", "/graphql", &[("Content-Type", "application/json")], br#"{"query":"{ companies { totalCount } }"}"#);
     assert_eq!(graphql.0, 401);
     assert!(graphql.2.contains("UNAUTHENTICATED"), "{}", graphql.2);
     let cases: Vec<(&str, &str, Option<Value>, u16, &str)> = vec![
@@ -313,7 +326,8 @@ fn bad_requests_are_refused_with_the_names_involved() {
     assert_eq!(status, 400, "{reply}");
     assert!(reply["messages"][0].as_str().expect("message").contains("over the limit"), "{reply}");
     let twice = "7e000000-0000-4000-8000-000000000abc";
-    let (status, reply) = call(&server, "POST", "/rest/batch/companies", Some(&json!([{ "id": twice, "name": "one" }, { "id": twice, "name": "two" }])));
+    let (status, reply) =
+        call(&server, "POST", "/rest/batch/companies", Some(&json!([{ "id": twice, "name": "one" }, { "id": twice, "name": "two" }])));
     assert_eq!(status, 400, "{reply}");
     let (_, list) = call(&server, "GET", "/rest/companies", None);
     assert_eq!(list["totalCount"], 0, "{list}");

@@ -129,7 +129,11 @@ fn manual_runs_over_http_return_the_execution_result() {
 }
 
 fn recorded_runs(data: &std::path::Path, function: &str) -> usize {
-    let listing = switchboard_with(&["runs", "--json", "--limit", "1000", "--function", function], &[("SWITCHBOARD_DATA_DIR", path(data))], std::time::Duration::from_secs(60));
+    let listing = switchboard_with(
+        &["runs", "--json", "--limit", "1000", "--function", function],
+        &[("SWITCHBOARD_DATA_DIR", path(data))],
+        std::time::Duration::from_secs(60),
+    );
     assert_eq!(listing.code, 0, "{}", listing.stderr);
     listing.json()["runs"].as_array().expect("runs").len()
 }
