@@ -49,12 +49,13 @@ fn main() {
     println!("cargo:rerun-if-changed=Cargo.lock");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/sandbox/js/bootstrap.js");
+    println!("cargo:rerun-if-changed=src/sandbox/js/commonjs.js");
     let cargo_home = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
         .unwrap_or_default();
     let lock = std::fs::read_to_string(manifest_dir.join("Cargo.lock")).unwrap_or_default();
-    let mut files = vec![manifest_dir.join("src/sandbox/js/bootstrap.js")];
+    let mut files = vec![manifest_dir.join("src/sandbox/js/bootstrap.js"), manifest_dir.join("src/sandbox/js/commonjs.js")];
     for (name, version) in locked_versions(&lock) {
         match registry_dirs(&cargo_home, &format!("{name}-{version}")) {
             Some(dir) => files.extend(sources_in(&dir)),

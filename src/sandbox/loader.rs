@@ -11,6 +11,7 @@
 //! whether or not the file it names exists.
 
 use super::Error;
+use super::resolve::{Failure, Format, Resolvers, node_builtin};
 use deno_ast::{EmitOptions, MediaType, ParseParams, SourceMapOption, TranspileModuleOptions, TranspileOptions};
 use deno_core::error::ModuleLoaderError;
 use deno_core::{
@@ -36,53 +37,6 @@ pub(crate) const VIRTUAL_URL_PREFIX: &str = "file:///app/";
 /// The extensions of files that may be loaded as modules.
 const MODULE_EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "cts", "js", "mjs", "cjs", "jsx", "json"];
 
-/// Node's built-in module names; importing one gets a clear error.
-const NODE_BUILTINS: &[&str] = &[
-    "assert",
-    "async_hooks",
-    "buffer",
-    "child_process",
-    "cluster",
-    "console",
-    "constants",
-    "crypto",
-    "dgram",
-    "diagnostics_channel",
-    "dns",
-    "domain",
-    "events",
-    "fs",
-    "fs/promises",
-    "http",
-    "http2",
-    "https",
-    "inspector",
-    "module",
-    "net",
-    "os",
-    "path",
-    "perf_hooks",
-    "process",
-    "punycode",
-    "querystring",
-    "readline",
-    "repl",
-    "stream",
-    "string_decoder",
-    "sys",
-    "timers",
-    "tls",
-    "trace_events",
-    "tty",
-    "url",
-    "util",
-    "v8",
-    "vm",
-    "wasi",
-    "worker_threads",
-    "zlib",
-];
-
 /// The code of one app as the sandbox sees it: its folder, and a cache of
 /// transpiled sources shared by every runtime that runs the app.
 #[derive(Debug)]
@@ -90,6 +44,7 @@ pub struct AppCode {
     id: u64,
     root: PathBuf,
     sources: Mutex<HashMap<PathBuf, Arc<Transpiled>>>,
+    resolvers: Resolvers,
 }
 
 /// Identifies one load of one app; runtimes are bound to it, so a reloaded
@@ -98,16 +53,25 @@ pub struct AppCode {
 pub struct AppKey(u64);
 
 #[derive(Debug)]
-struct Transpiled {
-    code: Arc<str>,
+pub(crate) struct Transpiled {
+    /// The module's JavaScript: transpiled for ES modules, as written for
+    /// CommonJS (which `require` wraps and compiles as a script), the text
+    /// of a JSON file.
+    pub(crate) code: Arc<str>,
     source_map: Option<Arc<[u8]>>,
-    module_type: ModuleKind,
+    pub(crate) module_type: ModuleKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ModuleKind {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ModuleKind {
     JavaScript,
     Json,
+    /// CommonJS, with the export names and re-exported specifiers Node's
+    /// CommonJS export detection finds in it.
+    CommonJs {
+        exports: Vec<String>,
+        reexports: Vec<String>,
+    },
 }
 
 impl AppCode {
@@ -116,7 +80,8 @@ impl AppCode {
         let root = root.canonicalize().map_err(|source| Error::AppRoot { path: root.to_path_buf(), source })?;
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(Self { id, root, sources: Mutex::new(HashMap::new()) })
+        let resolvers = Resolvers::new(&root, &[]);
+        Ok(Self { id, root, sources: Mutex::new(HashMap::new()), resolvers })
     }
 
     /// The app folder (canonical).
@@ -129,25 +94,43 @@ impl AppCode {
         AppKey(self.id)
     }
 
-    /// Transpiles (once) and returns the JavaScript of a file in the app.
-    fn load(&self, path: &Path) -> Result<Arc<Transpiled>, String> {
+    /// The app's resolvers.
+    pub(crate) fn resolvers(&self) -> &Resolvers {
+        &self.resolvers
+    }
+
+    /// Reads, classifies and (for ES modules) transpiles a file of the app,
+    /// once.
+    pub(crate) fn load(&self, path: &Path) -> Result<Arc<Transpiled>, String> {
         if let Some(found) = self.sources.lock().map_err(|_| "source cache poisoned")?.get(path) {
             return Ok(found.clone());
         }
         let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", self.display(path)))?;
-        let media_type = MediaType::from_path(path);
-        let transpiled = match media_type {
-            MediaType::Json => Transpiled { code: text.into(), source_map: None, module_type: ModuleKind::Json },
-            _ => {
-                // Named by its virtual path, so source maps (and the stacks
-                // they produce, which app code can read) hold no host path.
-                let relative = path.strip_prefix(&self.root).unwrap_or(path);
-                let (code, source_map) = transpile(&Path::new(VIRTUAL_ROOT).join(relative), text)
-                    .map_err(|message| format!("{}: {message}", self.display(path)))?;
-                Transpiled {
-                    code: code.into(),
-                    source_map: source_map.map(|map| Arc::from(map.into_bytes())),
-                    module_type: ModuleKind::JavaScript,
+        // Named by its virtual path, so source maps (and the stacks they
+        // produce, which app code can read) hold no host path.
+        let relative = path.strip_prefix(&self.root).unwrap_or(path);
+        let virtual_path = Path::new(VIRTUAL_ROOT).join(relative);
+        let at = |message: String| format!("{}: {message}", self.display(path));
+        let transpiled = match self.resolvers.format(path) {
+            Format::Json => Transpiled { code: text.into(), source_map: None, module_type: ModuleKind::Json },
+            Format::EsModule => {
+                let (code, source_map) = transpile(&virtual_path, text).map_err(at)?;
+                es_module(code, source_map)
+            }
+            format @ (Format::CommonJs | Format::BySyntax) => {
+                let parsed = parse_program(&virtual_path, text).map_err(at)?;
+                if format == Format::BySyntax && !parsed.compute_is_script() {
+                    let (code, source_map) = emit(parsed).map_err(at)?;
+                    es_module(code, source_map)
+                } else {
+                    let analysis = parsed.analyze_cjs();
+                    let code: Arc<str> =
+                        if parsed.media_type().is_typed() { emit(parsed).map_err(at)?.0.into() } else { parsed.text().clone() };
+                    Transpiled {
+                        code,
+                        source_map: None,
+                        module_type: ModuleKind::CommonJs { exports: analysis.exports, reexports: analysis.reexports },
+                    }
                 }
             }
         };
@@ -182,20 +165,20 @@ impl AppCode {
     }
 
     /// The real path of a virtual path (`/app/...`), if it is one.
-    fn real_of_virtual(&self, virtual_path: &Path) -> Option<PathBuf> {
+    pub(crate) fn real_of_virtual(&self, virtual_path: &Path) -> Option<PathBuf> {
         let relative = lexical(virtual_path).strip_prefix(VIRTUAL_ROOT).ok()?.to_path_buf();
         Some(self.root.join(relative))
     }
 
     /// The real path behind one of the app's module URLs.
-    fn path_of(&self, url: &str) -> Option<PathBuf> {
+    pub(crate) fn path_of(&self, url: &str) -> Option<PathBuf> {
         self.real_of_virtual(&ModuleSpecifier::parse(url).ok()?.to_file_path().ok()?)
     }
 }
 
 /// `path` with `.` and `..` folded away, without touching the disk (a `..`
 /// above the root stays at the root).
-fn lexical(path: &Path) -> PathBuf {
+pub(crate) fn lexical(path: &Path) -> PathBuf {
     let mut folded = PathBuf::new();
     for component in path.components() {
         match component {
@@ -271,10 +254,32 @@ pub fn parse(path: &Path, text: String) -> Result<deno_ast::ParsedSource, String
     .map_err(|diagnostic| diagnostic.to_string())
 }
 
+/// Parses a JavaScript (or `.cts`) file as Node would before it knows the
+/// format: a module if it has `import`/`export` syntax, else a script.
+fn parse_program(path: &Path, text: String) -> Result<deno_ast::ParsedSource, String> {
+    let specifier = ModuleSpecifier::from_file_path(path).map_err(|()| "path cannot be turned into a URL".to_owned())?;
+    let media_type = match MediaType::from_path(path) {
+        MediaType::Cjs | MediaType::Unknown => MediaType::JavaScript,
+        other => other,
+    };
+    deno_ast::parse_program(ParseParams {
+        specifier,
+        text: text.into(),
+        media_type,
+        capture_tokens: false,
+        scope_analysis: false,
+        maybe_syntax: None,
+    })
+    .map_err(|diagnostic| diagnostic.to_string())
+}
+
 /// Transpiles TypeScript/JSX to JavaScript, keeping a separate source map so
 /// stack traces point at the original lines.
 pub(crate) fn transpile(path: &Path, text: String) -> Result<(String, Option<String>), String> {
-    let parsed = parse(path, text)?;
+    emit(parse(path, text)?)
+}
+
+fn emit(parsed: deno_ast::ParsedSource) -> Result<(String, Option<String>), String> {
     let emitted = parsed
         .transpile(
             &TranspileOptions::default(),
@@ -284,6 +289,10 @@ pub(crate) fn transpile(path: &Path, text: String) -> Result<(String, Option<Str
         .map_err(|error| error.to_string())?
         .into_source();
     Ok((emitted.text, emitted.source_map))
+}
+
+fn es_module(code: String, source_map: Option<String>) -> Transpiled {
+    Transpiled { code: code.into(), source_map: source_map.map(|map| Arc::from(map.into_bytes())), module_type: ModuleKind::JavaScript }
 }
 
 /// The built-in modules user code can import, by specifier.
@@ -364,231 +373,123 @@ impl AppLoader {
         *self.app.borrow_mut() = Some(app);
     }
 
+    /// The app this runtime is bound to, if any.
+    pub(crate) fn bound(&self) -> Option<Arc<AppCode>> {
+        self.app.borrow().clone()
+    }
+
     fn app(&self) -> Result<Arc<AppCode>, ModuleLoaderError> {
         self.app.borrow().clone().ok_or_else(|| JsErrorBox::generic("no app is bound to this runtime"))
     }
 
     fn resolve_inner(&self, specifier: &str, referrer: &str) -> Result<ModuleSpecifier, String> {
-        if let Some(url) = builtin_url(specifier) {
-            return ModuleSpecifier::parse(url).map_err(|error| error.to_string());
-        }
-        if specifier.starts_with("switchboard:") {
+        if specifier.starts_with("switchboard:") && builtin_url(specifier).is_none() {
             // Our own entry modules; user code gets nothing from naming one.
             return ModuleSpecifier::parse(specifier).map_err(|error| error.to_string());
         }
         let app = self.app().map_err(|error| error.to_string())?;
         let from = app.path_of(referrer);
-        let from_display = from.as_deref().map(|path| app.display(path)).unwrap_or_else(|| referrer.to_owned());
-        let bare = specifier.strip_prefix("node:").unwrap_or(specifier);
-        if specifier.starts_with("node:") || NODE_BUILTINS.contains(&bare) {
-            return Err(format!(
-                "Node built-in module '{bare}' is not available in the switchboard sandbox (imported from {from_display})"
-            ));
+        match self.locate(&app, specifier, from.as_deref(), false)? {
+            Located::Sdk(url) | Located::Node(url) => ModuleSpecifier::parse(&url).map_err(|error| error.to_string()),
+            Located::File(path) => {
+                let mut url = app.url_of(&path)?;
+                // A CommonJS module's default export depends on who imports
+                // it (esbuild's `__toESM`): the query picks Node's reading.
+                let is_commonjs = matches!(app.load(&path).map(|found| found.module_type.clone()), Ok(ModuleKind::CommonJs { .. }));
+                if is_commonjs && from.as_deref().is_some_and(|from| app.resolvers().node_mode(from)) {
+                    url.set_query(Some(NODE_MODE_QUERY));
+                }
+                Ok(url)
+            }
         }
+    }
+
+    /// Where `specifier`, written in the file `from` (a real path; `None`
+    /// for an entry module), leads: a built-in module or a file of the app
+    /// that its code may read. `require` picks the `require` condition.
+    pub(crate) fn locate(&self, app: &AppCode, specifier: &str, from: Option<&Path>, require: bool) -> Result<Located, String> {
+        if let Some(url) = builtin_url(specifier) {
+            return Ok(Located::Sdk(url.to_owned()));
+        }
+        let from_display = from.map(|path| app.display(path)).unwrap_or_else(|| "the app".to_owned());
+        if let Some(name) = node_builtin(specifier) {
+            return Ok(Located::Node(format!("node:{name}")));
+        }
+        if let Some(name) = specifier.strip_prefix("node:") {
+            return Err(format!("Node has no built-in module named '{name}' (imported from {from_display})"));
+        }
+        let base = from.unwrap_or(app.root());
         // Absolute paths and file URLs are read under the app's virtual root.
         let absolute = specifier.strip_prefix("file://").or_else(|| specifier.starts_with('/').then_some(specifier));
-        if let Some(absolute) = absolute {
-            let outside = || Refusal::Outside.message(specifier, &from_display);
+        let (request, bare) = if let Some(absolute) = absolute {
             let decoded = url::Url::parse(&format!("file://{absolute}"))
                 .ok()
                 .and_then(|url| url.to_file_path().ok())
                 .unwrap_or_else(|| PathBuf::from(absolute));
-            let path = app.real_of_virtual(&decoded).ok_or_else(outside)?;
-            self.screen(&app, &path, specifier, &from_display)?;
-            let found = resolve_file(&path).ok_or_else(|| format!("cannot find module '{specifier}' imported from {from_display}"))?;
-            return self.confine(&app, &found, specifier, &from_display).and_then(|path| app.url_of(&path));
-        }
-        if specifier.starts_with("./") || specifier.starts_with("../") {
-            let base = from
-                .as_deref()
-                .and_then(Path::parent)
-                .ok_or_else(|| format!("relative import '{specifier}' has no file to be relative to"))?;
-            let joined = lexical(&base.join(specifier));
-            self.screen(&app, &joined, specifier, &from_display)?;
-            let found = resolve_file(&joined).ok_or_else(|| format!("cannot find module '{specifier}' imported from {from_display}"))?;
-            return self.confine(&app, &found, specifier, &from_display).and_then(|path| app.url_of(&path));
-        }
-        if specifier.contains("://") || specifier.starts_with("npm:") || specifier.starts_with("jsr:") {
+            let path = app.real_of_virtual(&decoded).ok_or_else(|| Refusal::Outside.message(specifier, &from_display))?;
+            self.screen(app, &path, specifier, &from_display)?;
+            (path.display().to_string(), false)
+        } else if specifier == "." || specifier == ".." || specifier.starts_with("./") || specifier.starts_with("../") {
+            let folder = if base.is_dir() { base } else { base.parent().unwrap_or(app.root()) };
+            self.screen(app, &lexical(&folder.join(specifier)), specifier, &from_display)?;
+            (specifier.to_owned(), false)
+        } else if specifier.contains("://") || specifier.starts_with("npm:") || specifier.starts_with("jsr:") {
             return Err(format!(
                 "import of '{specifier}' from {from_display}: only files of the app and packages in its node_modules can be imported"
             ));
-        }
-        let start = from.as_deref().and_then(Path::parent).unwrap_or(app.root());
-        let found = resolve_package(&app, start, specifier, &from_display, &|path| self.screen(&app, path, specifier, &from_display))?;
-        self.confine(&app, &found, specifier, &from_display).and_then(|path| app.url_of(&path))
-    }
-}
-
-const EXTENSIONS: &[&str] = &["ts", "tsx", "mts", "js", "mjs", "jsx", "json"];
-
-/// Tries `path`, `path.<ext>`, `path/index.<ext>`, and `x.ts` for `x.js`.
-fn resolve_file(path: &Path) -> Option<PathBuf> {
-    if path.is_file() {
-        return Some(path.to_path_buf());
-    }
-    let ext = path.extension().and_then(|ext| ext.to_str());
-    if let Some(ext @ ("js" | "mjs" | "jsx")) = ext {
-        let alternatives: &[&str] = match ext {
-            "mjs" => &["mts"],
-            "jsx" => &["tsx"],
-            _ => &["ts", "tsx"],
+        } else {
+            (specifier.to_owned(), true)
         };
-        for alternative in alternatives {
-            let candidate = path.with_extension(alternative);
-            if candidate.is_file() {
-                return Some(candidate);
+        let found = app.resolvers().resolve(base, &request, require).map_err(|failure| match failure {
+            Failure::NotFound if bare => not_installed(app, specifier, &from_display),
+            Failure::NotFound => format!("cannot find module '{specifier}' imported from {from_display}"),
+            Failure::NotExported(subpath) => {
+                format!("package '{}' does not export '{subpath}' (imported as '{specifier}' from {from_display})", package_name(specifier))
             }
-        }
-    }
-    let name = path.file_name()?.to_string_lossy().into_owned();
-    for ext in EXTENSIONS {
-        let candidate = path.with_file_name(format!("{name}.{ext}"));
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-    }
-    if path.is_dir() {
-        for ext in EXTENSIONS {
-            let candidate = path.join(format!("index.{ext}"));
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    None
-}
-
-/// Splits `@scope/name/sub/path` into (`@scope/name`, `./sub/path`).
-fn split_package(specifier: &str) -> (String, String) {
-    let mut parts = specifier.splitn(if specifier.starts_with('@') { 3 } else { 2 }, '/');
-    let name = if specifier.starts_with('@') {
-        let scope = parts.next().unwrap_or_default();
-        let name = parts.next().unwrap_or_default();
-        format!("{scope}/{name}")
-    } else {
-        parts.next().unwrap_or_default().to_owned()
-    };
-    let rest = parts.next().map(|rest| format!("./{rest}")).unwrap_or_else(|| ".".to_owned());
-    (name, rest)
-}
-
-/// Finds a bare import in `node_modules` folders from `start` up to the app
-/// root, and checks that what it resolves to is an ES module.
-fn resolve_package(
-    app: &AppCode,
-    start: &Path,
-    specifier: &str,
-    from: &str,
-    screen: &dyn Fn(&Path) -> Result<(), String>,
-) -> Result<PathBuf, String> {
-    let (name, subpath) = split_package(specifier);
-    let mut dir = Some(start);
-    while let Some(current) = dir {
-        let package_dir = current.join("node_modules").join(&name);
-        if package_dir.is_dir() {
-            return resolve_in_package(&package_dir, &name, &subpath, specifier, from, screen);
-        }
-        if current == app.root() {
-            break;
-        }
-        dir = current.parent();
-    }
-    // `src/...` imports come from create-twenty-app's tsconfig `paths`.
-    let hint = if app.root().join(&name).is_dir() {
-        format!(
-            "; '{name}' is also a folder of the app, which a tsconfig.json `paths` entry may map, but switchboard does not apply tsconfig `paths` yet: import it by a relative path meanwhile"
-        )
-    } else {
-        String::new()
-    };
-    Err(format!(
-        "cannot find package '{name}' imported from {from}: it is not installed in the app's node_modules (npm install / yarn install){hint}"
-    ))
-}
-
-fn resolve_in_package(
-    package_dir: &Path,
-    name: &str,
-    subpath: &str,
-    specifier: &str,
-    from: &str,
-    screen: &dyn Fn(&Path) -> Result<(), String>,
-) -> Result<PathBuf, String> {
-    let manifest: Value = std::fs::read_to_string(package_dir.join("package.json"))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or(Value::Null);
-    let is_module_type = manifest.get("type").and_then(Value::as_str) == Some("module");
-    let mut esm_by_condition = false;
-    let target = if let Some(exports) = manifest.get("exports") {
-        let (target, esm) = resolve_exports(exports, subpath)
-            .ok_or_else(|| format!("package '{name}' does not export '{subpath}' (imported as '{specifier}' from {from})"))?;
-        esm_by_condition = esm;
-        package_dir.join(target)
-    } else if subpath != "." {
-        package_dir.join(subpath)
-    } else if let Some(module) = manifest.get("module").and_then(Value::as_str) {
-        esm_by_condition = true;
-        package_dir.join(module)
-    } else if let Some(main) = manifest.get("main").and_then(Value::as_str) {
-        package_dir.join(main)
-    } else {
-        package_dir.join("index.js")
-    };
-    // A target that leaves the app is refused before it is looked for.
-    let target = lexical(&target);
-    screen(&target)?;
-    let found = resolve_file(&target)
-        .ok_or_else(|| format!("package '{name}' points at a file that does not exist (imported as '{specifier}' from {from})"))?;
-    let ext = found.extension().and_then(|ext| ext.to_str()).unwrap_or_default();
-    let is_esm = match ext {
-        "mjs" | "mts" | "ts" | "tsx" | "json" => true,
-        "cjs" | "cts" => false,
-        _ => esm_by_condition || is_module_type,
-    };
-    if is_esm {
-        Ok(found)
-    } else {
-        Err(format!(
-            "package '{name}' (imported from {from}) is CommonJS ({}); the switchboard sandbox loads only ES modules — use an ESM build of the package or bundle it into the app",
-            found.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
-        ))
+            Failure::Other(message) => format!("cannot resolve '{specifier}' imported from {from_display}: {message}"),
+        })?;
+        self.confine(app, &found, specifier, &from_display).map(Located::File)
     }
 }
 
-const CONDITIONS: &[(&str, bool)] = &[("import", true), ("module", true), ("worker", false), ("browser", false), ("default", false)];
+/// The query that marks a CommonJS module imported by code in Node mode.
+const NODE_MODE_QUERY: &str = "node";
 
-/// Resolves package.json `exports` for a subpath; the flag says whether an
-/// ESM-only condition (`import`/`module`) chose the target.
-fn resolve_exports(exports: &Value, subpath: &str) -> Option<(String, bool)> {
-    let is_subpath_map = exports.as_object().is_some_and(|map| map.keys().any(|key| key.starts_with('.')));
-    if !is_subpath_map {
-        return if subpath == "." { resolve_conditions(exports, false) } else { None };
-    }
-    let map = exports.as_object()?;
-    if let Some(entry) = map.get(subpath) {
-        return resolve_conditions(entry, false);
-    }
-    for (key, entry) in map {
-        if let Some((prefix, suffix)) = key.split_once('*')
-            && let Some(middle) = subpath.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(suffix))
-        {
-            let (target, esm) = resolve_conditions(entry, false)?;
-            return Some((target.replace('*', middle), esm));
-        }
-    }
-    None
+/// What a specifier names.
+#[derive(Debug)]
+pub(crate) enum Located {
+    /// One of the built-in twenty-sdk modules, by URL.
+    Sdk(String),
+    /// A Node built-in, as `node:<name>`.
+    Node(String),
+    /// A file of the app (real path, confined).
+    File(PathBuf),
 }
 
-fn resolve_conditions(entry: &Value, esm: bool) -> Option<(String, bool)> {
-    match entry {
-        Value::String(target) => Some((target.clone(), esm)),
-        Value::Array(options) => options.iter().find_map(|option| resolve_conditions(option, esm)),
-        Value::Object(map) => CONDITIONS
-            .iter()
-            .find_map(|(condition, is_esm)| map.get(*condition).and_then(|value| resolve_conditions(value, esm || *is_esm))),
-        _ => None,
+/// `@scope/name` or `name` of a bare specifier.
+fn package_name(specifier: &str) -> String {
+    let parts: Vec<&str> = specifier.splitn(3, '/').collect();
+    match parts.as_slice() {
+        [scope, name, ..] if scope.starts_with('@') => format!("{scope}/{name}"),
+        [name, ..] => (*name).to_owned(),
+        [] => specifier.to_owned(),
     }
+}
+
+/// The error for a bare specifier that is neither an installed package nor
+/// mapped by tsconfig.json `paths`; it names both, and says so when the
+/// name is a folder of the app (create-twenty-app's `src/...` imports).
+fn not_installed(app: &AppCode, specifier: &str, from: &str) -> String {
+    let name = package_name(specifier);
+    let mut message = format!(
+        "cannot find package '{name}' imported from {from}: it is not installed in the app's node_modules (npm install / yarn install), and no tsconfig.json `paths` entry maps '{specifier}'"
+    );
+    if !name.starts_with('@') && app.root().join(&name).is_dir() {
+        message.push_str(&format!(
+            "; '{name}' is a folder of the app: map it in tsconfig.json (\"compilerOptions\": {{\"baseUrl\": \".\", \"paths\": {{\"{name}/*\": [\"./{name}/*\"]}}}}) or import it by a relative path"
+        ));
+    }
+    message
 }
 
 impl ModuleLoader for AppLoader {
@@ -610,10 +511,14 @@ impl ModuleLoader for AppLoader {
 
 impl AppLoader {
     fn load_inner(&self, specifier: &ModuleSpecifier, options: &ModuleLoadOptions) -> Result<ModuleSource, ModuleLoaderError> {
+        let javascript = |code: String| ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None);
         if specifier.scheme() == BUILTIN_SCHEME {
             let code =
                 builtin_source(specifier.as_str()).ok_or_else(|| JsErrorBox::generic(format!("unknown built-in module {specifier}")))?;
-            return Ok(ModuleSource::new(ModuleType::JavaScript, ModuleSourceCode::String(code.into()), specifier, None));
+            return Ok(javascript(code));
+        }
+        if specifier.scheme() == "node" {
+            return super::commonjs::builtin_facade(specifier.path()).map(javascript).map_err(JsErrorBox::generic);
         }
         let app = self.app()?;
         let path = app
@@ -623,44 +528,30 @@ impl AppLoader {
         // some other way is checked again.
         let path = self.confine(&app, &path, specifier.as_str(), "the app").map_err(JsErrorBox::generic)?;
         let transpiled = app.load(&path).map_err(JsErrorBox::generic)?;
-        let module_type = match transpiled.module_type {
-            ModuleKind::Json => {
-                if options.requested_module_type != RequestedModuleType::Json {
-                    return Err(JsErrorBox::type_error(format!(
-                        "{} is JSON: import it with `with {{ type: \"json\" }}`",
-                        app.display(&path)
-                    )));
-                }
-                ModuleType::Json
+        match &transpiled.module_type {
+            // esbuild (and so Twenty) imports JSON without an attribute too.
+            ModuleKind::Json if options.requested_module_type != RequestedModuleType::Json => {
+                serde_json::from_str::<Value>(&transpiled.code)
+                    .map_err(|error| JsErrorBox::new("SyntaxError", format!("{}: {error}", app.display(&path))))?;
+                Ok(javascript(format!("export default JSON.parse({});\n", js_string(&transpiled.code))))
             }
-            ModuleKind::JavaScript => ModuleType::JavaScript,
-        };
-        Ok(ModuleSource::new(module_type, ModuleSourceCode::String(transpiled.code.to_string().into()), specifier, None))
+            ModuleKind::Json => {
+                Ok(ModuleSource::new(ModuleType::Json, ModuleSourceCode::String(transpiled.code.to_string().into()), specifier, None))
+            }
+            ModuleKind::JavaScript => Ok(javascript(transpiled.code.to_string())),
+            ModuleKind::CommonJs { .. } => {
+                let node_mode = specifier.query() == Some(NODE_MODE_QUERY);
+                let names = super::commonjs::export_names(self, &app, &path);
+                let virtual_path = app.url_of(&path).map_err(JsErrorBox::generic)?;
+                Ok(javascript(super::commonjs::file_facade(virtual_path.path(), &names, node_mode)))
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_scoped_and_plain_packages() {
-        assert_eq!(split_package("lodash-es"), ("lodash-es".into(), ".".into()));
-        assert_eq!(split_package("lodash-es/map"), ("lodash-es".into(), "./map".into()));
-        assert_eq!(split_package("@scope/pkg/a/b"), ("@scope/pkg".into(), "./a/b".into()));
-    }
-
-    #[test]
-    fn exports_prefer_import_condition_and_patterns() {
-        let exports = serde_json::json!({
-            ".": { "require": "./index.cjs", "import": "./index.mjs" },
-            "./features/*": { "default": "./dist/features/*.js" }
-        });
-        assert_eq!(resolve_exports(&exports, "."), Some(("./index.mjs".into(), true)));
-        assert_eq!(resolve_exports(&exports, "./features/x"), Some(("./dist/features/x.js".into(), false)));
-        assert_eq!(resolve_exports(&exports, "./missing"), None);
-        assert_eq!(resolve_exports(&serde_json::json!("./main.js"), "."), Some(("./main.js".into(), false)));
-    }
 
     #[test]
     fn transpiles_typescript_enums_and_types() {

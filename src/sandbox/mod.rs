@@ -12,10 +12,12 @@
 //! call (connections) come in through the narrow [`Host`] trait. This module knows
 //! nothing of stores or vaults; it imports only `domain`.
 
+mod commonjs;
 mod embedded;
 mod invocation;
 mod loader;
 mod pool;
+mod resolve;
 mod runtime;
 mod worker;
 

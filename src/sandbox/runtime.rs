@@ -155,9 +155,22 @@ async fn op_sb_host(state: Rc<RefCell<OpState>>, #[string] name: String, #[strin
 deno_core::extension!(
     switchboard,
     deps = [deno_webidl, deno_web, deno_fetch, deno_crypto],
-    ops = [op_sb_log, op_sb_take_invocation, op_sb_run_vars, op_sb_complete, op_sb_describe_done, op_sb_load_failed, op_sb_host],
+    ops = [
+        op_sb_log,
+        op_sb_take_invocation,
+        op_sb_run_vars,
+        op_sb_complete,
+        op_sb_describe_done,
+        op_sb_load_failed,
+        op_sb_host,
+        super::commonjs::op_sb_require_resolve,
+        super::commonjs::op_sb_require_source,
+        super::commonjs::op_sb_builtin_modules,
+        super::commonjs::op_sb_digest,
+        super::commonjs::op_sb_hmac,
+    ],
     esm_entry_point = "ext:switchboard/bootstrap.js",
-    esm = [dir "src/sandbox/js", "bootstrap.js"],
+    esm = [dir "src/sandbox/js", "bootstrap.js", "commonjs.js"],
     options = { permissions: PermissionsContainer, log_cap: usize },
     state = |state, options| {
         state.put(options.permissions);
@@ -247,6 +260,8 @@ impl Sandbox {
             ..Default::default()
         })
         .map_err(|error| Error::Boot(error.to_string()))?;
+        // `require` resolves through the same loader as `import`.
+        js.op_state().borrow_mut().put(loader.clone());
         // `Atomics.wait` would block this thread in C, where neither the
         // watchdog's termination nor the run's timers can reach it: refused,
         // it throws, as on a browser's main thread.

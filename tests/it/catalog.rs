@@ -97,8 +97,22 @@ fn a_tsconfig_style_import_gets_advice_that_points_the_right_way() {
     let app = "import { defineApplication } from 'twenty-sdk/define';\nimport { NAME } from 'src/constants';\nexport default defineApplication({ universalIdentifier: '44444444-4444-4444-8444-444444444441', displayName: NAME });\n";
     let run = check(&[("src/application-config.ts", app), ("src/constants.ts", "export const NAME = 'Temp';\n"), ("src/role.ts", ROLE)]);
     assert_problem(&run, "cannot find package 'src'");
-    assert_problem(&run, "does not apply tsconfig `paths` yet");
+    assert_problem(&run, "no tsconfig.json `paths` entry maps 'src/constants'");
+    assert_problem(&run, "'src' is a folder of the app: map it in tsconfig.json");
     assert_problem(&run, "or fix the files above that failed to load");
+}
+
+#[test]
+fn a_tsconfig_paths_import_loads() {
+    let app = "import { defineApplication } from 'twenty-sdk/define';\nimport { NAME } from 'src/constants';\nexport default defineApplication({ universalIdentifier: '44444444-4444-4444-8444-444444444441', displayName: NAME });\n";
+    let tsconfig = "{\n  // as create-twenty-app writes it\n  \"compilerOptions\": { \"baseUrl\": \".\", \"paths\": { \"src/*\": [\"./src/*\"] } },\n}\n";
+    let run = check(&[
+        ("tsconfig.json", tsconfig),
+        ("src/application-config.ts", app),
+        ("src/constants.ts", "export const NAME = 'Temp';\n"),
+        ("src/role.ts", ROLE),
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
 }
 
 #[test]

@@ -1,8 +1,11 @@
-//! Module resolution: relative imports without extensions, index files,
-//! `.js` naming `.ts`, JSON, ESM packages by `exports`, and clear errors for
-//! CommonJS and missing packages.
+//! Module resolution and loading: relative imports without extensions,
+//! index files, `.js` naming `.ts`, JSON, ESM and CommonJS packages (with
+//! esbuild's interop), package.json `exports` conditions, tsconfig `paths`
+//! through `extends`, import cycles, Node's built-in modules, and clear
+//! errors for what cannot load.
 
 use crate::harness::*;
+use serde_json::json;
 
 #[test]
 fn relative_package_json_and_builtin_imports_resolve() {
@@ -18,11 +21,12 @@ fn relative_package_json_and_builtin_imports_resolve() {
 }
 
 #[test]
-fn commonjs_package_gets_a_clear_error() {
+fn a_commonjs_package_imported_from_node_mode_code_is_its_module_exports() {
+    // The fixture's package.json says "type": "module", so its files read a
+    // CommonJS default export as Node does.
     let run = switchboard(&["run", path(&fixture("imports")), "uses-cjs"]);
-    assert_eq!(run.code, 1, "{run:?}");
-    let message = run.json()["error"]["errorMessage"].as_str().expect("msg").to_owned();
-    assert!(message.contains("package 'tiny-cjs'") && message.contains("is CommonJS"), "{message}");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.json()["data"], json!({"default": {"hello": "world"}, "hello": "world"}));
 }
 
 #[test]
@@ -31,4 +35,68 @@ fn missing_package_is_named() {
     assert_eq!(run.code, 1, "{run:?}");
     let message = run.json()["error"]["errorMessage"].as_str().expect("msg").to_owned();
     assert!(message.contains("cannot find package 'not-installed'") && message.contains("src/uses-missing.ts"), "{message}");
+    assert!(message.contains("not installed in the app's node_modules"), "{message}");
+}
+
+#[test]
+fn commonjs_packages_conditions_paths_and_cycles_load_as_esbuild_bundles_them() {
+    let run = switchboard(&["run", path(&fixture("node-compat")), "packages"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let data = &run.json()["data"];
+    assert_eq!(data["greet"], "Hello ada", "CommonJS requiring CommonJS");
+    assert_eq!(data["version"], "2.1.0", "CommonJS requiring JSON");
+    assert_eq!(data["chainDefaultIsExports"], true, "default import of CommonJS is module.exports");
+    assert_eq!(data["flaggedDefault"], "default export of a transpiled module", "__esModule interop");
+    assert_eq!(data["named"], "named export");
+    assert_eq!(data["namespaceKeys"], json!(["default", "named"]));
+    assert_eq!(data["dualImport"], "import", "import condition");
+    assert_eq!(data["dualRequire"], "require", "require condition");
+    assert_eq!(data["conditionsRoot"], "node", "node condition before default, browser skipped");
+    assert_eq!(data["feature"], "feature x", "subpath pattern");
+    assert_eq!(data["cycle"], "abab", "an import cycle through tsconfig paths");
+    assert_eq!(data["cjsCycle"], "early/late", "a require cycle sees the partial exports, as Node");
+    assert_eq!(data["resolved"], "/app/node_modules/cjs-chain/index.js", "require.resolve names the virtual path");
+    let fs_error = data["fsError"].as_str().expect("fsError");
+    assert!(fs_error.contains("fs.readFileSync is not available in the switchboard sandbox: app code has no filesystem"), "{fs_error}");
+}
+
+#[test]
+fn node_builtins_give_what_node_gives() {
+    let run = switchboard(&["run", path(&fixture("node-compat")), "builtins"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let data = &run.json()["data"];
+    assert_eq!(data["sha256"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(data["md5"], "kAFQmDzST7DWlj99KOF/cg==");
+    assert_eq!(data["hmac"], "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+    assert_eq!(data["randomLength"], 16);
+    assert_eq!(data["uuid"], true);
+    assert_eq!(data["timingSafe"], true);
+    assert_eq!(data["webcrypto"], "function");
+    assert_eq!(data["join"], "/a/c/d.txt");
+    assert_eq!(data["parsed"], json!({"root": "/", "dir": "/home/user", "base": "file.tar.gz", "ext": ".gz", "name": "file.tar"}));
+    assert_eq!(data["relative"], "../../impl/bbb");
+    assert_eq!(data["events"], json!([["one"], 42]));
+    assert_eq!(data["eol"], "\n");
+    assert_eq!(data["platform"], "linux");
+    assert_eq!(data["formatted"], "Ada is 36 years and {\"a\":1}");
+    assert_eq!(data["isDate"], true);
+    assert_eq!(data["inspected"], "{ a: [ 1, 2 ] }");
+    assert_eq!(data["base64"], "aGVsbG8gd29ybGQ=");
+    assert_eq!(data["hex"], "hello");
+    assert_eq!(data["sameBuffer"], true);
+    assert_eq!(data["concat"], "ab");
+    assert_eq!(data["readUInt32BE"], 16909060);
+    assert_eq!(data["json"], json!({"type": "Buffer", "data": [104, 105]}));
+    assert_eq!(data["query"], json!({"a": ["1", "3"], "b": "2"}));
+    assert_eq!(data["stringified"], "x=1&x=2&y=z%20w");
+    assert_eq!(data["fileUrl"], "file:///tmp/a%20b.txt");
+    assert_eq!(data["filePath"], "/tmp/a b.txt");
+    assert_eq!(data["legacyUrl"], "example.com:8080");
+    assert_eq!(data["decoded"], "€");
+    assert_eq!(data["assertion"], "AssertionError");
+    assert_eq!(data["delayed"], 42);
+    assert_eq!(data["nodeVersion"], true);
+    assert_eq!(data["global"], true);
+    let fs_message = data["fsMessage"].as_str().expect("fsMessage");
+    assert!(fs_message.contains("fs.readFileSync is not available in the switchboard sandbox"), "{fs_message}");
 }

@@ -21,6 +21,7 @@ import {
   op_sb_run_vars,
   op_sb_take_invocation,
 } from "ext:core/ops";
+import { createRequire, internals as commonjsInternals, requireBuiltin } from "ext:switchboard/commonjs.js";
 
 const {
   ArrayIsArray,
@@ -32,6 +33,9 @@ const {
   ArrayPrototypeSome,
   Error: IntrinsicError,
   JSONParse,
+  MathFloor,
+  BigInt: IntrinsicBigInt,
+  ObjectFreeze,
   JSONStringify,
   ObjectDefineProperties,
   ObjectDefineProperty,
@@ -453,13 +457,68 @@ const sandboxEnv = new Proxy(processEnv, {
 // next run starts with the gateway's own again. Both are permanent
 // accessors, so no run can pin its replacement in place.
 let currentEnv = sandboxEnv;
+// What Node 22 on Linux reports, without anything of the host's: code
+// that branches on the platform or version takes Node's path.
+const NODE_VERSION = "22.12.0";
+const startedAt = performanceMod.performance.now();
+const processExit = (code) => {
+  throw new IntrinsicError(
+    `process.exit(${code === undefined ? "" : code}) is not available in the switchboard sandbox: return from the handler (or throw) instead`,
+  );
+};
+const processWrite = (level) => (chunk) => {
+  op_sb_log(level, StringPrototypeReplace(IntrinsicString(chunk), /\n$/, ""));
+  return true;
+};
+const hrtime = (previous) => {
+  const now = performanceMod.performance.now();
+  let seconds = MathFloor(now / 1000);
+  let nanos = MathFloor((now % 1000) * 1e6);
+  if (ArrayIsArray(previous)) {
+    seconds -= previous[0];
+    nanos -= previous[1];
+    if (nanos < 0) {
+      seconds -= 1;
+      nanos += 1e9;
+    }
+  }
+  return [seconds, nanos];
+};
+hrtime.bigint = () => IntrinsicBigInt(MathFloor(performanceMod.performance.now() * 1e6));
 const sandboxProcess = {
-  platform: "switchboard",
-  version: "v22.0.0",
-  versions: {},
-  argv: [],
+  title: "node",
+  platform: "linux",
+  arch: "x64",
+  version: "v" + NODE_VERSION,
+  versions: { node: NODE_VERSION },
+  release: { name: "node" },
+  argv: ["/usr/local/bin/node", "/app/index.js"],
+  argv0: "node",
+  execArgv: [],
+  execPath: "/usr/local/bin/node",
+  pid: 1,
+  ppid: 0,
+  exitCode: undefined,
   nextTick: (callback, ...args) => queueMicrotask(() => callback(...args)),
   cwd: () => "/",
+  umask: () => 0o22,
+  uptime: () => (performanceMod.performance.now() - startedAt) / 1000,
+  hrtime,
+  memoryUsage: () => ({ rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }),
+  exit: processExit,
+  emitWarning: (warning) => op_sb_log(LEVEL.warn, typeof warning === "string" ? "Warning: " + warning : IntrinsicString(warning)),
+  on() {
+    return this;
+  },
+  once() {
+    return this;
+  },
+  off() {
+    return this;
+  },
+  emit: () => false,
+  stdout: { write: processWrite(LEVEL.info), isTTY: false },
+  stderr: { write: processWrite(LEVEL.error), isTTY: false },
 };
 let currentProcess = sandboxProcess;
 // A property app code may assign for the rest of a run but never redefine;
@@ -468,6 +527,35 @@ const runSlot = (target, name, get, set, enumerable) =>
   ObjectDefineProperty(target, name, { get, set, enumerable, configurable: false });
 runSlot(sandboxProcess, "env", () => currentEnv, (value) => (currentEnv = value), true);
 runSlot(globalThis, "process", () => currentProcess, (value) => (currentProcess = value), false);
+commonjsInternals.process = sandboxProcess;
+commonjsInternals.inspect = consoleMod.inspect;
+
+// Node's own globals, as every bundle Twenty runs sees them. `Buffer` and
+// `setImmediate` load node:buffer / node:timers the first time they are
+// read, so a runtime whose app never uses them never compiles them.
+const setImmediate = (callback, ...args) => timers.setTimeout(callback, 0, ...args);
+const clearImmediate = (id) => timers.clearTimeout(id);
+commonjsInternals.setImmediate = setImmediate;
+commonjsInternals.clearImmediate = clearImmediate;
+const lazyGlobal = (name, load) =>
+  ObjectDefineProperty(globalThis, name, {
+    get() {
+      const value = load();
+      ObjectDefineProperty(globalThis, name, writable(value));
+      return value;
+    },
+    set(value) {
+      ObjectDefineProperty(globalThis, name, writable(value));
+    },
+    enumerable: false,
+    configurable: true,
+  });
+ObjectDefineProperties(globalThis, {
+  global: writable(globalThis),
+  setImmediate: writable(setImmediate),
+  clearImmediate: writable(clearImmediate),
+});
+lazyGlobal("Buffer", () => requireBuiltin("buffer").Buffer);
 
 // Everything the host registered for this runtime: module namespaces by key.
 const entities = new SafeMap();
@@ -634,6 +722,9 @@ ObjectDefineProperties(globalThis, {
   // a run did to `globalThis.fetch`, so run tokens never pass through code
   // an earlier run left behind.
   __switchboard_fetch: readOnly(sandboxFetch),
+  // What the ES-module facades of CommonJS files and of Node's built-ins
+  // call (commonjs.rs); `node:module` gives app code the same.
+  __switchboard_commonjs: readOnly(ObjectFreeze({ createRequire, requireBuiltin })),
 });
 
 delete globalThis.Deno;
