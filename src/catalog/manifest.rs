@@ -83,6 +83,88 @@ fn logic_function(entity: &Evaluated, checksum: String) -> Value {
     Value::Object(config)
 }
 
+/// The namespace of select options' derived ids.
+const OPTION_NAMESPACE: uuid::Uuid = uuid::uuid!("a80ff791-b940-4c47-a522-2bb478515415");
+
+/// A SELECT or MULTI_SELECT field with an id on every option: the given one,
+/// or the UUID v5 of `<label>-<field id>`, as Twenty derives it.
+fn with_option_ids(mut field: Map<String, Value>) -> Map<String, Value> {
+    let is_select = matches!(field.get("type").and_then(Value::as_str), Some("SELECT" | "MULTI_SELECT"));
+    let field_id = field.get("universalIdentifier").map(js_text).unwrap_or_else(|| "undefined".to_owned());
+    if is_select && let Some(Value::Array(options)) = field.get_mut("options") {
+        for option in options.iter_mut().filter_map(Value::as_object_mut) {
+            if option.get("id").is_none_or(Value::is_null) {
+                let label = option.get("label").map(js_text).unwrap_or_else(|| "undefined".to_owned());
+                let id = uuid::Uuid::new_v5(&OPTION_NAMESPACE, format!("{label}-{field_id}").as_bytes());
+                option.insert("id".into(), json!(id.to_string()));
+            }
+        }
+    }
+    field
+}
+
+/// A value as a JavaScript template literal would print it.
+fn js_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => "null".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// An object as Twenty's manifest lists it: a default `name` text field
+/// added when it has none and names no other label field, option ids on
+/// its select fields, and its label identifier field filled in.
+fn object(entity: &Evaluated, application: Option<&str>) -> Value {
+    let mut config = entity.config.clone();
+    let mut fields: Vec<Value> = config.get("fields").and_then(Value::as_array).cloned().unwrap_or_default();
+    let label_id = config.get("labelIdentifierFieldMetadataUniversalIdentifier").filter(|value| !value.is_null()).cloned();
+    let has_name = fields.iter().any(|field| field.get("name").and_then(Value::as_str) == Some("name"));
+    let names_other_label = label_id.as_ref().is_some_and(|id| !fields.iter().any(|field| field.get("universalIdentifier") == Some(id)));
+    if !has_name && !names_other_label {
+        let object_id = config.get("universalIdentifier").map(js_text).unwrap_or_else(|| "undefined".to_owned());
+        let namespace = application.and_then(|id| uuid::Uuid::parse_str(id).ok()).unwrap_or(uuid::Uuid::nil());
+        let id = uuid::Uuid::new_v5(&namespace, format!("fieldMetadata:{object_id}:name").as_bytes());
+        fields.push(json!({
+            "name": "name", "label": "Name", "description": "Name", "icon": "IconAbc", "isNullable": true,
+            "defaultValue": null, "type": "TEXT", "universalIdentifier": id.to_string(),
+        }));
+    }
+    let label = label_id.or_else(|| {
+        fields
+            .iter()
+            .find(|field| field.get("name").and_then(Value::as_str) == Some("name"))
+            .and_then(|field| field.get("universalIdentifier"))
+            .cloned()
+    });
+    let fields = fields.into_iter().map(|field| match field {
+        Value::Object(field) => Value::Object(with_option_ids(field)),
+        other => other,
+    });
+    config.insert("fields".into(), Value::Array(fields.collect()));
+    if let Some(label) = label {
+        config.insert("labelIdentifierFieldMetadataUniversalIdentifier".into(), label);
+    }
+    Value::Object(config)
+}
+
+/// A front component as `twenty dev:build` lists it: its config without the
+/// component function, which it names, and where its source and bundle are.
+/// The bundle's checksum is esbuild's and stays empty here, as in Twenty's
+/// manifest before the build step fills it.
+fn front_component(entity: &Evaluated, uses_client_sdk: bool) -> Value {
+    let mut config = entity.config.clone();
+    config.remove("component");
+    config.insert("componentName".into(), entity.component_name.clone().map(Value::String).unwrap_or(Value::Null));
+    config.insert("sourceComponentPath".into(), json!(entity.file.relative));
+    config.insert("builtComponentPath".into(), json!(built_path(&entity.file.relative)));
+    config.insert("builtComponentChecksum".into(), json!(""));
+    let headless = config.get("isHeadless").cloned().filter(|value| !value.is_null()).unwrap_or(json!(false));
+    config.insert("isHeadless".into(), headless);
+    config.insert("usesSdkClient".into(), json!(uses_client_sdk));
+    Value::Object(config)
+}
+
 /// Twenty derives missing permission ids as UUID v5 of
 /// `<kind>:<role>:<target>` in the application's namespace.
 fn derived_id(application: Option<&str>, name: &str) -> Value {
@@ -139,7 +221,14 @@ fn sort_by_identifier(items: &mut [Value]) {
 
 /// Builds the manifest. `checksum` gives the built handler checksum of a
 /// function file (ours: md5 of the transpiled module).
-pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&Path) -> String) -> Value {
+/// `uses_client_sdk` says whether a front component's bundle would import
+/// `twenty-client-sdk`.
+pub(crate) fn assemble(
+    root: &Path,
+    entities: &[Evaluated],
+    checksum: impl Fn(&Path) -> String,
+    uses_client_sdk: impl Fn(&Path) -> bool,
+) -> Value {
     let mut buckets: Map<String, Value> = BUCKETS.iter().map(|b| ((*b).to_owned(), json!([]))).collect();
     let mut application: Option<Map<String, Value>> = None;
     let mut default_role: Option<Value> = None;
@@ -190,6 +279,18 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
                 push(&mut buckets, "logicFunctions", logic_function(entity, checksum(&entity.file.path)));
                 continue;
             }
+            EntityKind::Object => {
+                push(&mut buckets, "objects", object(entity, application_id.as_deref()));
+                continue;
+            }
+            EntityKind::Field => {
+                push(&mut buckets, "fields", Value::Object(with_option_ids(entity.config.clone())));
+                continue;
+            }
+            EntityKind::FrontComponent => {
+                push(&mut buckets, "frontComponents", front_component(entity, uses_client_sdk(&entity.file.path)));
+                continue;
+            }
             kind => kind.bucket(),
         };
         push(&mut buckets, bucket, Value::Object(entity.config.clone()));
@@ -199,6 +300,7 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
             sort_by_identifier(items);
         }
     }
+    buckets.insert("publicAssets".into(), Value::Array(public_assets(root)));
     let mut application = application.unwrap_or_default();
     if application.get("defaultRoleUniversalIdentifier").is_none_or(Value::is_null) {
         application.insert("defaultRoleUniversalIdentifier".into(), default_role.unwrap_or(Value::Null));
@@ -231,6 +333,29 @@ pub(crate) fn assemble(root: &Path, entities: &[Evaluated], checksum: impl Fn(&P
         manifest.insert(key, value);
     }
     Value::Object(manifest)
+}
+
+/// The files under `public/` (hidden ones left out, as Twenty's glob does),
+/// by path, each with the md5 of its bytes.
+fn public_assets(root: &Path) -> Vec<Value> {
+    let folder = root.join("public");
+    let mut assets: Vec<(String, Value)> = walkdir::WalkDir::new(&folder)
+        .follow_links(false)
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .filter_map(|entry| {
+            let relative = entry.path().strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let extension = entry.path().extension().map(|ext| ext.to_string_lossy().into_owned()).unwrap_or_default();
+            let checksum = std::fs::read(entry.path()).ok().map(|bytes| md5_hex(&bytes));
+            let asset = json!({ "filePath": relative, "fileName": name, "fileType": extension, "checksum": checksum });
+            Some((relative, asset))
+        })
+        .collect();
+    assets.sort_by_cached_key(|(path, _)| collation_key(path));
+    assets.into_iter().map(|(_, asset)| asset).collect()
 }
 
 fn push(buckets: &mut Map<String, Value>, bucket: &str, value: Value) {

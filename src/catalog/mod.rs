@@ -3,6 +3,7 @@
 //! Twenty's CLI would, and validates it. Every problem is reported at once,
 //! each naming the file and field. The catalog never runs a handler.
 
+mod component;
 mod discover;
 mod infer;
 mod manifest;
@@ -153,6 +154,8 @@ pub enum Error {
 pub(crate) struct Evaluated {
     pub(crate) file: EntityFile,
     pub(crate) config: Map<String, Value>,
+    /// The `name` of a front component's `component` function.
+    pub(crate) component_name: Option<String>,
 }
 
 /// A loaded, valid app.
@@ -194,7 +197,8 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
             Ok(description) => match read_description(&file, &description) {
                 Ok((config, file_warnings)) => {
                     warnings.extend(file_warnings.into_iter().map(|w| format!("{}: {w}", file.relative)));
-                    evaluated.push(Evaluated { file, config });
+                    let component_name = description.get("componentName").and_then(Value::as_str).map(str::to_owned);
+                    evaluated.push(Evaluated { file, config, component_name });
                 }
                 Err(mut file_problems) => problems.append(&mut file_problems),
             },
@@ -209,7 +213,8 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
         problem
     }));
     warnings.extend(withheld_header_warnings(&evaluated));
-    let manifest_json = manifest::assemble(code.root(), &evaluated, |path| code.checksum(path));
+    let manifest_json =
+        manifest::assemble(code.root(), &evaluated, |path| code.checksum(path), |path| component::imports_client_sdk(&code, path));
     let has_application = evaluated.iter().any(|e| e.file.kind == EntityKind::Application);
     let typed = if has_application { validate::typed(&manifest_json, &evaluated) } else { Err(Vec::new()) };
     let manifest = match typed {

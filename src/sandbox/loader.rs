@@ -105,7 +105,14 @@ impl AppCode {
         if let Some(found) = self.sources.lock().map_err(|_| "source cache poisoned")?.get(path) {
             return Ok(found.clone());
         }
-        let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", self.display(path)))?;
+        let mut text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", self.display(path)))?;
+        // Twenty's CLI rewrites command availability expressions in the
+        // app's own TypeScript before running it; so does the loader.
+        let own_typescript = matches!(path.extension().and_then(|ext| ext.to_str()), Some("ts" | "tsx"))
+            && !path.components().any(|part| part.as_os_str() == "node_modules");
+        if own_typescript && let Some(rewritten) = super::availability::rewrite(&text) {
+            text = rewritten;
+        }
         // Named by its virtual path, so source maps (and the stacks they
         // produce, which app code can read) hold no host path.
         let relative = path.strip_prefix(&self.root).unwrap_or(path);
@@ -137,6 +144,17 @@ impl AppCode {
         let transpiled = Arc::new(transpiled);
         self.sources.lock().map_err(|_| "source cache poisoned")?.insert(path.to_path_buf(), transpiled.clone());
         Ok(transpiled)
+    }
+
+    /// Where an `import` of `specifier` in the app file `from` leads, if to
+    /// a module file inside the app folder (for reading the import graph;
+    /// nothing is loaded).
+    pub fn resolve_import(&self, from: &Path, specifier: &str) -> Option<PathBuf> {
+        if builtin_url(specifier).is_some() || node_builtin(specifier).is_some() || specifier.contains(':') {
+            return None;
+        }
+        let found = self.resolvers.resolve(from, specifier, false).ok()?.canonicalize().ok()?;
+        (found.starts_with(&self.root) && is_module_file(&found)).then_some(found)
     }
 
     /// md5 of a module's transpiled code: our `builtHandlerChecksum`.

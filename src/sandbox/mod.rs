@@ -12,6 +12,7 @@
 //! call (connections) come in through the narrow [`Host`] trait. This module knows
 //! nothing of stores or vaults; it imports only `domain`.
 
+mod availability;
 mod commonjs;
 mod embedded;
 mod invocation;

@@ -603,6 +603,10 @@ const describe = (key) => {
       errors: result.errors ?? [],
       warnings: result.warnings ?? [],
       handlerType,
+      // A front component's manifest entry names its component function.
+      componentName: config !== null && typeof config === "object" && typeof config.component === "function"
+        ? config.component.name
+        : undefined,
       config,
     };
   }

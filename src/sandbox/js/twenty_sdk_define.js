@@ -291,3 +291,85 @@ export const STANDARD_OBJECT = __STANDARD_OBJECT__;
 export const STANDARD_OBJECT_UNIVERSAL_IDENTIFIERS = STANDARD_OBJECT;
 export const STANDARD_PAGE_LAYOUT = __STANDARD_PAGE_LAYOUT__;
 export const STANDARD_PAGE_LAYOUT_UNIVERSAL_IDENTIFIERS = STANDARD_PAGE_LAYOUT;
+
+// The names a command's `conditionalAvailabilityExpression` is written in.
+// The expression is turned into Twenty's expression language from its
+// source text before the file runs (as Twenty's CLI does), so at run time
+// these only say that they cannot be used.
+const expressionOnly = (name) => {
+  const refuse = () => {
+    throw new Error(`"${name}" from twenty-sdk can only be used inside a command's conditionalAvailabilityExpression, not at runtime.`);
+  };
+  return new Proxy(function () {}, {
+    get: (_target, key) => (key === "then" || typeof key === "symbol" ? undefined : refuse()),
+    apply: refuse,
+    construct: refuse,
+    has: refuse,
+  });
+};
+export const pageType = expressionOnly("pageType");
+export const isInSidePanel = expressionOnly("isInSidePanel");
+export const isDashboardPageLayoutInEditMode = expressionOnly("isDashboardPageLayoutInEditMode");
+export const isLayoutCustomizationModeEnabled = expressionOnly("isLayoutCustomizationModeEnabled");
+export const favoriteRecordIds = expressionOnly("favoriteRecordIds");
+export const isSelectAll = expressionOnly("isSelectAll");
+export const hasAnySoftDeleteFilterOnView = expressionOnly("hasAnySoftDeleteFilterOnView");
+export const numberOfSelectedRecords = expressionOnly("numberOfSelectedRecords");
+export const objectPermissions = expressionOnly("objectPermissions");
+export const selectedRecords = expressionOnly("selectedRecords");
+export const featureFlags = expressionOnly("featureFlags");
+export const targetObjectReadPermissions = expressionOnly("targetObjectReadPermissions");
+export const targetObjectWritePermissions = expressionOnly("targetObjectWritePermissions");
+export const canImpersonate = expressionOnly("canImpersonate");
+export const canAccessFullAdminPanel = expressionOnly("canAccessFullAdminPanel");
+export const objectMetadataItem = expressionOnly("objectMetadataItem");
+export const objectMetadataLabel = expressionOnly("objectMetadataLabel");
+export const isDefined = expressionOnly("isDefined");
+export const includes = expressionOnly("includes");
+export const every = expressionOnly("every");
+export const everyDefined = expressionOnly("everyDefined");
+export const everyEquals = expressionOnly("everyEquals");
+export const some = expressionOnly("some");
+export const someDefined = expressionOnly("someDefined");
+export const someEquals = expressionOnly("someEquals");
+export const none = expressionOnly("none");
+export const noneDefined = expressionOnly("noneDefined");
+export const noneEquals = expressionOnly("noneEquals");
+export const someNonEmptyString = expressionOnly("someNonEmptyString");
+export const includesEvery = expressionOnly("includesEvery");
+const isNonEmptyStringExpression = expressionOnly("isNonEmptyString");
+export { isNonEmptyStringExpression as isNonEmptyString };
+
+// Deterministic universal identifiers, as the SDK derives them: a UUID v5
+// of `<namespace>:<value>` in the application's namespace.
+const uuidBytes = (uuid) => {
+  const hex = String(uuid).replace(/-/g, "");
+  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new TypeError("Invalid UUID");
+  const bytes = new Uint8Array(16);
+  for (let index = 0; index < 16; index++) bytes[index] = parseInt(hex.substr(index * 2, 2), 16);
+  return bytes;
+};
+const uuidV5 = (name, namespace) => {
+  const { createHash } = globalThis.__switchboard_commonjs.requireBuiltin("crypto");
+  const { Buffer } = globalThis.__switchboard_commonjs.requireBuiltin("buffer");
+  const hash = createHash("sha1").update(Buffer.from(uuidBytes(namespace))).update(name, "utf8").digest();
+  const bytes = Uint8Array.from(hash.subarray(0, 16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x50;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+const derived = (entityNamespace, value, applicationUniversalIdentifier) =>
+  uuidV5(`${entityNamespace}:${value}`, applicationUniversalIdentifier);
+export const getFieldUniversalIdentifier = ({ applicationUniversalIdentifier, objectUniversalIdentifier, name }) =>
+  derived("fieldMetadata", `${objectUniversalIdentifier}:${name}`, applicationUniversalIdentifier);
+export const getSystemRelationFieldUniversalIdentifier = ({ applicationUniversalIdentifier, objectUniversalIdentifier, relationTargetObjectUniversalIdentifier }) =>
+  derived("fieldMetadata", `${objectUniversalIdentifier}:systemRelation:${relationTargetObjectUniversalIdentifier}`, applicationUniversalIdentifier);
+export const getSystemRecordPageLayoutUniversalIdentifier = ({ objectMetadataApplicationUniversalIdentifier, objectUniversalIdentifier }) =>
+  derived("pageLayout", objectUniversalIdentifier ? `${objectUniversalIdentifier}:RECORD_PAGE` : "RECORD_PAGE", objectMetadataApplicationUniversalIdentifier);
+export const getSystemPageLayoutTabUniversalIdentifier = ({ objectMetadataApplicationUniversalIdentifier, pageLayoutUniversalIdentifier, title }) =>
+  derived("pageLayoutTab", `${pageLayoutUniversalIdentifier}:${title}`, objectMetadataApplicationUniversalIdentifier);
+export const getSystemViewFieldUniversalIdentifier = ({ fieldMetadataApplicationUniversalIdentifier, viewUniversalIdentifier, fieldMetadataUniversalIdentifier }) =>
+  derived("viewField", `${viewUniversalIdentifier}:${fieldMetadataUniversalIdentifier}`, fieldMetadataApplicationUniversalIdentifier);
+export const getSystemViewUniversalIdentifier = ({ objectMetadataApplicationUniversalIdentifier, objectUniversalIdentifier, viewKey }) =>
+  derived("view", `${objectUniversalIdentifier}:${viewKey}`, objectMetadataApplicationUniversalIdentifier);

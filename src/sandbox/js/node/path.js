@@ -128,7 +128,7 @@ function toNamespacedPath(path) {
   return path;
 }
 
-const posix = {
+module.exports = {
   sep: "/",
   delimiter: ":",
   normalize,
@@ -143,5 +143,4 @@ const posix = {
   format,
   toNamespacedPath,
 };
-posix.posix = posix;
-module.exports = posix;
+module.exports.posix = module.exports;
