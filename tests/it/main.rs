@@ -13,6 +13,8 @@ mod kv;
 mod library;
 mod limits;
 mod mcp;
+mod node_diff;
+mod packages;
 mod parity;
 mod pool;
 mod records;

@@ -533,8 +533,14 @@ commonjsInternals.inspect = consoleMod.inspect;
 // Node's own globals, as every bundle Twenty runs sees them. `Buffer` and
 // `setImmediate` load node:buffer / node:timers the first time they are
 // read, so a runtime whose app never uses them never compiles them.
-const setImmediate = (callback, ...args) => timers.setTimeout(callback, 0, ...args);
-const clearImmediate = (id) => timers.clearTimeout(id);
+const webSetTimeout = timers.setTimeout;
+const webClearTimeout = timers.clearTimeout;
+const setImmediate = (callback, ...args) => {
+  const timerArguments = [callback, 0];
+  for (let index = 0; index < args.length; index++) timerArguments[index + 2] = args[index];
+  return ReflectApply(webSetTimeout, undefined, timerArguments);
+};
+const clearImmediate = (id) => ReflectApply(webClearTimeout, undefined, [id]);
 commonjsInternals.setImmediate = setImmediate;
 commonjsInternals.clearImmediate = clearImmediate;
 const lazyGlobal = (name, load) =>

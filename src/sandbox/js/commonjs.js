@@ -73,7 +73,8 @@ const resolveFrom = (specifier, from) => {
     try {
       found = JSONParse(op_sb_require_resolve(specifier, from));
     } catch (error) {
-      throw requireError(error.message, "MODULE_NOT_FOUND");
+      const unknownBuiltin = StringPrototypeStartsWith(specifier, "node:");
+      throw requireError(error.message, unknownBuiltin ? "ERR_UNKNOWN_BUILTIN_MODULE" : "MODULE_NOT_FOUND");
     }
     resolutions.set(key, found);
   }
@@ -175,8 +176,8 @@ function makeRequire(from, parent) {
   };
   require.resolve = (specifier) => {
     const found = resolveFrom(specifier, from);
-    if (found.builtin !== undefined) return found.builtin;
-    if (found.module !== undefined) return specifier;
+    // A built-in resolves to itself, as it was named.
+    if (found.builtin !== undefined || found.module !== undefined) return specifier;
     return found.path;
   };
   require.resolve.paths = () => null;

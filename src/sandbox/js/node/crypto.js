@@ -10,9 +10,7 @@ const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];
 function algorithmOf(name) {
   const normalized = typeof name === "string" ? name.toLowerCase().replace(/^rsa-/, "").replace(/^sha-/, "sha") : "";
   if (!HASHES.includes(normalized)) {
-    const error = new Error(`Digest method not supported: ${name} (switchboard provides ${HASHES.join(", ")})`);
-    error.code = "ERR_CRYPTO_INVALID_DIGEST";
-    throw error;
+    throw new Error(`Digest method not supported: ${name} (switchboard provides ${HASHES.join(", ")})`);
   }
   return normalized;
 }

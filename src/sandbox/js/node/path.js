@@ -79,11 +79,24 @@ function trimTrailing(path) {
 function dirname(path) {
   assertPath(path, "path");
   if (path === "") return ".";
-  const trimmed = trimTrailing(path);
-  const slash = trimmed.lastIndexOf("/");
-  if (slash === -1) return ".";
-  if (slash === 0) return "/";
-  return trimTrailing(trimmed.slice(0, slash));
+  const absolute = path.startsWith("/");
+  // The last slash before the final name, with the name's own trailing
+  // slashes skipped.
+  let end = -1;
+  let inTrailingSlashes = true;
+  for (let index = path.length - 1; index >= 1; index--) {
+    if (path[index] === "/") {
+      if (!inTrailingSlashes) {
+        end = index;
+        break;
+      }
+    } else {
+      inTrailingSlashes = false;
+    }
+  }
+  if (end === -1) return absolute ? "/" : ".";
+  if (absolute && end === 1) return "//";
+  return path.slice(0, end);
 }
 
 function basename(path, suffix) {
@@ -91,7 +104,7 @@ function basename(path, suffix) {
   if (suffix !== undefined) assertPath(suffix, "suffix");
   const trimmed = path === "/" ? "" : trimTrailing(path);
   let base = trimmed.slice(trimmed.lastIndexOf("/") + 1);
-  if (suffix !== undefined && suffix !== base && base.endsWith(suffix)) base = base.slice(0, base.length - suffix.length);
+  if (suffix !== undefined && base.endsWith(suffix)) base = base.slice(0, base.length - suffix.length);
   return base;
 }
 
@@ -107,10 +120,11 @@ function parse(path) {
   assertPath(path, "path");
   const root = path.startsWith("/") ? "/" : "";
   if (path === "" || path === "/") return { root, dir: root, base: "", ext: "", name: "" };
+  const trimmed = trimTrailing(path);
+  const slash = trimmed.lastIndexOf("/");
+  const dir = slash > 0 ? trimmed.slice(0, slash) : slash === 0 ? "/" : "";
   const base = basename(path);
   const ext = extname(path);
-  let dir = dirname(path);
-  if (dir === "." && !path.startsWith(".")) dir = path.includes("/") ? dir : "";
   return { root, dir, base, ext, name: ext ? base.slice(0, base.length - ext.length) : base };
 }
 

@@ -2,7 +2,7 @@
 "use strict";
 
 function escape(text) {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+  return encodeURIComponent(typeof text === "string" ? text : String(text));
 }
 
 function unescape(text) {

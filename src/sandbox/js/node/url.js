@@ -85,7 +85,10 @@ function parse(input, parseQueryString, slashesDenoteHost) {
     rest = rest.slice(2);
     url.slashes = true;
   }
-  if (url.slashes) {
+  // As Node: a host follows `//`, or the scheme of a protocol that is
+  // never written with slashes (mailto:user@host); javascript: has none.
+  const hostless = url.protocol === "javascript:";
+  if (!hostless && (url.slashes || (url.protocol !== null && !SLASHED.has(url.protocol)))) {
     const end = rest.search(/[/\\]/);
     let host = end === -1 ? rest : rest.slice(0, end);
     rest = end === -1 ? "" : rest.slice(end);
@@ -99,8 +102,8 @@ function parse(input, parseQueryString, slashesDenoteHost) {
       if (port[1]) url.port = port[1];
       host = host.slice(0, host.length - port[0].length);
     }
-    url.hostname = host.toLowerCase();
-    url.host = url.hostname + (url.port ? ":" + url.port : "");
+    url.hostname = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1).toLowerCase() : host.toLowerCase();
+    url.host = (host.startsWith("[") ? "[" + url.hostname + "]" : url.hostname) + (url.port ? ":" + url.port : "");
     if (SLASHED.has(url.protocol) && rest === "") rest = "/";
   }
   url.pathname = rest === "" ? null : rest;

@@ -9,6 +9,9 @@ function inspect(value, options) {
   const settings = typeof options === "object" && options !== null ? { ...options } : {};
   if (typeof options === "boolean") settings.showHidden = options;
   if (settings.colors === undefined) settings.colors = false;
+  // Node's defaults, where the console's inspector has others.
+  if (settings.depth === undefined) settings.depth = 2;
+  if (settings.quotes === undefined) settings.quotes = ["'", '"', "`"];
   return internals.inspect(value, settings);
 }
 inspect.custom = customInspect;
@@ -17,6 +20,9 @@ inspect.defaultOptions = { depth: 2, colors: false, showHidden: false };
 function format(...args) {
   return formatWithOptions({}, ...args);
 }
+
+// Numbers as Node's format prints them: -0 keeps its sign.
+const numberText = (number) => (Object.is(number, -0) ? "-0" : String(number));
 
 function formatWithOptions(options, first, ...rest) {
   if (typeof first !== "string") return [first, ...rest].map((value) => (typeof value === "string" ? value : inspect(value, options))).join(" ");
@@ -32,10 +38,10 @@ function formatWithOptions(options, first, ...rest) {
         return String(value);
       case "d":
         if (typeof value === "bigint") return `${value}n`;
-        return typeof value === "object" && value !== null ? String(Number(value)) : String(Number(value));
+        return numberText(Number(value));
       case "i":
         if (typeof value === "bigint") return `${value}n`;
-        return String(parseInt(value, 10));
+        return numberText(parseInt(value, 10));
       case "f":
         return String(parseFloat(value));
       case "j":
