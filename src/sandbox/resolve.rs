@@ -177,7 +177,7 @@ impl Resolvers {
         let options = ResolveOptions {
             tsconfig: tsconfig
                 .is_file()
-                .then(|| TsconfigDiscovery::Manual(TsconfigOptions { config_file: tsconfig, references: TsconfigReferences::Disabled })),
+                .then_some(TsconfigDiscovery::Manual(TsconfigOptions { config_file: tsconfig, references: TsconfigReferences::Disabled })),
             condition_names: strings(&["node", "import", "module"]),
             extensions: strings(&[".tsx", ".ts", ".jsx", ".js", ".mts", ".mjs", ".cts", ".cjs", ".json"]),
             extension_alias: vec![
