@@ -8,6 +8,9 @@
 #              left out of the comparison
 #   functions  the calls listed in tests/real-apps/<app>.json, each run with
 #              `switchboard run`, that ended as expected
+#   hooks      for an app with install hooks: a first `switchboard serve`
+#              ran them (pre, then post) and recorded them, and a second
+#              serve of the same version ran none
 #
 #   scripts/real-apps.sh [DIR]      DIR defaults to ../shared/real-apps
 #
@@ -126,7 +129,47 @@ print(passed, len(spec["calls"]))
 EOF
 }
 
-printf '%-22s %-6s %-22s %-10s %s\n' app check manifest functions seconds
+# Serves the app twice on a fresh store; prints what the install hooks did.
+check_hooks() { # app_dir
+  python3 - "$SWITCHBOARD_BIN" "$1" "$SCRATCH/$(basename "$1").hooks-data" <<'EOF'
+import json, socket, subprocess, sys, time
+binary, app, data = sys.argv[1:4]
+manifest = json.loads(subprocess.run([binary, "manifest", app], capture_output=True, text=True, check=True).stdout)
+expected = [key for key in ("preInstallLogicFunction", "postInstallLogicFunction") if key in manifest["application"]]
+if not expected:
+    print("-")
+    sys.exit(0)
+def serve():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([binary, "serve", app, "--listen", f"127.0.0.1:{port}", "--data-dir", data], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if server.poll() is not None:
+                print("serve failed: " + server.stderr.read()[-300:], file=sys.stderr)
+                print("fail")
+                sys.exit(0)
+            time.sleep(0.05)
+    server.terminate()
+    server.wait(timeout=30)
+def hook_runs():
+    listed = json.loads(subprocess.run([binary, "runs", "--json", "--limit", "100", "--data-dir", data], capture_output=True, text=True, check=True).stdout)
+    return [run["detail"]["hook"] for run in reversed(listed["runs"]) if isinstance(run.get("detail"), dict) and "hook" in run["detail"] and run["status"] == "SUCCESS"]
+serve()
+first = hook_runs()
+serve()
+second = hook_runs()
+ok = first == expected and second == first
+print(f"  hooks: first serve ran {', '.join(first) or 'none'}; a second serve of the same version ran {len(second) - len(first)}", file=sys.stderr)
+print("ok" if ok else "fail")
+EOF
+}
+
+printf '%-22s %-6s %-22s %-10s %-6s %s\n' app check manifest functions hooks seconds
 failed=0
 for app in "$DIR"/*/; do
   app="${app%/}"
@@ -159,7 +202,12 @@ for app in "$DIR"/*/; do
   elif [ -f "$spec" ]; then
     functions="0/?"
   fi
-  printf '%-22s %-6s %-22s %-10s %s\n' "$name" "$check" "$manifest" "$functions" "$(( $(date +%s) - started ))"
+  hooks="-"
+  if [ "$check" = ok ]; then
+    hooks="$(check_hooks "$work" 2>> "$SCRATCH/$name.runs")"
+    [ "$hooks" != fail ] || failed=1
+  fi
+  printf '%-22s %-6s %-22s %-10s %-6s %s\n' "$name" "$check" "$manifest" "$functions" "$hooks" "$(( $(date +%s) - started ))"
   if [ "$check" != ok ]; then
     failed=1
     grep -v '^warning' "$SCRATCH/$name.check" | head -20 | sed 's/^/    /' || true

@@ -4,6 +4,7 @@
 mod connections;
 mod gateway;
 mod history;
+mod install;
 mod library;
 
 pub use connections::{ConnectionsAction, connections, rotate_key};

@@ -94,6 +94,13 @@ async fn start(
         .recording(settings.record_runs)
         .with_vault(vault)
         .with_workspace(access);
+    // Install hooks run before anything serves.
+    for app in registry.apps().iter() {
+        if let Err(message) = super::install::install(&engine, app).await? {
+            eprintln!("error: {message}");
+            return Ok(Err(exit::FAILED));
+        }
+    }
     let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
     match Gateway::new(engine.clone(), registry.clone(), options) {
         Ok(gateway) => {

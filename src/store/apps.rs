@@ -1,6 +1,7 @@
 //! Rows binding an application's universalIdentifier to the folder it was
 //! first served from, so that another folder that declares the same id
-//! cannot silently take over the first one's stored data.
+//! cannot silently take over the first one's stored data; and the version
+//! each application was last installed at (its install hooks ran).
 
 use super::{Error, SqliteStore};
 
@@ -30,5 +31,29 @@ impl SqliteStore {
         .await
         .map_err(Error::query("recording an app's folder"))?;
         Ok(None)
+    }
+
+    /// The version `app` was last installed at, if any.
+    pub async fn installed_version(&self, app: &str) -> Result<Option<String>, Error> {
+        sqlx::query_scalar("SELECT version FROM app_versions WHERE app = ?")
+            .bind(app.to_owned())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::query("reading an app's installed version"))
+    }
+
+    /// Records that `app` is installed at `version`.
+    pub async fn record_installed_version(&self, app: &str, version: &str, now_ms: i64) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO app_versions (app, version, installed_at) VALUES (?, ?, ?) \
+             ON CONFLICT (app) DO UPDATE SET version = excluded.version, installed_at = excluded.installed_at",
+        )
+        .bind(app.to_owned())
+        .bind(version.to_owned())
+        .bind(now_ms)
+        .execute(self.pool())
+        .await
+        .map_err(Error::query("recording an app's installed version"))?;
+        Ok(())
     }
 }

@@ -9,6 +9,7 @@ mod cron;
 mod events;
 mod harness;
 mod imports;
+mod install;
 mod kv;
 mod library;
 mod limits;

@@ -1,0 +1,78 @@
+//! Install hooks under `serve`: pre-install before the app serves and
+//! post-install after, once per package.json version, with Twenty's
+//! InstallPayload, recorded as runs; a failing pre-install hook keeps the
+//! new version from serving and the stored version as it was.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+
+fn hook_runs(data: &str) -> Vec<(String, Value)> {
+    let listed = switchboard_with(&["runs", "--json", "--limit", "100"], &[("SWITCHBOARD_DATA_DIR", data)], Duration::from_secs(30));
+    assert_eq!(listed.code, 0, "{listed:?}");
+    let mut runs: Vec<(String, Value)> = listed.json()["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter(|run| run["detail"]["hook"].is_string())
+        .map(|run| (run["function"].as_str().expect("function").to_owned(), run["data"].clone()))
+        .collect();
+    runs.reverse();
+    runs
+}
+
+fn set_version(dir: &Path, version: &str) {
+    std::fs::write(dir.join("package.json"), format!(r#"{{ "name": "install-hooks", "version": "{version}", "private": true }}"#))
+        .expect("write");
+}
+
+fn serve_once(dir: &Path, data: &str) {
+    let server = Server::start(&[path(dir)], &[("SWITCHBOARD_DATA_DIR", data)]);
+    assert_eq!(server.terminate(), Some(0));
+}
+
+#[test]
+fn hooks_run_once_per_version_in_order_and_a_failing_pre_install_keeps_the_version_out() {
+    let app = tempfile::tempdir().expect("app");
+    for file in ["package.json", "src/app.ts", "src/role.ts", "src/pre-install.ts", "src/post-install.ts"] {
+        let target = app.path().join(file);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(fixture("install-hooks").join(file), target).expect("copy");
+    }
+    let data = tempfile::tempdir().expect("data");
+    let data = path(data.path()).to_owned();
+    serve_once(app.path(), &data);
+    assert_eq!(
+        hook_runs(&data),
+        [
+            ("pre-install".to_owned(), json!({ "ran": "pre", "newVersion": "1.0.0" })),
+            ("post-install".to_owned(), json!({ "ran": "post", "newVersion": "1.0.0" })),
+        ]
+    );
+    serve_once(app.path(), &data);
+    assert_eq!(hook_runs(&data).len(), 2, "the same version installs once");
+
+    // An upgrade runs only the hook that asks for it.
+    set_version(app.path(), "1.1.0");
+    serve_once(app.path(), &data);
+    let runs = hook_runs(&data);
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[2], ("pre-install".to_owned(), json!({ "ran": "pre", "previousVersion": "1.0.0", "newVersion": "1.1.0" })));
+
+    set_version(app.path(), "2.0.0-broken");
+    let refused = switchboard_with(
+        &["serve", path(app.path()), "--listen", "127.0.0.1:0"],
+        &[("SWITCHBOARD_DATA_DIR", &data)],
+        Duration::from_secs(60),
+    );
+    assert_eq!(refused.code, 1, "{refused:?}");
+    assert!(
+        refused.stderr.contains("the pre-install hook of Install hooks failed, so version 2.0.0-broken is not installed (the store keeps 1.1.0): Error: cannot install 2.0.0-broken"),
+        "{}",
+        refused.stderr
+    );
+    set_version(app.path(), "1.1.0");
+    serve_once(app.path(), &data);
+    assert_eq!(hook_runs(&data).len(), 4, "1.1.0 is still the installed version: only the failed attempt was added");
+}
