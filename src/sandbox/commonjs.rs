@@ -49,6 +49,7 @@ fn builtin_script(name: &str) -> Option<&'static str> {
         "assert" => include_str!("js/node/assert.js"),
         "assert/strict" => "module.exports = require('assert').strict;\n",
         "buffer" => include_str!("js/node/buffer.js"),
+        "zlib" => include_str!("js/node/zlib.js"),
         _ => return None,
     })
 }

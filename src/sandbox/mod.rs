@@ -21,6 +21,7 @@ mod pool;
 mod resolve;
 mod runtime;
 mod worker;
+mod zlib;
 
 pub use loader::{AppCode, AppKey, parse};
 pub use pool::{DEFAULT_IDLE_SPIN_MICROS, Pool, PoolOptions, PoolStats};

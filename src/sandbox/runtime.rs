@@ -168,6 +168,7 @@ deno_core::extension!(
         super::commonjs::op_sb_builtin_modules,
         super::commonjs::op_sb_digest,
         super::commonjs::op_sb_hmac,
+        super::zlib::op_sb_zlib,
     ],
     esm_entry_point = "ext:switchboard/bootstrap.js",
     esm = [dir "src/sandbox/js", "bootstrap.js", "commonjs.js"],

@@ -21,4 +21,5 @@ mod pool;
 mod records;
 mod routes;
 mod schemas;
+mod sdk_surface;
 mod security;

@@ -21,6 +21,7 @@ import {
   op_sb_hmac,
   op_sb_require_resolve,
   op_sb_require_source,
+  op_sb_zlib,
 } from "ext:core/ops";
 
 const {
@@ -235,6 +236,7 @@ internals.unavailable = (module, why, names) => {
 };
 internals.digest = (algorithm, data) => op_sb_digest(algorithm, data);
 internals.hmac = (algorithm, key, data) => op_sb_hmac(algorithm, key, data);
+internals.zlib = (operation, data, level) => op_sb_zlib(operation, data, level);
 internals.process = null;
 
 export { createRequire, internals, requireBuiltin };

@@ -2,7 +2,7 @@
 // records API (`${TWENTY_API_URL}/graphql`), taking genql selection objects
 // as Twenty's generated client does. The shared work lives in the genql module.
 
-import { GenqlError, TwentyGraphqlClient } from "switchboard:twenty-client-sdk/genql";
+import { TwentyGraphqlClient } from "switchboard:twenty-client-sdk/genql";
 
 export class CoreApiClient extends TwentyGraphqlClient {
   constructor(options) {
@@ -14,4 +14,3 @@ export class CoreApiClient extends TwentyGraphqlClient {
 // time nothing in it is needed to build requests.
 export const CoreSchema = {};
 
-export { GenqlError };

@@ -2,7 +2,7 @@
 // workspace metadata API (`${TWENTY_API_URL}/metadata`); the same client as
 // `CoreApiClient`, pointed at another endpoint.
 
-import { GenqlError, TwentyGraphqlClient } from "switchboard:twenty-client-sdk/genql";
+import { TwentyGraphqlClient } from "switchboard:twenty-client-sdk/genql";
 
 export class MetadataApiClient extends TwentyGraphqlClient {
   constructor(options) {
@@ -14,4 +14,3 @@ export class MetadataApiClient extends TwentyGraphqlClient {
 // placeholder keeps `import { MetadataSchema }` working.
 export const MetadataSchema = {};
 
-export { GenqlError };

@@ -1,0 +1,119 @@
+// node:zlib, written for switchboard: the synchronous, callback and
+// promisified forms of deflate, inflate, gzip, gunzip, unzip, raw deflate
+// and brotli, computed by the host. Compressed bytes can differ from Node's
+// (another deflate implementation) and decompress to the same data. The
+// stream classes (createGzip, ...) are not provided yet.
+"use strict";
+
+const { Buffer } = require("buffer");
+
+const constants = {
+  Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5,
+  Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_BUF_ERROR: -5,
+  Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1,
+  Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0,
+  BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2,
+  BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_SIZE_HINT: 5,
+  BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11,
+};
+
+function input(data, name) {
+  if (typeof data === "string") return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  const error = new TypeError(`The "buffer" argument must be of type string or an instance of Buffer, TypedArray, DataView, or ArrayBuffer. Received ${data === null ? "null" : typeof data}`);
+  error.code = "ERR_INVALID_ARG_TYPE";
+  throw error;
+}
+
+function levelOf(name, options) {
+  if (name.startsWith("brotli")) {
+    const params = options && options.params;
+    const quality = params && params[constants.BROTLI_PARAM_QUALITY];
+    return typeof quality === "number" ? quality : -1;
+  }
+  return options && typeof options.level === "number" ? options.level : -1;
+}
+
+function run(name, data, options) {
+  const bytesIn = input(data, name);
+  let bytes;
+  try {
+    bytes = internals.zlib(name, bytesIn, levelOf(name, options));
+  } catch (error) {
+    if (error instanceof RangeError) throw error;
+    const failure = new Error(/invalid|corrupt|header|unexpected end|eof/i.test(error.message) ? "incorrect header check" : error.message);
+    failure.errno = constants.Z_DATA_ERROR;
+    failure.code = "Z_DATA_ERROR";
+    throw failure;
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const NAMES = ["deflate", "deflateRaw", "gzip", "inflate", "inflateRaw", "gunzip", "unzip", "brotliCompress", "brotliDecompress"];
+const exported = {};
+for (const name of NAMES) {
+  const sync = (data, options) => run(name + "Sync", data, options);
+  exported[name + "Sync"] = sync;
+  exported[name] = (data, options, callback) => {
+    if (typeof options === "function") {
+      callback = options;
+      options = undefined;
+    }
+    let result;
+    let failure = null;
+    try {
+      result = sync(data, options);
+    } catch (error) {
+      failure = error;
+    }
+    queueMicrotask(() => (failure ? callback(failure) : callback(null, result)));
+  };
+}
+
+function noStreams(name) {
+  return () => {
+    const error = new Error(`zlib.${name} is not available in the switchboard sandbox yet: use the *Sync or callback forms (streams are not provided)`);
+    error.code = "ERR_SANDBOX_UNAVAILABLE";
+    throw error;
+  };
+}
+
+module.exports = {
+  constants,
+  deflate: exported.deflate,
+  deflateSync: exported.deflateSync,
+  deflateRaw: exported.deflateRaw,
+  deflateRawSync: exported.deflateRawSync,
+  gzip: exported.gzip,
+  gzipSync: exported.gzipSync,
+  inflate: exported.inflate,
+  inflateSync: exported.inflateSync,
+  inflateRaw: exported.inflateRaw,
+  inflateRawSync: exported.inflateRawSync,
+  gunzip: exported.gunzip,
+  gunzipSync: exported.gunzipSync,
+  unzip: exported.unzip,
+  unzipSync: exported.unzipSync,
+  brotliCompress: exported.brotliCompress,
+  brotliCompressSync: exported.brotliCompressSync,
+  brotliDecompress: exported.brotliDecompress,
+  brotliDecompressSync: exported.brotliDecompressSync,
+  createGzip: noStreams("createGzip"),
+  createGunzip: noStreams("createGunzip"),
+  createDeflate: noStreams("createDeflate"),
+  createInflate: noStreams("createInflate"),
+  createDeflateRaw: noStreams("createDeflateRaw"),
+  createInflateRaw: noStreams("createInflateRaw"),
+  createUnzip: noStreams("createUnzip"),
+  createBrotliCompress: noStreams("createBrotliCompress"),
+  createBrotliDecompress: noStreams("createBrotliDecompress"),
+  crc32: (data, value = 0) => {
+    let crc = ~value >>> 0;
+    for (const byte of input(data, "data")) {
+      crc ^= byte;
+      for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+    }
+    return ~crc >>> 0;
+  },
+};
