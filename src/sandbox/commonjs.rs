@@ -50,6 +50,7 @@ fn builtin_script(name: &str) -> Option<&'static str> {
         "assert/strict" => "module.exports = require('assert').strict;\n",
         "buffer" => include_str!("js/node/buffer.js"),
         "zlib" => include_str!("js/node/zlib.js"),
+        "async_hooks" => include_str!("js/node/async_hooks.js"),
         _ => return None,
     })
 }

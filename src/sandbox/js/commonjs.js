@@ -238,5 +238,10 @@ internals.digest = (algorithm, data) => op_sb_digest(algorithm, data);
 internals.hmac = (algorithm, key, data) => op_sb_hmac(algorithm, key, data);
 internals.zlib = (operation, data, level) => op_sb_zlib(operation, data, level);
 internals.process = null;
+internals.asyncContext = ObjectFreeze({
+  AsyncVariable: core.AsyncVariable,
+  getAsyncContext: core.getAsyncContext,
+  setAsyncContext: core.setAsyncContext,
+});
 
 export { createRequire, internals, requireBuiltin };
