@@ -223,3 +223,17 @@ fn not_a_folder() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("/definitely/not/here"), "{}", run.stderr);
 }
+
+#[test]
+fn page_layouts_tabs_and_widgets_are_checked_as_the_sdk_checks_them() {
+    let layout = "import { definePageLayout } from 'twenty-sdk/define';\nexport default definePageLayout({ universalIdentifier: '44444444-4444-4444-8444-444444444460', name: 'Layout', \
+                  tabs: [{ universalIdentifier: '44444444-4444-4444-8444-444444444461', title: 'Tab', widgets: [{ universalIdentifier: '44444444-4444-4444-8444-444444444462', title: 'W', type: 'FRONT_COMPONENT', \
+                  configuration: { configurationType: 'FRONT_COMPONENT', headerCommandMenuItemUniversalIdentifiers: ['nope', 'nope'] } }] }] });\n";
+    let widget = "import { definePageLayoutWidget } from 'twenty-sdk/define';\nexport default definePageLayoutWidget({ universalIdentifier: '44444444-4444-4444-8444-444444444463', title: 'Alone', type: 'FIELDS' });\n";
+    let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/layout.ts", layout), ("src/widget.ts", widget)]);
+    assert_problem(&run, "src/layout.ts: PageLayout must have a type");
+    assert_problem(&run, "src/layout.ts: PageLayoutWidget header command menu item universalIdentifier \"nope\" must be a UUID");
+    assert_problem(&run, "src/layout.ts: PageLayoutWidget header command menu item universalIdentifiers must be unique");
+    assert_problem(&run, "src/widget.ts: PageLayoutWidget must have a pageLayoutTabUniversalIdentifier when defined standalone");
+    assert_problem(&run, "src/widget.ts: PageLayoutWidget must have a position when defined standalone");
+}

@@ -266,9 +266,53 @@ export const defineSettingsFrontComponent = defineGeneric("Settings front compon
 export const defineView = defineGeneric("View");
 export const defineViewField = defineGeneric("View field");
 export const defineNavigationMenuItem = defineGeneric("Navigation menu item");
-export const definePageLayout = defineGeneric("Page layout");
-export const definePageLayoutTab = defineGeneric("Page layout tab");
-export const definePageLayoutWidget = defineGeneric("Page layout widget");
+// Page layouts, tabs and widgets, with the SDK's checks and texts.
+const widgetErrors = (widget) => {
+  const errors = [];
+  if (!widget.universalIdentifier) errors.push("PageLayoutWidget must have a universalIdentifier");
+  if (!widget.title) errors.push("PageLayoutWidget must have a title");
+  if (!widget.type) errors.push("PageLayoutWidget must have a type");
+  const header = widget.configuration?.headerCommandMenuItemUniversalIdentifiers;
+  if (widget.configuration?.configurationType === "FRONT_COMPONENT" && Array.isArray(header) && header.length > 0) {
+    for (const id of header) {
+      if (!UUID_ANY.test(id)) errors.push(`PageLayoutWidget header command menu item universalIdentifier "${id}" must be a UUID`);
+    }
+    if (new Set(header).size !== header.length) errors.push("PageLayoutWidget header command menu item universalIdentifiers must be unique");
+  }
+  return errors;
+};
+const tabErrors = (tab) => {
+  const errors = [];
+  if (!tab.universalIdentifier) errors.push("PageLayoutTab must have a universalIdentifier");
+  if (!tab.title) errors.push("PageLayoutTab must have a title");
+  for (const widget of tab.widgets ?? []) errors.push(...widgetErrors(widget));
+  return errors;
+};
+export const definePageLayout = (config) => {
+  const errors = [];
+  if (!config.universalIdentifier) errors.push("PageLayout must have a universalIdentifier");
+  if (!config.name) errors.push("PageLayout must have a name");
+  if (!config.type) errors.push("PageLayout must have a type");
+  for (const tab of config.tabs ?? []) errors.push(...tabErrors(tab));
+  return createValidationResult({ config, errors });
+};
+export const definePageLayoutTab = (config) => {
+  const errors = tabErrors(config);
+  if (!config.pageLayoutUniversalIdentifier) {
+    errors.push("PageLayoutTab must have a pageLayoutUniversalIdentifier when defined standalone (use the parent page layout universalIdentifier)");
+  }
+  return createValidationResult({ config, errors });
+};
+export const definePageLayoutWidget = (config) => {
+  const errors = widgetErrors(config);
+  if (!config.pageLayoutTabUniversalIdentifier) {
+    errors.push("PageLayoutWidget must have a pageLayoutTabUniversalIdentifier when defined standalone (use the universalIdentifier of the tab it is added to)");
+  }
+  if (!config.position) {
+    errors.push("PageLayoutWidget must have a position when defined standalone (its tab is not in the manifest, so the layout mode cannot be inferred)");
+  }
+  return createValidationResult({ config, errors });
+};
 export const defineCommandMenuItem = defineGeneric("Command menu item");
 export const defineTimelineActivityType = defineGeneric("Timeline activity type");
 export const defineSettingsMenuItem = defineGeneric("Settings menu item");
