@@ -13,6 +13,7 @@
 //! nothing of stores or vaults; it imports only `domain`.
 
 mod availability;
+mod ciphers;
 mod commonjs;
 mod embedded;
 mod invocation;

@@ -22,6 +22,9 @@ import {
   op_sb_require_resolve,
   op_sb_require_source,
   op_sb_zlib,
+  op_sb_cipher,
+  op_sb_pbkdf2,
+  op_sb_scrypt,
 } from "ext:core/ops";
 
 const {
@@ -237,6 +240,9 @@ internals.unavailable = (module, why, names) => {
 internals.digest = (algorithm, data) => op_sb_digest(algorithm, data);
 internals.hmac = (algorithm, key, data) => op_sb_hmac(algorithm, key, data);
 internals.zlib = (operation, data, level) => op_sb_zlib(operation, data, level);
+internals.cipher = (algorithm, encrypt, key, iv, data, aad, tag, padding) => op_sb_cipher(algorithm, encrypt, key, iv, data, aad, tag, padding);
+internals.pbkdf2 = (digest, password, salt, iterations, length) => op_sb_pbkdf2(digest, password, salt, iterations, length);
+internals.scrypt = (password, salt, n, r, p, length) => op_sb_scrypt(password, salt, n, r, p, length);
 internals.process = null;
 internals.asyncContext = ObjectFreeze({
   AsyncVariable: core.AsyncVariable,

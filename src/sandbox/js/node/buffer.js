@@ -282,7 +282,8 @@ class Buffer extends Uint8Array {
     for (const item of list) {
       if (!(item instanceof Uint8Array)) throw typeError('The "list" argument must contain only Buffer or Uint8Array instances');
       const room = Math.min(item.length, totalLength - offset);
-      if (room <= 0) break;
+      if (offset >= totalLength) break;
+      if (room <= 0) continue;
       result.set(room === item.length ? item : item.subarray(0, room), offset);
       offset += room;
     }
