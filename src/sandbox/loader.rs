@@ -1,8 +1,10 @@
 //! Module resolution and loading for user code: relative imports (with or
-//! without extension, `index.*`, `./x.js` naming `x.ts`), ES-module packages
-//! from the app's `node_modules` (package.json `exports`, `module`, `main`),
-//! JSON modules, and the built-in `twenty-sdk` modules. TypeScript is
-//! transpiled with deno_ast and cached per app. Only module files of the
+//! without extension, `index.*`, `./x.js` naming `x.ts`), packages from the
+//! app's `node_modules` and tsconfig `paths` (resolved by `resolve.rs`),
+//! JSON modules, CommonJS files (behind the facades of `commonjs.rs`), Node's
+//! built-ins (`node:` URLs) and the built-in `twenty-sdk` modules. Each file
+//! is classified (ES module, CommonJS or JSON) once and, for ES modules,
+//! transpiled with deno_ast, and cached per app. Only module files of the
 //! app's folder can be imported, outside its hidden folders and the
 //! gateway's own files (data folder, variables file): that is the sandbox's
 //! only view of the disk. App code sees its files under a virtual root,
