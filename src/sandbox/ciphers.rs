@@ -3,7 +3,8 @@
 //! PBKDF2 and scrypt. The JavaScript side collects a cipher's input and
 //! calls once at `final()`. Work that runs on the runtime's thread, where a
 //! run's time limit cannot interrupt it, is bounded: PBKDF2 iterations as
-//! for WebCrypto, scrypt's memory as Node's default `maxmem`.
+//! for WebCrypto, scrypt's memory as Node's default `maxmem` and its total
+//! work to eight passes over that.
 
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, StreamCipher, block_padding::Pkcs7};
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -15,6 +16,10 @@ const MAX_PBKDF2_ITERATIONS: u32 = 1_000_000;
 
 /// Node's default scrypt `maxmem`: 32 MiB.
 const SCRYPT_MAX_MEMORY: u64 = 32 * 1024 * 1024;
+
+/// The most scrypt work one call may ask for, as 128 × N × r × p bytes
+/// (eight passes over Node's default memory).
+const SCRYPT_MAX_WORK: u64 = 8 * SCRYPT_MAX_MEMORY;
 
 /// The most bytes a derived key may have.
 const MAX_KEY_LENGTH: u32 = 1024 * 1024;
@@ -148,6 +153,10 @@ pub(crate) fn op_sb_pbkdf2(
     iterations: u32,
     key_length: u32,
 ) -> Result<Vec<u8>, JsErrorBox> {
+    pbkdf2(digest, password, salt, iterations, key_length)
+}
+
+fn pbkdf2(digest: &str, password: &[u8], salt: &[u8], iterations: u32, key_length: u32) -> Result<Vec<u8>, JsErrorBox> {
     if iterations > MAX_PBKDF2_ITERATIONS {
         return Err(JsErrorBox::range_error(format!(
             "PBKDF2 iterations are limited to {MAX_PBKDF2_ITERATIONS} in the switchboard sandbox (got {iterations})"
@@ -158,12 +167,12 @@ pub(crate) fn op_sb_pbkdf2(
     }
     let mut out = vec![0u8; key_length as usize];
     match digest {
-        "md5" => pbkdf2::pbkdf2_hmac::<md5::Md5>(password, salt, iterations, &mut out),
-        "sha1" => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, &mut out),
-        "sha224" => pbkdf2::pbkdf2_hmac::<sha2::Sha224>(password, salt, iterations, &mut out),
-        "sha256" => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, &mut out),
-        "sha384" => pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, iterations, &mut out),
-        "sha512" => pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, iterations, &mut out),
+        "md5" => ::pbkdf2::pbkdf2_hmac::<md5::Md5>(password, salt, iterations, &mut out),
+        "sha1" => ::pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, iterations, &mut out),
+        "sha224" => ::pbkdf2::pbkdf2_hmac::<sha2::Sha224>(password, salt, iterations, &mut out),
+        "sha256" => ::pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, &mut out),
+        "sha384" => ::pbkdf2::pbkdf2_hmac::<sha2::Sha384>(password, salt, iterations, &mut out),
+        "sha512" => ::pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, iterations, &mut out),
         other => return Err(JsErrorBox::type_error(format!("Invalid digest: {other}"))),
     }
     Ok(out)
@@ -180,20 +189,32 @@ pub(crate) fn op_sb_scrypt(
     p: u32,
     key_length: u32,
 ) -> Result<Vec<u8>, JsErrorBox> {
+    scrypt(password, salt, n, r, p, key_length)
+}
+
+fn scrypt(password: &[u8], salt: &[u8], n: u32, r: u32, p: u32, key_length: u32) -> Result<Vec<u8>, JsErrorBox> {
     if n < 2 || !n.is_power_of_two() {
         return Err(JsErrorBox::range_error("Invalid scrypt params: N must be a power of two greater than 1"));
     }
     if 128 * u64::from(n) * u64::from(r) > SCRYPT_MAX_MEMORY {
         return Err(JsErrorBox::range_error("Invalid scrypt params: memory limit exceeded"));
     }
+    // Each unit of parallelism repeats the whole memory-hard pass on this
+    // thread, where no time limit reaches.
+    if 128 * u64::from(n) * u64::from(r) * u64::from(p) > SCRYPT_MAX_WORK {
+        return Err(JsErrorBox::range_error(format!(
+            "Invalid scrypt params: 128 × N × r × p is limited to {} MiB in the switchboard sandbox",
+            SCRYPT_MAX_WORK / (1024 * 1024)
+        )));
+    }
     if key_length > MAX_KEY_LENGTH {
         return Err(JsErrorBox::range_error(format!("The derived key may have at most {MAX_KEY_LENGTH} bytes in the switchboard sandbox")));
     }
     // The params' own length is for PHC strings; the key's is the buffer's.
-    let params = scrypt::Params::new(n.trailing_zeros() as u8, r, p, scrypt::Params::RECOMMENDED_LEN)
+    let params = ::scrypt::Params::new(n.trailing_zeros() as u8, r, p, ::scrypt::Params::RECOMMENDED_LEN)
         .map_err(|error| JsErrorBox::range_error(format!("Invalid scrypt params: {error}")))?;
     let mut out = vec![0u8; key_length as usize];
-    scrypt::scrypt(password, salt, &params, &mut out)
+    ::scrypt::scrypt(password, salt, &params, &mut out)
         .map_err(|error| JsErrorBox::range_error(format!("Invalid scrypt params: {error}")))?;
     Ok(out)
 }
@@ -223,5 +244,13 @@ mod tests {
         let (body, tag) = sealed.split_at(sealed.len() - 16);
         assert_eq!(cipher("aes-256-gcm", false, &[7; 32], &[1; 12], body, b"aad", tag, true).expect("open"), b"text");
         assert!(cipher("aes-256-gcm", false, &[7; 32], &[1; 12], body, b"other", tag, true).is_err());
+    }
+
+    #[test]
+    fn key_derivation_is_bounded() {
+        assert!(pbkdf2("sha256", b"pw", b"salt", MAX_PBKDF2_ITERATIONS + 1, 32).is_err());
+        assert!(scrypt(b"pw", b"salt", 16384, 8, 17, 32).is_err(), "17 passes of 16 MiB is more than 256 MiB");
+        assert!(scrypt(b"pw", b"salt", 1 << 20, 8, 1, 32).is_err(), "1 GiB of memory");
+        assert_eq!(scrypt(b"pw", b"salt", 1024, 8, 1, 16).expect("scrypt").len(), 16);
     }
 }
