@@ -215,6 +215,7 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
     warnings.extend(withheld_header_warnings(&evaluated));
     let manifest_json =
         manifest::assemble(code.root(), &evaluated, |path| code.checksum(path), |path| component::imports_client_sdk(&code, path));
+    warnings.extend(validate::page_layout_warnings(&manifest_json));
     let has_application = evaluated.iter().any(|e| e.file.kind == EntityKind::Application);
     let typed = if has_application { validate::typed(&manifest_json, &evaluated) } else { Err(Vec::new()) };
     let manifest = match typed {

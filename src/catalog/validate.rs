@@ -314,6 +314,40 @@ pub(crate) fn typed(manifest: &Value, entities: &[Evaluated]) -> Result<Manifest
     })
 }
 
+/// The deprecation warnings `twenty dev:build` prints for page layouts:
+/// CANVAS tabs, vertical-list widget positions and `gridPosition`, over the
+/// tabs of every layout and the standalone tabs.
+pub(crate) fn page_layout_warnings(manifest: &Value) -> Vec<String> {
+    let list = |key: &str| manifest.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+    let nested =
+        list("pageLayouts").into_iter().flat_map(|layout| layout.get("tabs").and_then(Value::as_array).cloned().unwrap_or_default());
+    let title = |value: &Value| value.get("title").and_then(Value::as_str).unwrap_or("undefined").to_owned();
+    let mut warnings = Vec::new();
+    for tab in nested.chain(list("pageLayoutTabs")) {
+        if tab.get("layoutMode").and_then(Value::as_str) == Some("CANVAS") {
+            warnings.push(format!(
+                "Page layout tab \"{}\" uses deprecated CANVAS. For a full-height widget, use VERTICAL_LIST and set the widget's heightBehavior to 'TAB_VIEWPORT'. Existing Canvas layouts remain supported and are not converted.",
+                title(&tab)
+            ));
+        }
+        for widget in tab.get("widgets").and_then(Value::as_array).into_iter().flatten() {
+            if widget.pointer("/position/layoutMode").and_then(Value::as_str) == Some("VERTICAL_LIST") {
+                warnings.push(format!(
+                    "Page layout widget \"{}\" uses a deprecated vertical-list position. Order the widgets array by position.index, remove position, and move any position.heightBehavior to heightBehavior. Existing positions remain supported and keep their indices.",
+                    title(widget)
+                ));
+            }
+            if widget.get("gridPosition").is_some_and(|position| !position.is_null()) {
+                warnings.push(format!(
+                    "Page layout widget \"{}\" uses deprecated gridPosition. Use position with layoutMode: 'GRID' and the same row, column, rowSpan and columnSpan. Existing gridPosition remains supported.",
+                    title(widget)
+                ));
+            }
+        }
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

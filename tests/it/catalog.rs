@@ -237,3 +237,16 @@ fn page_layouts_tabs_and_widgets_are_checked_as_the_sdk_checks_them() {
     assert_problem(&run, "src/widget.ts: PageLayoutWidget must have a pageLayoutTabUniversalIdentifier when defined standalone");
     assert_problem(&run, "src/widget.ts: PageLayoutWidget must have a position when defined standalone");
 }
+
+#[test]
+fn deprecated_page_layout_shapes_are_warned_about_as_twenty_does() {
+    let layout = "import { definePageLayout } from 'twenty-sdk/define';\nexport default definePageLayout({ universalIdentifier: '44444444-4444-4444-8444-444444444470', name: 'Layout', type: 'RECORD_PAGE', \
+                  tabs: [{ universalIdentifier: '44444444-4444-4444-8444-444444444471', title: 'Old tab', layoutMode: 'CANVAS', widgets: [\
+                  { universalIdentifier: '44444444-4444-4444-8444-444444444472', title: 'Listed', type: 'FIELDS', position: { layoutMode: 'VERTICAL_LIST', index: 0 } },\
+                  { universalIdentifier: '44444444-4444-4444-8444-444444444473', title: 'Gridded', type: 'FIELDS', gridPosition: { row: 0, column: 0, rowSpan: 1, columnSpan: 1 } }] }] });\n";
+    let run = check(&[("src/app.ts", APPLICATION), ("src/role.ts", ROLE), ("src/layout.ts", layout)]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("Page layout tab \"Old tab\" uses deprecated CANVAS."), "{}", run.stderr);
+    assert!(run.stderr.contains("Page layout widget \"Listed\" uses a deprecated vertical-list position."), "{}", run.stderr);
+    assert!(run.stderr.contains("Page layout widget \"Gridded\" uses deprecated gridPosition."), "{}", run.stderr);
+}
