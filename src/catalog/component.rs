@@ -8,7 +8,7 @@
 use crate::sandbox::AppCode;
 use deno_ast::swc::ast::{ModuleDecl, ModuleItem};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The entry points Twenty's front-component build keeps external, whose
 /// import sets `usesSdkClient` (the others, like `/rest`, are bundled).
@@ -44,7 +44,7 @@ pub(crate) fn imports_client_sdk(code: &AppCode, path: &Path) -> bool {
 }
 
 /// The specifiers of a file's static imports and re-exports.
-fn static_imports(path: &PathBuf) -> Vec<String> {
+fn static_imports(path: &Path) -> Vec<String> {
     let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
     let Ok(parsed) = crate::sandbox::parse(path, text) else { return Vec::new() };
     let deno_ast::ProgramRef::Module(module) = parsed.program_ref() else { return Vec::new() };

@@ -255,42 +255,29 @@ impl Refusal {
     }
 }
 
+/// What the parser is told about a file: its URL and media type. `.cts`
+/// is parsed as TypeScript by `parse_program` (CommonJS TypeScript) and as
+/// JavaScript by `parse`.
+fn parse_params(path: &Path, text: String, cts_as_javascript: bool) -> Result<ParseParams, String> {
+    let specifier = ModuleSpecifier::from_file_path(path).map_err(|()| "path cannot be turned into a URL".to_owned())?;
+    let media_type = match MediaType::from_path(path) {
+        MediaType::Unknown | MediaType::Cjs => MediaType::JavaScript,
+        MediaType::Cts if cts_as_javascript => MediaType::JavaScript,
+        other => other,
+    };
+    Ok(ParseParams { specifier, text: text.into(), media_type, capture_tokens: false, scope_analysis: false, maybe_syntax: None })
+}
+
 /// Parses a file's source as a module (TypeScript, JSX or JavaScript by its
 /// extension); the error is the parser's diagnostic.
 pub fn parse(path: &Path, text: String) -> Result<deno_ast::ParsedSource, String> {
-    let specifier = ModuleSpecifier::from_file_path(path).map_err(|()| "path cannot be turned into a URL".to_owned())?;
-    let media_type = match MediaType::from_path(path) {
-        MediaType::Unknown | MediaType::Cjs | MediaType::Cts => MediaType::JavaScript,
-        other => other,
-    };
-    deno_ast::parse_module(ParseParams {
-        specifier,
-        text: text.into(),
-        media_type,
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    })
-    .map_err(|diagnostic| diagnostic.to_string())
+    deno_ast::parse_module(parse_params(path, text, true)?).map_err(|diagnostic| diagnostic.to_string())
 }
 
 /// Parses a JavaScript (or `.cts`) file as Node would before it knows the
 /// format: a module if it has `import`/`export` syntax, else a script.
 fn parse_program(path: &Path, text: String) -> Result<deno_ast::ParsedSource, String> {
-    let specifier = ModuleSpecifier::from_file_path(path).map_err(|()| "path cannot be turned into a URL".to_owned())?;
-    let media_type = match MediaType::from_path(path) {
-        MediaType::Cjs | MediaType::Unknown => MediaType::JavaScript,
-        other => other,
-    };
-    deno_ast::parse_program(ParseParams {
-        specifier,
-        text: text.into(),
-        media_type,
-        capture_tokens: false,
-        scope_analysis: false,
-        maybe_syntax: None,
-    })
-    .map_err(|diagnostic| diagnostic.to_string())
+    deno_ast::parse_program(parse_params(path, text, false)?).map_err(|diagnostic| diagnostic.to_string())
 }
 
 /// Transpiles TypeScript/JSX to JavaScript, keeping a separate source map so

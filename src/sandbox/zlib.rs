@@ -41,6 +41,10 @@ fn compress<W: Write>(mut encoder: W, data: &[u8], what: &str) -> Result<W, JsEr
 #[op2]
 #[buffer]
 pub(crate) fn op_sb_zlib(#[string] operation: &str, #[buffer] data: &[u8], #[smi] level_or_quality: i32) -> Result<Vec<u8>, JsErrorBox> {
+    zlib(operation, data, level_or_quality)
+}
+
+fn zlib(operation: &str, data: &[u8], level_or_quality: i32) -> Result<Vec<u8>, JsErrorBox> {
     use flate2::read::{DeflateDecoder, GzDecoder, MultiGzDecoder, ZlibDecoder};
     use flate2::write::{DeflateEncoder, GzEncoder, ZlibEncoder};
     let what = operation;
@@ -70,5 +74,26 @@ pub(crate) fn op_sb_zlib(#[string] operation: &str, #[buffer] data: &[u8], #[smi
         }
         "brotliDecompressSync" => capped(brotli::Decompressor::new(data, 4096), what),
         other => Err(JsErrorBox::type_error(format!("zlib has no operation {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_bomb_is_refused_past_the_output_cap() {
+        let zeros = vec![0u8; MAX_OUTPUT + 1];
+        for (compress, decompress) in
+            [("gzipSync", "gunzipSync"), ("deflateSync", "inflateSync"), ("brotliCompressSync", "brotliDecompressSync")]
+        {
+            let bomb = zlib(compress, &zeros, 9).expect("compress");
+            assert!(bomb.len() < 1024 * 1024, "{compress}: {} bytes", bomb.len());
+            let error = zlib(decompress, &bomb, -1).expect_err("refused");
+            assert!(error.to_string().contains("larger than 64 MiB"), "{error}");
+        }
+        let fits = zlib("gzipSync", &zeros[..MAX_OUTPUT], 1).expect("compress");
+        assert_eq!(zlib("gunzipSync", &fits, -1).expect("at the cap").len(), MAX_OUTPUT);
+        assert!(zlib("inflateSync", b"not zlib", -1).is_err());
     }
 }

@@ -40,8 +40,9 @@ function finished() {
   return error;
 }
 
-class Hash {
-  constructor(algorithm, chunks = []) {
+// Hash and Hmac collect their input and compute at digest().
+class Digest {
+  constructor(algorithm, chunks) {
     this._algorithm = algorithmOf(algorithm);
     this._chunks = chunks;
     this._done = false;
@@ -54,7 +55,16 @@ class Hash {
   digest(encoding) {
     if (this._done) throw finished();
     this._done = true;
-    return finish(internals.digest(this._algorithm, joined(this._chunks)), encoding);
+    return finish(this._compute(joined(this._chunks)), encoding);
+  }
+}
+
+class Hash extends Digest {
+  constructor(algorithm, chunks = []) {
+    super(algorithm, chunks);
+  }
+  _compute(bytes) {
+    return internals.digest(this._algorithm, bytes);
   }
   copy() {
     if (this._done) throw finished();
@@ -62,22 +72,13 @@ class Hash {
   }
 }
 
-class Hmac {
+class Hmac extends Digest {
   constructor(algorithm, key) {
-    this._algorithm = algorithmOf(algorithm);
-    this._key = Buffer.from(typeof key === "object" && key !== null && key.type === "secret" && key._bytes ? key._bytes : toBytes(key, undefined, "key"));
-    this._chunks = [];
-    this._done = false;
+    super(algorithm, []);
+    this._key = Buffer.from(keyBytes(key));
   }
-  update(data, encoding) {
-    if (this._done) throw finished();
-    this._chunks.push(Buffer.from(toBytes(data, encoding)));
-    return this;
-  }
-  digest(encoding) {
-    if (this._done) throw finished();
-    this._done = true;
-    return finish(internals.hmac(this._algorithm, this._key, joined(this._chunks)), encoding);
+  _compute(bytes) {
+    return internals.hmac(this._algorithm, this._key, bytes);
   }
 }
 
