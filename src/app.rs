@@ -10,6 +10,7 @@ mod library;
 pub use connections::{ConnectionsAction, connections, rotate_key};
 pub use gateway::{GatewayArgs, mcp, serve};
 pub use history::{RunsArgs, runs};
+pub use install::{install_command, uninstall_command};
 pub use library::{LibraryAction, library, load_catalog};
 
 use crate::catalog::{self, LoadedApp};
@@ -144,6 +145,7 @@ pub async fn load_app(root: &Path, pool: &Pool) -> Result<std::result::Result<Lo
             for warning in &app.warnings {
                 eprintln!("warning: {warning}");
             }
+            report_disabled(&app);
             // The app's objects and fields must fit the workspace's data
             // model (names the record APIs can use, no clashes).
             let manifest = &app.manifest;
@@ -159,6 +161,13 @@ pub async fn load_app(root: &Path, pool: &Pool) -> Result<std::result::Result<Lo
         }
         Err(error @ (catalog::Error::Invalid { .. } | catalog::Error::Unreadable { .. })) => Ok(Err(error)),
         Err(error) => Err(error.into()),
+    }
+}
+
+/// Says on stderr which files were left out of an app and why.
+pub fn report_disabled(app: &LoadedApp) {
+    for problem in &app.disabled {
+        eprintln!("disabled: {problem} (what this file defines is not served; the rest of {} is)", app.manifest.application.display_name);
     }
 }
 
@@ -198,6 +207,10 @@ pub async fn check(root: &Path, settings: &Settings) -> Result<i32> {
             return Ok(exit::FAILED);
         }
     };
+    if let Some(error) = app.problems() {
+        eprintln!("{error}");
+        return Ok(exit::FAILED);
+    }
     let manifest = &app.manifest;
     println!("✓ {} ({}) is valid", manifest.application.display_name, app.code.root().display());
     println!(
@@ -218,9 +231,13 @@ pub async fn check(root: &Path, settings: &Settings) -> Result<i32> {
 pub async fn manifest(root: &Path, settings: &Settings) -> Result<i32> {
     let pool = Pool::new(pool_options(settings));
     match load_app(root, &pool).await? {
-        Ok(app) => {
+        Ok(app) if app.disabled.is_empty() => {
             println!("{}", serde_json::to_string_pretty(&app.manifest_json)?);
             Ok(exit::OK)
+        }
+        Ok(app) => {
+            eprintln!("{}", app.problems().map(|error| error.to_string()).unwrap_or_default());
+            Ok(exit::USAGE)
         }
         Err(error) => {
             eprintln!("{error}");
@@ -301,18 +318,7 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
         Ok(snapshot) => snapshot,
         Err(code) => return Ok(code),
     };
-    let store = open_store(settings).await?;
-    let (access, _) = workspace_access(settings, store.clone(), &[std::sync::Arc::new(snapshot.clone())])?;
-    let mut engine = Engine::new(pool, settings.workspace_id.clone())
-        .with_store(store.clone(), settings.run_capture_bytes)
-        // The process ends with the run, so its record is committed first.
-        .recording(settings.record_runs.committed_unless_off())
-        .with_workspace(access);
-    // Functions of an app with connection providers use the connections
-    // stored in this data directory, as under `serve`.
-    if !snapshot.app.manifest.connection_providers.is_empty() {
-        engine = engine.with_vault(connections::open_vault(settings, store, std::slice::from_ref(&snapshot), &given).await?);
-    }
+    let engine = one_shot_engine(settings, pool, &snapshot, &given).await?;
     let invocation = Invocation {
         function: FunctionRef(function.to_owned()),
         trigger: TriggerKind::Manual,
@@ -331,6 +337,23 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
         }
         Err(error) => Err(error.into()),
     }
+}
+
+/// The engine of a command that runs one app's functions and exits (`run`,
+/// `install`, `uninstall`): the data directory's store, runs recorded and
+/// committed before the process ends, the embedded workspace (or a remote
+/// Twenty), and the stored connections when the app declares providers.
+async fn one_shot_engine(settings: &Settings, pool: Pool, snapshot: &AppSnapshot, given: &BTreeMap<String, String>) -> Result<Engine> {
+    let store = open_store(settings).await?;
+    let (access, _) = workspace_access(settings, store.clone(), &[std::sync::Arc::new(snapshot.clone())])?;
+    let mut engine = Engine::new(pool, settings.workspace_id.clone())
+        .with_store(store.clone(), settings.run_capture_bytes)
+        .recording(settings.record_runs.committed_unless_off())
+        .with_workspace(access);
+    if !snapshot.app.manifest.connection_providers.is_empty() {
+        engine = engine.with_vault(connections::open_vault(settings, store, std::slice::from_ref(snapshot), given).await?);
+    }
+    Ok(engine)
 }
 
 /// `switchboard schemas`: writes (or, with `check`, compares) `schemas/`.

@@ -166,6 +166,29 @@ enum Command {
         #[command(subcommand)]
         action: VaultCommand,
     },
+    /// Install the app's package.json version in the data directory: run its
+    /// pre-install hook, record the version, run its post-install hook (as
+    /// `serve` does on first start), without serving.
+    Install {
+        /// App folder [default: .]
+        app_dir: Option<PathBuf>,
+        /// Set an application or server variable (repeatable)
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
+    /// Run the app's uninstall hook and forget its installed version; with
+    /// --purge, also delete its stored state (kv, connections, queued jobs).
+    Uninstall {
+        /// App folder [default: .]
+        app_dir: Option<PathBuf>,
+        /// Also delete the app's kv entries, connections, queued deliveries
+        /// and jobs, and folder binding (run history is kept)
+        #[arg(long)]
+        purge: bool,
+        /// Set an application or server variable (repeatable)
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+    },
     /// Print each cron function with its next three fire times (JSON, RFC 3339 UTC).
     Cron {
         /// App folder [default: .]
@@ -376,6 +399,10 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 app::connections(action, &settings).await
             }
             Command::Vault { action: VaultCommand::RotateKey } => app::rotate_key(&settings).await,
+            Command::Install { app_dir, vars } => app::install_command(&app_dir.unwrap_or_else(|| ".".into()), &vars, &settings).await,
+            Command::Uninstall { app_dir, purge, vars } => {
+                app::uninstall_command(&app_dir.unwrap_or_else(|| ".".into()), purge, &vars, &settings).await
+            }
             Command::Cron { app_dir } => app::cron(&app_dir.unwrap_or_else(|| ".".into()), &settings).await,
             Command::Schemas { check, dir } => app::schemas(&dir, check),
             Command::Skills { action, app_dir } => {

@@ -176,6 +176,7 @@ impl AppSnapshot {
             manifest,
             warnings: vec![],
             entity_files: Default::default(),
+            disabled: vec![],
         };
         Self { app, functions: vec![], env: Arc::default(), unset_required: vec![] }
     }

@@ -196,7 +196,10 @@ fn gateway_roots(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 
 async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings, vars: &[String]) {
     let loaded = match crate::catalog::load(root, pool).await {
-        Ok(app) => app,
+        Ok(app) => {
+            super::report_disabled(&app);
+            app
+        }
         Err(error) => {
             eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display());
             return;

@@ -169,9 +169,18 @@ pub struct LoadedApp {
     pub warnings: Vec<String>,
     /// The file (relative to the root) each entity was declared in, by universalIdentifier.
     pub entity_files: std::collections::BTreeMap<String, String>,
+    /// Why files were left out: each could not be read, parsed or evaluated,
+    /// so what it defines is not served (the rest of the app is).
+    pub disabled: Vec<Problem>,
 }
 
 impl LoadedApp {
+    /// The app's problems as an error, when files were left out: `check`
+    /// and `manifest` fail on them, as Twenty's build would.
+    pub fn problems(&self) -> Option<Error> {
+        (!self.disabled.is_empty()).then(|| Error::Invalid { root: self.code.root().to_path_buf(), problems: self.disabled.clone() })
+    }
+
     /// Absolute path of a function's module.
     pub fn module_path(&self, source_handler_path: &str) -> PathBuf {
         self.code.root().join(source_handler_path)
@@ -187,24 +196,28 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
         return Err(Error::Unreadable { root: root.to_path_buf(), message: "not a folder".to_owned() });
     }
     let code = Arc::new(AppCode::new(root)?);
-    let (files, mut problems) = discover(code.root());
+    // A file that cannot be read, parsed or evaluated disables only what it
+    // defines; the application file is the exception (nothing runs without it).
+    let (files, mut disabled) = discover(code.root());
+    let mut problems = Vec::new();
     let reports = pool.describe(&code, files.iter().map(|file| file.path.clone()).collect(), EVALUATION_TIMEOUT).await?;
     let mut evaluated = Vec::new();
     let mut warnings = Vec::new();
     for (file, report) in files.into_iter().zip(reports) {
+        let sink = if file.kind == EntityKind::Application { &mut problems } else { &mut disabled };
         match report.outcome {
-            Err(message) => problems.push(Problem::file(&file.relative, None, format!("cannot evaluate the file: {message}"))),
+            Err(message) => sink.push(Problem::file(&file.relative, None, format!("cannot evaluate the file: {message}"))),
             Ok(description) => match read_description(&file, &description) {
                 Ok((config, file_warnings)) => {
                     warnings.extend(file_warnings.into_iter().map(|w| format!("{}: {w}", file.relative)));
                     let component_name = description.get("componentName").and_then(Value::as_str).map(str::to_owned);
                     evaluated.push(Evaluated { file, config, component_name });
                 }
-                Err(mut file_problems) => problems.append(&mut file_problems),
+                Err(mut file_problems) => sink.append(&mut file_problems),
             },
         }
     }
-    let failed_to_load = !problems.is_empty();
+    let failed_to_load = !problems.is_empty() || !disabled.is_empty();
     problems.extend(validate::entities(&evaluated).into_iter().map(|mut problem| {
         // A file that failed to load may be the one that defines the app.
         if failed_to_load && problem.file.is_none() && problem.message.contains("defineApplication()") {
@@ -234,9 +247,13 @@ pub async fn load(root: &Path, pool: &Pool) -> Result<LoadedApp, Error> {
                     Some((id.to_owned(), entity.file.relative.clone()))
                 })
                 .collect();
-            Ok(LoadedApp { code, manifest_json, manifest, warnings, entity_files })
+            Ok(LoadedApp { code, manifest_json, manifest, warnings, entity_files, disabled })
         }
-        _ => Err(Error::Invalid { root: root.to_path_buf(), problems }),
+        _ => {
+            // Every problem at once: the files left out first.
+            disabled.append(&mut problems);
+            Err(Error::Invalid { root: root.to_path_buf(), problems: disabled })
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! The JSON API under `/api`: manual runs (`POST /api/functions/{name}/execute`,
+//! The JSON API under `/api`: the served apps (`GET /api/apps`, with the
+//! files left out of each), manual runs (`POST /api/functions/{name}/execute`,
 //! answering what `switchboard run` prints) and workflow actions
 //! (`GET /api/workflow-actions`, `POST /api/workflow-actions/{name}`) so
 //! Twenty's workflows or any workflow engine can call the functions.
@@ -180,9 +181,37 @@ async fn run_action(State(state): State<RouteState>, Path(name): Path<String>, b
     }
 }
 
+/// `GET /api/apps`: each served app with its functions, and the files left
+/// out of it with the reason (a file that cannot load disables only what
+/// it defines).
+async fn list_apps(State(state): State<RouteState>) -> Response {
+    let apps: Vec<Value> = state
+        .registry
+        .apps()
+        .iter()
+        .map(|app| {
+            let application = &app.app.manifest.application;
+            let disabled: Vec<Value> = app
+                .app
+                .disabled
+                .iter()
+                .map(|problem| json!({ "file": problem.file, "field": problem.field, "message": problem.message }))
+                .collect();
+            json!({
+                "universalIdentifier": application.universal_identifier,
+                "displayName": application.display_name,
+                "functions": app.function_names(),
+                "disabled": disabled,
+            })
+        })
+        .collect();
+    Json(json!({ "apps": apps })).into_response()
+}
+
 /// The `/api` routes (wrap them with the API-key middleware).
 pub fn router(state: RouteState) -> Router {
     Router::new()
+        .route("/api/apps", get(list_apps))
         .route("/api/functions/{name}/execute", post(execute))
         .route("/api/workflow-actions", get(list_actions))
         .route("/api/workflow-actions/{name}", post(run_action))
