@@ -8,6 +8,7 @@
 //! blanked from what the run returns.
 
 mod host;
+pub mod jobs;
 
 pub use host::{LocalApi, LocalRequest};
 
@@ -29,6 +30,17 @@ pub enum Error {
     InvalidPayload(String),
     #[error(transparent)]
     Sandbox(#[from] crate::sandbox::Error),
+}
+
+/// The functions an app serves, and the files left out of it (a function
+/// asked for may be defined in one of them).
+fn available(app: &AppSnapshot) -> String {
+    let mut text = app.function_names().join(", ");
+    if !app.app.disabled.is_empty() {
+        let files: Vec<String> = app.app.disabled.iter().map(ToString::to_string).collect();
+        text.push_str(&format!(" ({} file(s) disabled: {})", files.len(), files.join("; ")));
+    }
+    text
 }
 
 /// Runs invocations in a pool of sandboxes.
@@ -210,7 +222,7 @@ impl Engine {
     fn prepare_with_host(&self, app: &AppSnapshot, invocation: Invocation) -> Result<(RunRequest, Option<crate::vault::Vault>), Error> {
         let function = app
             .find(&invocation.function.0)
-            .ok_or_else(|| Error::UnknownFunction { name: invocation.function.0.clone(), available: app.function_names().join(", ") })?;
+            .ok_or_else(|| Error::UnknownFunction { name: invocation.function.0.clone(), available: available(app) })?;
         serde_json::from_str::<serde::de::IgnoredAny>(&invocation.payload).map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let context = serde_json::to_value(&invocation.context).map_err(|error| Error::InvalidPayload(error.to_string()))?;
         let app_id = &app.app.manifest.application.universal_identifier;
@@ -220,6 +232,7 @@ impl Engine {
                 vault: self.vault.clone().filter(|_| !app.app.manifest.connection_providers.is_empty()),
                 store: recorder.store.clone(),
                 app: app_id.clone(),
+                functions: app.functions.iter().map(|entry| entry.manifest.universal_identifier.clone()).collect(),
                 runtime,
                 local_api: local_api.as_ref().map(|(_, api)| api.clone()),
             }),

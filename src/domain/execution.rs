@@ -73,6 +73,8 @@ pub enum TriggerKind {
     DatabaseEvent,
     Tool,
     WorkflowAction,
+    /// A job another run queued with `enqueueJobs`.
+    Job,
 }
 
 impl TriggerKind {
@@ -85,6 +87,7 @@ impl TriggerKind {
             Self::DatabaseEvent => "database_event",
             Self::Tool => "tool",
             Self::WorkflowAction => "workflow_action",
+            Self::Job => "job",
         }
     }
 

@@ -1,6 +1,6 @@
 //! The host services one run may call from the sandbox — its app's
-//! connections (answered by the vault), its key-value store (kept in the
-//! store) and requests to the embedded workspace API (answered in-process by
+//! connections (answered by the vault), its key-value store and job queue
+//! (kept in the store) and requests to the embedded workspace API (answered in-process by
 //! a [`LocalApi`]) — run on the gateway's runtime, and the blanking of every access
 //! token the vault has handed to the app's runs out of a run's logs, result
 //! and error before anything is returned or recorded.
@@ -36,6 +36,8 @@ pub(crate) struct RunHost {
     /// The application's universalIdentifier: a run sees only its app's
     /// connections and keys.
     pub(crate) app: String,
+    /// The universalIdentifiers of the app's functions (a job runs one of them).
+    pub(crate) functions: Arc<[String]>,
     pub(crate) runtime: tokio::runtime::Handle,
     /// Present when the run's requests to the embedded workspace API are
     /// answered in-process.
@@ -160,9 +162,12 @@ fn reply_json(reply: &HttpReply) -> Value {
 }
 
 async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, HostError> {
-    let HostParts { vault, store, app, local_api } = host;
-    if matches!(name.as_str(), "kv.get" | "kv.set" | "kv.delete") {
-        return kv(&store, &app, &name, &input).await;
+    let HostParts { vault, store, app, functions, local_api } = host;
+    match name.as_str() {
+        "kv.get" | "kv.set" | "kv.delete" => return kv(&store, &app, &name, &input).await,
+        "jobs.enqueue" => return super::jobs::enqueue(&store, &app, &functions, &input).await,
+        "jobs.get" => return super::jobs::status(&store, &app, &input).await,
+        _ => {}
     }
     if name == "workspace.request" {
         let Some(api) = local_api else {
@@ -215,13 +220,19 @@ struct HostParts {
     vault: Option<Vault>,
     store: Arc<SqliteStore>,
     app: String,
+    functions: Arc<[String]>,
     local_api: Option<Arc<dyn LocalApi>>,
 }
 
 impl Host for RunHost {
     fn call(&self, name: &str, input: Value) -> HostFuture {
-        let parts =
-            HostParts { vault: self.vault.clone(), store: self.store.clone(), app: self.app.clone(), local_api: self.local_api.clone() };
+        let parts = HostParts {
+            vault: self.vault.clone(),
+            store: self.store.clone(),
+            app: self.app.clone(),
+            functions: self.functions.clone(),
+            local_api: self.local_api.clone(),
+        };
         // Every service runs on the gateway's runtime, the workspace API
         // included: the store's pool returns connections by spawning on the
         // current runtime, and a sandbox thread's runtime stands still

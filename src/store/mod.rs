@@ -244,7 +244,7 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Running => "running",
@@ -261,6 +261,15 @@ impl DeliveryState {
             _ => Self::Pending,
         }
     }
+}
+
+/// Where one delivery stands (see [`Store::delivery_progress`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryProgress {
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub next_at: i64,
+    pub event: Value,
 }
 
 /// What happened to a claimed delivery.
@@ -339,6 +348,9 @@ pub trait Store: Send + Sync + 'static {
     fn queue_counts(&self) -> impl Future<Output = Result<QueueCounts, Error>> + Send;
     /// The state of the delivery with this key.
     fn delivery_state(&self, key: &str) -> impl Future<Output = Result<Option<DeliveryState>, Error>> + Send;
+    /// The delivery with this key: its state, attempts so far, when it is
+    /// next due (unix ms) and its stored event.
+    fn delivery_progress(&self, key: &str) -> impl Future<Output = Result<Option<DeliveryProgress>, Error>> + Send;
     /// The last cron fire recorded for a function (unix ms).
     fn last_cron_fire(&self, function_id: &str) -> impl Future<Output = Result<Option<i64>, Error>> + Send;
     /// Records a cron fire of a function.

@@ -7,8 +7,8 @@
 //! handed over before them, so this process always reads its own writes.
 
 use super::{
-    Delivery, DeliveryState, Error, JsonText, LibraryLabel, LibraryVersion, NewDelivery, QueueCounts, Retention, RunFilter, RunPage,
-    RunRecord, RunStatus, Settle, Store,
+    Delivery, DeliveryProgress, DeliveryState, Error, JsonText, LibraryLabel, LibraryVersion, NewDelivery, QueueCounts, Retention,
+    RunFilter, RunPage, RunRecord, RunStatus, Settle, Store,
 };
 use crate::domain::{ExecutionError, TriggerKind};
 use serde_json::Value;
@@ -617,6 +617,21 @@ impl Store for SqliteStore {
             .await
             .map_err(Error::query("reading a delivery"))?;
         Ok(state.as_deref().map(DeliveryState::parse))
+    }
+
+    async fn delivery_progress(&self, key: &str) -> Result<Option<DeliveryProgress>, Error> {
+        let row: Option<(String, i64, i64, String)> =
+            sqlx::query_as("SELECT state, attempts, next_at, event FROM deliveries WHERE key = ?")
+                .bind(key.to_owned())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(Error::query("reading a delivery"))?;
+        Ok(row.map(|(state, attempts, next_at, event)| DeliveryProgress {
+            state: DeliveryState::parse(&state),
+            attempts: u32::try_from(attempts).unwrap_or(0),
+            next_at,
+            event: json(&event),
+        }))
     }
 
     async fn last_cron_fire(&self, function_id: &str) -> Result<Option<i64>, Error> {

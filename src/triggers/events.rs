@@ -5,10 +5,12 @@
 //! caller is answered. A dispatcher claims due deliveries, runs them (alone,
 //! or up to 200 at a time for `batchMode`), and retries failed runs with
 //! backoff, at most three times, as Twenty does. The delivery key (event key
-//! + function) makes a re-delivered event a no-op.
+//! and function) makes a re-delivered event a no-op. Jobs queued with
+//! `enqueueJobs` (see `engine::jobs`) ride the same queue and dispatcher.
 
 use crate::domain::{FunctionRef, Invocation, TriggerKind};
 use crate::engine::Engine;
+use crate::engine::jobs::JOB_EVENT;
 use crate::registry::Registry;
 use crate::store::{Delivery, NewDelivery, Settle, SqliteStore, Store};
 use serde_json::{Map, Value, json};
@@ -441,6 +443,9 @@ impl EventBus {
             self.settle(&ids, Settle::Failed).await;
             return;
         };
+        if first.event_name == JOB_EVENT {
+            return self.run_job(&app, first, ids).await;
+        }
         let stored = |delivery: &Delivery, field: &str| delivery.event.get(field).cloned().unwrap_or(Value::Null);
         let workspace_id = Value::String(self.engine.context().workspace_id);
         let payload = if first.batch {
@@ -495,6 +500,33 @@ impl EventBus {
             tracing::warn!(%error, function = %first.function_id, "an event run could not start");
             let outcome = if attempts >= MAX_RETRIES { Settle::Failed } else { Settle::Retry { at: crate::store::now_ms() + backoff } };
             self.settle(&ids, outcome).await;
+        }
+    }
+
+    /// Runs a job queued by `enqueueJobs`: its payload as given, retried up
+    /// to the job's own `retryLimit`.
+    async fn run_job(&self, app: &Arc<crate::registry::AppSnapshot>, delivery: &Delivery, ids: Vec<i64>) {
+        let (attempts, limit) = (delivery.attempts, crate::engine::jobs::retry_limit(&delivery.event));
+        let mut context = self.engine.context();
+        context.retry_count = attempts;
+        context.max_retries = limit;
+        let invocation = Invocation {
+            function: FunctionRef(delivery.function_id.clone()),
+            trigger: TriggerKind::Job,
+            payload: delivery.event.pointer("/job/payload").cloned().unwrap_or_else(|| json!({})).to_string(),
+            context,
+            detail: json!({ "jobId": delivery.event.pointer("/job/id"), "attempt": attempts + 1, "retryLimit": limit }),
+        };
+        let backoff = self.backoff_ms(attempts);
+        let next = move |failed: bool| match failed {
+            false => Settle::Done,
+            true if attempts >= limit => Settle::Failed,
+            true => Settle::Retry { at: crate::store::now_ms() + backoff },
+        };
+        let decide = move |result: &crate::domain::ExecutionResult| next(result.status != crate::domain::ExecutionStatus::Success);
+        if let Err(error) = self.engine.invoke_settling(app, invocation, ids.clone(), decide).await {
+            tracing::warn!(%error, function = %delivery.function_id, "a job could not start");
+            self.settle(&ids, next(true)).await;
         }
     }
 

@@ -297,3 +297,16 @@ pub(crate) fn wait_for_runs(server: &Server, key: &str, query: &str, done: impl 
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Copies the folder `from` (recursively) to `to`.
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let target = to.join(entry.path().strip_prefix(from).expect("inside"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}

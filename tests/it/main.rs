@@ -10,6 +10,8 @@ mod events;
 mod harness;
 mod imports;
 mod install;
+mod isolation;
+mod jobs;
 mod kv;
 mod library;
 mod limits;

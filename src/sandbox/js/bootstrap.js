@@ -275,14 +275,40 @@ const connectedFetch = async (input, init) => {
 // the run's TWENTY_API_URL, when the gateway serves it) are answered by the
 // host in-process: same router, same checks, no network hop.
 let localApiBase = null;
-const LOCAL_API_PATHS = ["/rest/", "/graphql"];
+const BILLING_PATH = "/app/billing/";
+const LOCAL_API_PATHS = ["/rest/", "/graphql", BILLING_PATH];
 const localApiPath = (url) => {
   if (localApiBase === null || !StringPrototypeStartsWith(url, localApiBase)) return null;
   const path = StringPrototypeSlice(url, localApiBase.length);
   return ArrayPrototypeSome(LOCAL_API_PATHS, (prefix) => StringPrototypeStartsWith(path, prefix)) ? path : null;
 };
-const localFetch = async (outgoing, path) =>
-  hostReply(await hostCall("workspace.request", { path, ...(await requestParts(outgoing)) }));
+// twenty-sdk/billing's calls: switchboard bills nothing. A charge is checked
+// and written to the run's logs (so it is recorded with the run), and
+// credits are always available.
+const billingReply = (status, body) =>
+  new response.Response(JSONStringify(body), { status, headers: [["content-type", "application/json"]] });
+const billing = (method, path, text) => {
+  if (path === BILLING_PATH + "credits" && method === "GET") return billingReply(200, { hasAvailableCredits: true });
+  if (path !== BILLING_PATH + "charge" || method !== "POST") return billingReply(404, { message: `no billing endpoint ${method} ${path}` });
+  let charge;
+  try {
+    charge = JSONParse(text ?? "");
+  } catch {
+    return billingReply(400, { message: "the charge is not JSON" });
+  }
+  const micro = charge?.creditsUsedMicro;
+  const quantity = charge?.quantity ?? 1;
+  if (typeof micro !== "number" || !(micro >= 0) || typeof quantity !== "number" || !(quantity >= 0)) {
+    return billingReply(400, { message: "creditsUsedMicro and quantity must be numbers of 0 or more" });
+  }
+  const what = IntrinsicString(charge.operation ?? charge.operationType ?? "unnamed operation");
+  op_sb_log(LEVEL.info, `chargeCredits: ${micro} micro-credits x ${quantity} for ${what} (recorded by switchboard, which charges nothing)`);
+  return billingReply(200, {});
+};
+const localFetch = async (outgoing, path) => {
+  if (StringPrototypeStartsWith(path, BILLING_PATH)) return billing(outgoing.method, path, await outgoing.text());
+  return hostReply(await hostCall("workspace.request", { path, ...(await requestParts(outgoing)) }));
+};
 // The common case (what the twenty-client-sdk clients send): a URL string
 // and a text body, sent without building a Request.
 const headerPairs = (given) => {
@@ -297,6 +323,7 @@ const headerPairs = (given) => {
   return pairs;
 };
 const quickLocalFetch = async (path, init) =>
+  StringPrototypeStartsWith(path, BILLING_PATH) ? billing(StringPrototypeToUpperCase(IntrinsicString(init?.method ?? "GET")), path, init?.body) :
   hostReply(await hostCall("workspace.request", {
     method: StringPrototypeToUpperCase(IntrinsicString(init?.method ?? "GET")),
     path,

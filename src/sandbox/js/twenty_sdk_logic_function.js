@@ -114,10 +114,20 @@ export const getConnection = async (id) => {
 export const reportConnectionAuthFailure = async ({ connectionId, reason } = {}) => {
   await host("connections.reportAuthFailure", { connectionId, reason });
 };
-export const runAgent = notYet("runAgent");
-export const enqueueJob = notYet("enqueueJob");
-export const enqueueJobs = notYet("enqueueJobs");
-export const getJobs = notYet("getJobs");
+// Agents run on Twenty's AI server, which switchboard does not have.
+export const runAgent = async () => {
+  throw new Error(
+    "runAgent() needs Twenty's AI server, which switchboard does not have: run the agent from Twenty, or serve it to an MCP client (see the README, 'What switchboard does not do')",
+  );
+};
+// Jobs go on the gateway's durable queue and run like any other trigger.
+export const enqueueJobs = async ({ logicFunctionUniversalIdentifier, payloads, jobs, retryLimit, delayMs } = {}) =>
+  host("jobs.enqueue", { logicFunctionUniversalIdentifier, payloads, jobs, retryLimit, delayMs });
+export const enqueueJob = async ({ logicFunctionUniversalIdentifier, payload, jobId, retryLimit, delayMs } = {}) => {
+  const result = await enqueueJobs({ logicFunctionUniversalIdentifier, jobs: [{ payload, jobId }], retryLimit, delayMs });
+  return { enqueued: result.enqueued, logicFunctionUniversalIdentifier, jobId: result.jobIds[0] };
+};
+export const getJobs = async (jobIds) => host("jobs.get", { jobIds });
 export const createTimelineActivity = notYet("createTimelineActivity");
 export const createMessageChannel = notYet("createMessageChannel");
 export const listMessageChannels = notYet("listMessageChannels");
