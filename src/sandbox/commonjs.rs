@@ -51,6 +51,10 @@ fn builtin_script(name: &str) -> Option<&'static str> {
         "buffer" => include_str!("js/node/buffer.js"),
         "zlib" => include_str!("js/node/zlib.js"),
         "async_hooks" => include_str!("js/node/async_hooks.js"),
+        "stream" => include_str!("js/node/stream.js"),
+        "stream/promises" => include_str!("js/node/stream_promises.js"),
+        "http" => include_str!("js/node/http.js"),
+        "https" => include_str!("js/node/https.js"),
         _ => return None,
     })
 }

@@ -1,6 +1,7 @@
 //! The compression behind `node:zlib`: deflate, zlib, gzip and brotli, in
 //! one go on the bytes JavaScript hands over (the module's synchronous and
-//! callback forms; its streams are not provided). Output is capped, so a
+//! callback forms, and its stream classes at the end of their input).
+//! Output is capped, so a
 //! small compressed input cannot make the host allocate without bound
 //! outside the runtime's heap limit.
 

@@ -100,3 +100,63 @@ fn node_builtins_give_what_node_gives() {
     let fs_message = data["fsMessage"].as_str().expect("fsMessage");
     assert!(fs_message.contains("fs.readFileSync is not available in the switchboard sandbox"), "{fs_message}");
 }
+
+/// A one-shot HTTP server on loopback that answers with the request's body
+/// and method; returns its port.
+fn echo_once() -> u16 {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while let Ok(read) = stream.read(&mut buffer) {
+                request.extend_from_slice(&buffer[..read]);
+                let text = String::from_utf8_lossy(&request).to_string();
+                let Some((head, body)) = text.split_once("\r\n\r\n") else { continue };
+                let length = head
+                    .lines()
+                    .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().parse::<usize>().unwrap_or(0)))
+                    .unwrap_or(0);
+                if read == 0 || body.len() >= length {
+                    let method = head.split_whitespace().next().unwrap_or_default().to_owned();
+                    let seen = head.to_ascii_lowercase().contains("x-test: yes");
+                    let reply = format!("{method} {body} {seen}");
+                    let response = format!(
+                        "HTTP/1.1 201 Created\r\ncontent-length: {}\r\nx-echo: {method}\r\nconnection: close\r\n\r\n{reply}",
+                        reply.len()
+                    );
+                    let _ = stream.write_all(response.as_bytes());
+                    break;
+                }
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn streams_zlib_streams_and_http_requests_through_the_allow_list() {
+    let port = echo_once();
+    let payload = format!(r#"{{"url":"http://127.0.0.1:{port}/echo","method":"POST","body":"hello"}}"#);
+    let denied = switchboard(&["run", path(&fixture("node-compat")), "streams", "--payload", &payload]);
+    assert_eq!(denied.code, 0, "{denied:?}");
+    let data = denied.json()["data"].clone();
+    assert_eq!(data["piped"], "ALPHA BETA GAMMA");
+    assert_eq!(data["httpsAgent"], "function");
+    assert!(data["server"].as_str().expect("server").contains("app code cannot listen for connections"), "{data}");
+    let error = data["response"]["error"].as_str().expect("refused without --allow-net");
+    assert!(error.contains("127.0.0.1"), "{error}");
+    let allowed = switchboard(&[
+        "run",
+        "--allow-net",
+        &format!("127.0.0.1:{port}"),
+        path(&fixture("node-compat")),
+        "streams",
+        "--payload",
+        &payload,
+    ]);
+    assert_eq!(allowed.code, 0, "{allowed:?}");
+    assert_eq!(allowed.json()["data"]["response"], json!({ "status": 201, "body": "POST hello true", "header": "POST" }));
+}

@@ -2,7 +2,10 @@
 // promisified forms of deflate, inflate, gzip, gunzip, unzip, raw deflate
 // and brotli, computed by the host. Compressed bytes can differ from Node's
 // (another deflate implementation) and decompress to the same data. The
-// stream classes (createGzip, ...) are not provided yet.
+// stream classes (createGzip, ...) are Transform streams that collect their
+// input and run the synchronous function on all of it in _flush: their
+// output comes at the end of the input, not incrementally, and flush()
+// and params() change nothing.
 "use strict";
 
 const { Buffer } = require("buffer");
@@ -71,12 +74,71 @@ for (const name of NAMES) {
   };
 }
 
-function noStreams(name) {
-  return () => {
-    const error = new Error(`zlib.${name} is not available in the switchboard sandbox yet: use the *Sync or callback forms (streams are not provided)`);
-    error.code = "ERR_SANDBOX_UNAVAILABLE";
-    throw error;
+// A zlib stream: a Transform that buffers its input and converts it all at
+// the end, in chunks of chunkSize bytes.
+const STREAMS = {
+  Deflate: "deflate", Inflate: "inflate", Gzip: "gzip", Gunzip: "gunzip", DeflateRaw: "deflateRaw",
+  InflateRaw: "inflateRaw", Unzip: "unzip", BrotliCompress: "brotliCompress", BrotliDecompress: "brotliDecompress",
+};
+let Transform = null;
+const classes = {};
+function zlibClass(className) {
+  if (classes[className]) return classes[className];
+  if (Transform === null) Transform = require("stream").Transform;
+  const operation = STREAMS[className];
+  const ZlibStream = class extends Transform {
+    constructor(options) {
+      super({ ...options, objectMode: false, readableObjectMode: false, writableObjectMode: false });
+      this._zlibOptions = options;
+      this._input = [];
+      this.bytesWritten = 0;
+      this._chunkSize = (options && options.chunkSize) || 16 * 1024;
+    }
+    _transform(chunk, encoding, callback) {
+      this._input.push(chunk);
+      this.bytesWritten += chunk.length;
+      callback();
+    }
+    _flush(callback) {
+      let output;
+      try {
+        output = run(operation + "Sync", Buffer.concat(this._input), this._zlibOptions);
+      } catch (error) {
+        callback(error);
+        return;
+      }
+      this._input = [];
+      for (let offset = 0; offset < output.length; offset += this._chunkSize) {
+        this.push(output.subarray(offset, offset + this._chunkSize));
+      }
+      callback();
+    }
+    flush(kind, callback) {
+      if (typeof kind === "function") callback = kind;
+      if (typeof callback === "function") process.nextTick(callback);
+    }
+    params(level, strategy, callback) {
+      if (typeof callback === "function") process.nextTick(callback);
+    }
+    reset() {}
+    close(callback) {
+      if (typeof callback === "function") process.nextTick(callback);
+      this.destroy();
+    }
   };
+  Object.defineProperty(ZlibStream, "name", { value: className });
+  classes[className] = ZlibStream;
+  return ZlibStream;
+}
+
+// Constructors callable without new, as Node's are.
+function streamConstructor(className) {
+  const construct = function (options) {
+    return new (zlibClass(className))(options);
+  };
+  Object.defineProperty(construct, "name", { value: className });
+  Object.defineProperty(construct, Symbol.hasInstance, { value: (object) => object instanceof zlibClass(className) });
+  return construct;
 }
 
 module.exports = {
@@ -99,15 +161,24 @@ module.exports = {
   brotliCompressSync: exported.brotliCompressSync,
   brotliDecompress: exported.brotliDecompress,
   brotliDecompressSync: exported.brotliDecompressSync,
-  createGzip: noStreams("createGzip"),
-  createGunzip: noStreams("createGunzip"),
-  createDeflate: noStreams("createDeflate"),
-  createInflate: noStreams("createInflate"),
-  createDeflateRaw: noStreams("createDeflateRaw"),
-  createInflateRaw: noStreams("createInflateRaw"),
-  createUnzip: noStreams("createUnzip"),
-  createBrotliCompress: noStreams("createBrotliCompress"),
-  createBrotliDecompress: noStreams("createBrotliDecompress"),
+  createGzip: (options) => new (zlibClass("Gzip"))(options),
+  Gzip: streamConstructor("Gzip"),
+  createGunzip: (options) => new (zlibClass("Gunzip"))(options),
+  Gunzip: streamConstructor("Gunzip"),
+  createDeflate: (options) => new (zlibClass("Deflate"))(options),
+  Deflate: streamConstructor("Deflate"),
+  createInflate: (options) => new (zlibClass("Inflate"))(options),
+  Inflate: streamConstructor("Inflate"),
+  createDeflateRaw: (options) => new (zlibClass("DeflateRaw"))(options),
+  DeflateRaw: streamConstructor("DeflateRaw"),
+  createInflateRaw: (options) => new (zlibClass("InflateRaw"))(options),
+  InflateRaw: streamConstructor("InflateRaw"),
+  createUnzip: (options) => new (zlibClass("Unzip"))(options),
+  Unzip: streamConstructor("Unzip"),
+  createBrotliCompress: (options) => new (zlibClass("BrotliCompress"))(options),
+  BrotliCompress: streamConstructor("BrotliCompress"),
+  createBrotliDecompress: (options) => new (zlibClass("BrotliDecompress"))(options),
+  BrotliDecompress: streamConstructor("BrotliDecompress"),
   crc32: (data, value = 0) => {
     let crc = ~value >>> 0;
     for (const byte of input(data, "data")) {
