@@ -2,7 +2,7 @@
 //! folder written for Twenty, builds the same manifest as Twenty's CLI, and
 //! runs the app's logic functions in deno_core sandboxes.
 //!
-//! Architecture (see DESIGN.md): `main → app → engine → {sandbox, registry} → domain`;
+//! Architecture (see docs/architecture.md): `main → app → engine → {sandbox, registry} → domain`;
 //! `catalog → {sandbox, domain}`. Every trigger becomes an `Invocation` that
 //! goes through `Engine::invoke`.
 

@@ -16,6 +16,7 @@ pub mod access;
 pub mod filter;
 pub mod graphql;
 pub mod model;
+mod standard;
 pub mod values;
 
 use crate::registry::AppSnapshot;
@@ -470,7 +471,7 @@ impl Workspace {
             self.check_writable(object, &permissions, &given)?;
             let mut record = Map::new();
             for field in &object.fields {
-                record.insert(field.name.clone(), field.initial());
+                record.insert(field.name.clone(), field.initial(&now));
             }
             for (name, value) in given {
                 match (record.get_mut(&name), value) {

@@ -1,5 +1,6 @@
 //! The workspace's data model: Twenty's standard objects (person, company,
-//! opportunity, note, task, workspaceMember) with their main fields, plus
+//! opportunity, note, task, workspaceMember with their main fields here, the
+//! other 33 of a new 2.43 workspace from `standard.rs`), plus
 //! the objects and fields the served apps declare (`defineObject`,
 //! `defineField`). Field types follow Twenty's `FieldMetadataType`;
 //! composite types know their subfields and the values a new record gets.
@@ -226,6 +227,9 @@ pub fn pascal(name: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
+/// Twenty's default for a date field set to the record's creation time.
+pub const NOW: &str = "now";
+
 /// Problems in an app's object or field declarations.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -443,6 +447,10 @@ impl Model {
                     app: None,
                 },
             );
+        }
+        let known: Vec<&str> = STANDARD.iter().map(|(singular, ..)| *singular).collect();
+        for object in super::standard::objects(&known, system_fields) {
+            objects.insert(object.name_singular.clone(), object);
         }
         let mut model = Self { objects };
         let apps: Vec<_> = apps.into_iter().collect();
@@ -693,8 +701,12 @@ fn parse_field(field: &Value, what: &str) -> Result<Option<Field>, Error> {
 }
 
 impl Field {
-    /// The value a new record gets for this field.
-    pub fn initial(&self) -> Value {
+    /// The value a new record gets for this field at time `now`: Twenty's
+    /// `now` default on a date field is the creation time.
+    pub fn initial(&self, now: &str) -> Value {
+        if matches!(self.field_type, FieldType::DateTime | FieldType::Date) && self.default.as_str() == Some(NOW) {
+            return Value::String(if self.field_type == FieldType::Date { now.get(..10).unwrap_or(now) } else { now }.to_owned());
+        }
         if self.field_type.is_composite() {
             let mut value = self.field_type.empty();
             if let (Value::Object(target), Value::Object(given)) = (&mut value, &self.default) {
@@ -730,7 +742,7 @@ mod tests {
         assert_eq!(invoice.field("paid").map(|field| field.default.clone()), Some(json!(false)));
         let person = model.object("person").expect("person");
         assert_eq!(person.universal_identifier, "20202020-e674-48e5-a542-72570eee7213");
-        assert_eq!(person.field("name").map(Field::initial), Some(json!({ "firstName": "", "lastName": "" })));
+        assert_eq!(person.field("name").map(|field| field.initial("2026-01-01T00:00:00.000Z")), Some(json!({ "firstName": "", "lastName": "" })));
         assert_eq!(person.field("companyId").and_then(|field| field.relation.clone()), Some(("company".into(), "company".into())));
         assert_eq!(person.field("companyId").and_then(|field| field.inverse.clone()).as_deref(), Some("people"));
     }

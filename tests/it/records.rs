@@ -348,3 +348,42 @@ fn check_names_the_file_of_an_object_the_record_apis_cannot_serve() {
     assert!(run.stderr.contains("src/objects/address.ts"), "{}", run.stderr);
     assert!(run.stderr.contains("nameSingular") && run.stderr.contains("GraphQL type Address"), "{}", run.stderr);
 }
+
+#[test]
+fn the_whole_standard_model_is_there_for_check_rest_and_core_api_client() {
+    let role = "import { defineApplicationRole } from 'twenty-sdk/define';\nexport default defineApplicationRole({ universalIdentifier: '44444444-4444-4444-8444-444444444442', label: 'Role', canReadAllObjectRecords: true, canUpdateAllObjectRecords: true });\n";
+    let field = "import { defineField, FieldType } from 'twenty-sdk/define';\n\
+        export default defineField({ universalIdentifier: '44444444-4444-4444-8444-444444444461', \
+        objectUniversalIdentifier: '20202020-8f1d-4eef-9f85-0d1965e27221', type: FieldType.TEXT, name: 'meetingNotes', label: 'Meeting notes' });\n";
+    let timeline = function(
+        "universalIdentifier: '44444444-4444-4444-8444-444444444462', name: 'timeline'",
+        "async ({ personId }) => { const { CoreApiClient } = await import('twenty-client-sdk/core'); const client = new CoreApiClient(); \
+         await client.mutation({ createTimelineActivity: { __args: { data: { targetPersonId: personId, properties: { via: 'test' } } }, id: true } }); \
+         const found = await client.query({ timelineActivities: { __args: { filter: { targetPersonId: { eq: personId } } }, edges: { node: { targetPersonId: true, properties: true, happensAt: true } } } }); \
+         const events = await client.query({ calendarEvents: { edges: { node: { title: true, meetingNotes: true, isCanceled: true } } } }); \
+         return { found: found.timelineActivities.edges.map((e) => ({ ...e.node, happensAt: typeof e.node.happensAt })), events: events.calendarEvents.edges.map((e) => e.node) }; }",
+    );
+    let app = app(&[("src/app.ts", APPLICATION), ("src/role.ts", role), ("src/field.ts", field), ("src/timeline.ts", &timeline)]);
+    let check = switchboard(&["check", path(app.path())]);
+    assert_eq!(check.code, 0, "a field declared on calendarEvent is accepted: {check:?}");
+
+    let data = tempfile::tempdir().expect("data");
+    let server =
+        Server::start(&[path(app.path())], &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_DATA_DIR", path(data.path()))]);
+    let (status, event) = call(&server, "POST", "/rest/calendarEvents", Some(&json!({ "title": "Kick-off", "meetingNotes": "agenda" })));
+    assert_eq!(status, 201, "{event}");
+    let (status, person) = call(&server, "POST", "/rest/people", Some(&json!({ "jobTitle": "CTO" })));
+    assert_eq!(status, 201, "{person}");
+    let person_id = person["data"]["createPerson"]["id"].as_str().expect("person id").to_owned();
+    drop(server);
+    let payload = json!({ "personId": person_id }).to_string();
+    let run = switchboard_with(&["run", path(app.path()), "timeline", "--payload", &payload], &[("SWITCHBOARD_DATA_DIR", path(data.path()))], Duration::from_secs(60));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.json()["data"],
+        json!({
+            "found": [{ "targetPersonId": person_id, "properties": { "via": "test" }, "happensAt": "string" }],
+            "events": [{ "title": "Kick-off", "meetingNotes": "agenda", "isCanceled": false }],
+        })
+    );
+}
