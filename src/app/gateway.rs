@@ -227,24 +227,38 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
     }
     let mut secrets: Vec<String> = served.iter().flat_map(|app| crate::registry::client_secret_variables(&app.app)).collect();
     secrets.extend(crate::registry::client_secret_variables(&loaded));
-    match AppSnapshot::new(loaded, &given, &settings.public_url).map(|snapshot| snapshot.without_variables(&secrets)) {
-        Ok(snapshot) => match gateway.replace_app(snapshot).await {
-            Ok(()) => {
-                eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", "));
-                if let Some(vault) = gateway.engine().vault() {
-                    match super::connections::providers(&gateway.registry().apps(), settings, &all_given) {
-                        Ok(providers) => vault.set_providers(providers),
-                        Err(error) => eprintln!("connection providers not reloaded: {error}"),
-                    }
-                }
-            }
-            Err(error) => {
-                eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display());
-                return;
-            }
-        },
+    let snapshot = match AppSnapshot::new(loaded, &given, &settings.public_url).map(|snapshot| snapshot.without_variables(&secrets)) {
+        Ok(snapshot) => snapshot,
         Err(error) => {
             eprintln!("reload failed for {}: {error}", root.display());
+            return;
+        }
+    };
+    // A new package.json version installs before it serves; a failing
+    // pre-install hook keeps the previous version serving.
+    match super::install::install(gateway.engine(), &snapshot).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(message)) => {
+            eprintln!("reload refused; still serving the previous version of {}: {message}", root.display());
+            return;
+        }
+        Err(error) => {
+            eprintln!("reload failed; still serving the previous version of {}: {error:#}", root.display());
+            return;
+        }
+    }
+    match gateway.replace_app(snapshot).await {
+        Ok(()) => {
+            eprintln!("reloaded {}: tools {}", root.display(), gateway.tool_names().join(", "));
+            if let Some(vault) = gateway.engine().vault() {
+                match super::connections::providers(&gateway.registry().apps(), settings, &all_given) {
+                    Ok(providers) => vault.set_providers(providers),
+                    Err(error) => eprintln!("connection providers not reloaded: {error}"),
+                }
+            }
+        }
+        Err(error) => {
+            eprintln!("reload failed; still serving the previous version of {}:\n{error}", root.display());
             return;
         }
     }

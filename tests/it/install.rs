@@ -27,6 +27,9 @@ fn set_version(dir: &Path, version: &str) {
         .expect("write");
 }
 
+/// The install-hooks fixture's files.
+pub(crate) const HOOK_FILES: [&str; 5] = ["package.json", "src/app.ts", "src/role.ts", "src/pre-install.ts", "src/post-install.ts"];
+
 fn serve_once(dir: &Path, data: &str) {
     let server = Server::start(&[path(dir)], &[("SWITCHBOARD_DATA_DIR", data)]);
     assert_eq!(server.terminate(), Some(0));
@@ -34,12 +37,7 @@ fn serve_once(dir: &Path, data: &str) {
 
 #[test]
 fn hooks_run_once_per_version_in_order_and_a_failing_pre_install_keeps_the_version_out() {
-    let app = tempfile::tempdir().expect("app");
-    for file in ["package.json", "src/app.ts", "src/role.ts", "src/pre-install.ts", "src/post-install.ts"] {
-        let target = app.path().join(file);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(fixture("install-hooks").join(file), target).expect("copy");
-    }
+    let app = fixture_copy("install-hooks", &HOOK_FILES);
     let data = tempfile::tempdir().expect("data");
     let data = path(data.path()).to_owned();
     serve_once(app.path(), &data);
@@ -75,4 +73,62 @@ fn hooks_run_once_per_version_in_order_and_a_failing_pre_install_keeps_the_versi
     set_version(app.path(), "1.1.0");
     serve_once(app.path(), &data);
     assert_eq!(hook_runs(&data).len(), 4, "1.1.0 is still the installed version: only the failed attempt was added");
+}
+
+#[test]
+fn a_watch_reload_to_a_new_version_installs_it_and_a_failing_pre_install_keeps_the_previous_one_serving() {
+    let app = fixture_copy("install-hooks", &HOOK_FILES);
+    let which =
+        |answer: &str| function("universalIdentifier: '99999999-9999-4999-8999-999999999915', name: 'which'", &format!("() => '{answer}'"));
+    std::fs::write(app.path().join("src/which.ts"), which("one")).expect("write");
+    let data = tempfile::tempdir().expect("data");
+    let data = path(data.path()).to_owned();
+    let server = Server::start(&[path(app.path()), "--watch"], &[("SWITCHBOARD_DATA_DIR", &data), ("SWITCHBOARD_API_KEYS", "k")]);
+    let answer = || {
+        let (status, _, body) = http(server.port, "POST", "/api/functions/which/execute", &[("Authorization", "Bearer k")], b"{}");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).expect("json")["data"].clone()
+    };
+    let wait_for = |expected: &str| {
+        let started = std::time::Instant::now();
+        while answer() != expected {
+            assert!(started.elapsed() < Duration::from_secs(30), "never answered {expected}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    assert_eq!(answer(), "one");
+
+    // A broken version: its pre-install hook throws, so 1.0.0 keeps serving.
+    std::fs::write(app.path().join("src/which.ts"), which("two")).expect("write");
+    set_version(app.path(), "1.5.0-broken");
+    let started = std::time::Instant::now();
+    while !hook_runs_all(&data).iter().any(|(name, status)| name == "pre-install" && status == "ERROR") {
+        assert!(started.elapsed() < Duration::from_secs(30), "the broken pre-install never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(answer(), "one", "the previous version keeps serving");
+
+    // A good version installs (its hooks run) and then serves.
+    set_version(app.path(), "1.6.0");
+    wait_for("two");
+    let runs = hook_runs(&data);
+    assert!(
+        runs.contains(&("pre-install".to_owned(), json!({ "ran": "pre", "previousVersion": "1.0.0", "newVersion": "1.6.0" }))),
+        "{runs:?}"
+    );
+}
+
+/// Every hook run as (function, status), oldest first.
+fn hook_runs_all(data: &str) -> Vec<(String, String)> {
+    let listed = switchboard_with(&["runs", "--json", "--limit", "100"], &[("SWITCHBOARD_DATA_DIR", data)], Duration::from_secs(30));
+    let mut runs: Vec<(String, String)> = listed.json()["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter(|run| run["detail"]["hook"].is_string())
+        .map(|run| (run["function"].as_str().unwrap_or_default().to_owned(), run["status"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    runs.reverse();
+    runs
 }
