@@ -282,6 +282,9 @@ struct WatchState {
     /// done, so `disarm` can wait out a kill already under way.
     killing: std::sync::Mutex<()>,
     epoch: Instant,
+    /// Set when the runtime is discarded: the watchdog thread ends (and
+    /// drops its isolate handle) instead of parking again.
+    stopped: AtomicBool,
 }
 
 impl WatchState {
@@ -298,10 +301,14 @@ impl Watchdog {
             fired: AtomicBool::new(false),
             killing: std::sync::Mutex::new(()),
             epoch: Instant::now(),
+            stopped: AtomicBool::new(false),
         });
         let state = shared.clone();
         let spawned = std::thread::Builder::new().name("switchboard-watchdog".to_owned()).spawn(move || {
             loop {
+                if state.stopped.load(Ordering::SeqCst) {
+                    return;
+                }
                 let deadline = state.deadline.load(Ordering::SeqCst);
                 let now = state.now();
                 if deadline != 0 && now >= deadline {
@@ -314,16 +321,15 @@ impl Watchdog {
                 }
                 if deadline == 0 {
                     state.wake_at.store(u64::MAX, Ordering::SeqCst);
-                    // Re-check after publishing: an arm may have raced the store.
-                    if state.deadline.load(Ordering::SeqCst) == 0 {
+                    // Re-check after publishing: an arm (or the stop) may
+                    // have raced the store. A stop's unpark that lands
+                    // before this park makes it return at once.
+                    if state.deadline.load(Ordering::SeqCst) == 0 && !state.stopped.load(Ordering::SeqCst) {
                         std::thread::park();
                     }
                 } else {
                     state.wake_at.store(deadline, Ordering::SeqCst);
                     std::thread::park_timeout(Duration::from_nanos(deadline - now));
-                }
-                if Arc::strong_count(&state) == 1 {
-                    return;
                 }
             }
         });
@@ -362,6 +368,7 @@ impl Watchdog {
 impl Drop for Watchdog {
     fn drop(&mut self) {
         self.shared.deadline.store(0, Ordering::SeqCst);
+        self.shared.stopped.store(true, Ordering::SeqCst);
         if let Some(thread) = &self.thread {
             thread.unpark();
         }
