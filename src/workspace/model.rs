@@ -742,7 +742,10 @@ mod tests {
         assert_eq!(invoice.field("paid").map(|field| field.default.clone()), Some(json!(false)));
         let person = model.object("person").expect("person");
         assert_eq!(person.universal_identifier, "20202020-e674-48e5-a542-72570eee7213");
-        assert_eq!(person.field("name").map(|field| field.initial("2026-01-01T00:00:00.000Z")), Some(json!({ "firstName": "", "lastName": "" })));
+        assert_eq!(
+            person.field("name").map(|field| field.initial("2026-01-01T00:00:00.000Z")),
+            Some(json!({ "firstName": "", "lastName": "" }))
+        );
         assert_eq!(person.field("companyId").and_then(|field| field.relation.clone()), Some(("company".into(), "company".into())));
         assert_eq!(person.field("companyId").and_then(|field| field.inverse.clone()).as_deref(), Some("people"));
     }

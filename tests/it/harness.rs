@@ -310,3 +310,15 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Copies `files` (paths relative to the fixture) of fixture `name` into a
+/// new temporary app folder.
+pub(crate) fn fixture_copy(name: &str, files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("app");
+    for file in files {
+        let target = dir.path().join(file);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(fixture(name).join(file), target).expect("copy");
+    }
+    dir
+}

@@ -117,7 +117,9 @@ fn echo_once() -> u16 {
                 let Some((head, body)) = text.split_once("\r\n\r\n") else { continue };
                 let length = head
                     .lines()
-                    .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().parse::<usize>().unwrap_or(0)))
+                    .find_map(|line| {
+                        line.to_ascii_lowercase().strip_prefix("content-length:").map(|n| n.trim().parse::<usize>().unwrap_or(0))
+                    })
                     .unwrap_or(0);
                 if read == 0 || body.len() >= length {
                     let method = head.split_whitespace().next().unwrap_or_default().to_owned();
@@ -148,15 +150,8 @@ fn streams_zlib_streams_and_http_requests_through_the_allow_list() {
     assert!(data["server"].as_str().expect("server").contains("app code cannot listen for connections"), "{data}");
     let error = data["response"]["error"].as_str().expect("refused without --allow-net");
     assert!(error.contains("127.0.0.1"), "{error}");
-    let allowed = switchboard(&[
-        "run",
-        "--allow-net",
-        &format!("127.0.0.1:{port}"),
-        path(&fixture("node-compat")),
-        "streams",
-        "--payload",
-        &payload,
-    ]);
+    let allowed =
+        switchboard(&["run", "--allow-net", &format!("127.0.0.1:{port}"), path(&fixture("node-compat")), "streams", "--payload", &payload]);
     assert_eq!(allowed.code, 0, "{allowed:?}");
     assert_eq!(allowed.json()["data"]["response"], json!({ "status": 201, "body": "POST hello true", "header": "POST" }));
 }

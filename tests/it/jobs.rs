@@ -5,6 +5,7 @@
 //! `switchboard install` / `uninstall --purge`.
 
 use crate::harness::*;
+use crate::install::HOOK_FILES;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
@@ -14,12 +15,10 @@ const KEY: &str = "jobs-key";
 /// The jobs fixture in a temporary folder, with the real twenty-sdk
 /// installed (for `twenty-sdk/billing`).
 fn jobs_app(sdk: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("app");
-    for file in ["package.json", "src/app.ts", "src/role.ts", "src/enqueue.ts", "src/worker.ts", "src/status.ts", "src/billing.ts"] {
-        let target = dir.path().join(file);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(fixture("jobs").join(file), target).expect("copy");
-    }
+    let dir = fixture_copy(
+        "jobs",
+        &["package.json", "src/app.ts", "src/role.ts", "src/enqueue.ts", "src/worker.ts", "src/status.ts", "src/billing.ts"],
+    );
     // twenty-sdk/billing and what it imports (the sandbox reads nothing
     // outside the app folder, so a link would not do).
     let modules = dir.path().join("node_modules");
@@ -94,12 +93,7 @@ fn billing_is_recorded_and_charges_nothing_and_run_agent_says_why_it_cannot_run(
 
 #[test]
 fn install_and_uninstall_run_the_hooks_and_purge_deletes_the_state() {
-    let app = tempfile::tempdir().expect("app");
-    for file in ["package.json", "src/app.ts", "src/role.ts", "src/pre-install.ts", "src/post-install.ts"] {
-        let target = app.path().join(file);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(fixture("install-hooks").join(file), target).expect("copy");
-    }
+    let app = fixture_copy("install-hooks", &HOOK_FILES);
     std::fs::write(
         app.path().join("src/uninstall.ts"),
         "import { defineUninstallLogicFunction } from 'twenty-sdk/define';\n\

@@ -368,8 +368,7 @@ fn the_whole_standard_model_is_there_for_check_rest_and_core_api_client() {
     assert_eq!(check.code, 0, "a field declared on calendarEvent is accepted: {check:?}");
 
     let data = tempfile::tempdir().expect("data");
-    let server =
-        Server::start(&[path(app.path())], &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_DATA_DIR", path(data.path()))]);
+    let server = Server::start(&[path(app.path())], &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_DATA_DIR", path(data.path()))]);
     let (status, event) = call(&server, "POST", "/rest/calendarEvents", Some(&json!({ "title": "Kick-off", "meetingNotes": "agenda" })));
     assert_eq!(status, 201, "{event}");
     let (status, person) = call(&server, "POST", "/rest/people", Some(&json!({ "jobTitle": "CTO" })));
@@ -377,7 +376,11 @@ fn the_whole_standard_model_is_there_for_check_rest_and_core_api_client() {
     let person_id = person["data"]["createPerson"]["id"].as_str().expect("person id").to_owned();
     drop(server);
     let payload = json!({ "personId": person_id }).to_string();
-    let run = switchboard_with(&["run", path(app.path()), "timeline", "--payload", &payload], &[("SWITCHBOARD_DATA_DIR", path(data.path()))], Duration::from_secs(60));
+    let run = switchboard_with(
+        &["run", path(app.path()), "timeline", "--payload", &payload],
+        &[("SWITCHBOARD_DATA_DIR", path(data.path()))],
+        Duration::from_secs(60),
+    );
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         run.json()["data"],

@@ -73,9 +73,10 @@ export const findConnectionForRequest = (connections, { userWorkspaceId } = {}) 
   connections.find((connection) => connection.visibility === "user" && connection.userWorkspaceId === userWorkspaceId)
   ?? connections.find((connection) => connection.visibility === "workspace");
 
-const notYet = (name) => () => {
-  throw new Error(`${name}() from twenty-sdk/logic-function is not available in this switchboard version yet`);
+const notYet = (name, why) => async () => {
+  throw new Error(`${name}() from twenty-sdk/logic-function is not available in switchboard: ${why}`);
 };
+const MESSAGING = "it needs Twenty's messaging server, which switchboard does not have";
 
 // The access token is a non-enumerable property: `connection.accessToken`
 // reads it, but logging the object or returning it from a handler
@@ -128,9 +129,12 @@ export const enqueueJob = async ({ logicFunctionUniversalIdentifier, payload, jo
   return { enqueued: result.enqueued, logicFunctionUniversalIdentifier, jobId: result.jobIds[0] };
 };
 export const getJobs = async (jobIds) => host("jobs.get", { jobIds });
-export const createTimelineActivity = notYet("createTimelineActivity");
-export const createMessageChannel = notYet("createMessageChannel");
-export const listMessageChannels = notYet("listMessageChannels");
-export const updateMessageChannel = notYet("updateMessageChannel");
-export const deleteMessageChannel = notYet("deleteMessageChannel");
-export const ingestMessages = notYet("ingestMessages");
+export const createTimelineActivity = notYet(
+  "createTimelineActivity",
+  "timeline activity types are not resolved yet; create a timelineActivity record with CoreApiClient instead",
+);
+export const createMessageChannel = notYet("createMessageChannel", MESSAGING);
+export const listMessageChannels = notYet("listMessageChannels", MESSAGING);
+export const updateMessageChannel = notYet("updateMessageChannel", MESSAGING);
+export const deleteMessageChannel = notYet("deleteMessageChannel", MESSAGING);
+export const ingestMessages = notYet("ingestMessages", MESSAGING);

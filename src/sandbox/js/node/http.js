@@ -11,6 +11,7 @@
 const EventEmitter = require("events");
 const { Buffer } = require("buffer");
 const { Readable, Stream } = require("stream");
+const { urlToHttpOptions } = require("url");
 
 const defer = (fn, ...args) => process.nextTick(fn, ...args);
 
@@ -146,26 +147,11 @@ function connectionReset(message) {
   return codedError(Error, "ECONNRESET", message);
 }
 
-function urlToOptions(url) {
-  const options = {
-    protocol: url.protocol,
-    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
-    hash: url.hash,
-    search: url.search,
-    pathname: url.pathname,
-    path: `${url.pathname || ""}${url.search || ""}`,
-    href: url.href,
-  };
-  if (url.port !== "") options.port = Number(url.port);
-  if (url.username || url.password) options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-  return options;
-}
-
 function normalizeArguments(input, options, callback) {
   if (typeof input === "string") {
-    input = urlToOptions(new URL(input));
+    input = urlToHttpOptions(new URL(input));
   } else if (input instanceof URL) {
-    input = urlToOptions(input);
+    input = urlToHttpOptions(input);
   } else {
     callback = options;
     options = input;
