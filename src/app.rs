@@ -49,10 +49,14 @@ pub fn pool_options(settings: &Settings) -> PoolOptions {
             sealed: sealed_paths(settings),
             ..SandboxOptions::default()
         },
+        concurrency: settings.concurrency,
         max_runtimes: settings.max_runtimes,
         spares: settings.spare_runtimes,
         max_waiting: settings.max_waiting,
         idle_spin: std::time::Duration::from_micros(settings.idle_spin_micros as u64),
+        min_warm_per_app: settings.min_warm_per_app,
+        max_per_app: settings.max_runtimes_per_app,
+        runtime_mib: settings.runtime_memory_mb,
     }
 }
 

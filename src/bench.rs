@@ -45,6 +45,8 @@ pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &
     let mut settings = settings.clone();
     let memory_runtimes = 4usize;
     settings.max_runtimes = settings.max_runtimes.max(options.concurrency + memory_runtimes + 2);
+    // The memory figure binds `memory_runtimes` more runtimes to the app.
+    settings.max_runtimes_per_app = settings.max_runtimes;
     let pool = Pool::new(pool_options(&settings));
     let snapshot = match crate::app::snapshot(root, &settings, &options.vars, &pool).await? {
         Ok(snapshot) => snapshot,

@@ -11,9 +11,21 @@ pub struct Settings {
     pub heap_mb: usize,
     /// Hosts sandboxed code may `fetch` (`SWITCHBOARD_ALLOW_NET`, comma-separated; `*` = any; default none).
     pub allow_net: Vec<String>,
-    /// Most runtimes at once (`SWITCHBOARD_MAX_RUNTIMES`, default 2 × cores).
+    /// Most runs executing at once (`SWITCHBOARD_CONCURRENCY`, default the number of cores).
+    pub concurrency: usize,
+    /// Memory for warm runtimes in MiB (`SWITCHBOARD_POOL_MEMORY_MB`, default
+    /// a quarter of the machine's memory).
+    pub pool_memory_mb: usize,
+    /// What one runtime is reckoned to cost in MiB (`SWITCHBOARD_RUNTIME_MEMORY_MB`, default 16).
+    pub runtime_memory_mb: usize,
+    /// Most runtimes alive at once (`SWITCHBOARD_MAX_RUNTIMES`, default the
+    /// pool memory over the cost of one runtime).
     pub max_runtimes: usize,
-    /// Runtimes booted ahead of need (`SWITCHBOARD_SPARE_RUNTIMES`, default 1).
+    /// Runtimes one app keeps whatever other apps need (`SWITCHBOARD_MIN_WARM_PER_APP`, default 0).
+    pub min_warm_per_app: usize,
+    /// Most runtimes one app may have (`SWITCHBOARD_MAX_RUNTIMES_PER_APP`, default the concurrency).
+    pub max_runtimes_per_app: usize,
+    /// Runtimes booted ahead of need (`SWITCHBOARD_SPARE_RUNTIMES`, default 2).
     pub spare_runtimes: usize,
     /// Calls that may wait for a runtime before "busy" (`SWITCHBOARD_MAX_WAITING`, default 64).
     pub max_waiting: usize,
@@ -146,6 +158,7 @@ pub struct Overrides {
     pub heap_mb: Option<usize>,
     pub allow_net: Option<Vec<String>>,
     pub max_runtimes: Option<usize>,
+    pub concurrency: Option<usize>,
     pub vars_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
 }
@@ -165,6 +178,17 @@ fn number(name: &'static str, min: usize, max: usize) -> Result<Option<usize>, E
     }
 }
 
+/// The machine's memory in MiB (`MemTotal` of /proc/meminfo; 4096 if unknown).
+fn machine_memory_mb() -> usize {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|text| {
+            let line = text.lines().find(|line| line.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<usize>().ok()
+        })
+        .map_or(4096, |kib| kib / 1024)
+}
+
 fn list(value: &str) -> Vec<String> {
     value.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
 }
@@ -180,9 +204,18 @@ impl Settings {
         if !(16..=16 * 1024).contains(&heap_mb) {
             return Err(Error::Invalid { name: "--heap-mb", value: heap_mb.to_string(), message: "must be from 16 to 16384".into() });
         }
+        let concurrency = match overrides.concurrency {
+            Some(value) => value,
+            None => number("SWITCHBOARD_CONCURRENCY", 1, 1024)?.unwrap_or(cores),
+        };
+        if !(1..=1024).contains(&concurrency) {
+            return Err(Error::Invalid { name: "--concurrency", value: concurrency.to_string(), message: "must be from 1 to 1024".into() });
+        }
+        let pool_memory_mb = number("SWITCHBOARD_POOL_MEMORY_MB", 16, 1 << 24)?.unwrap_or_else(|| (machine_memory_mb() / 4).max(256));
+        let runtime_memory_mb = number("SWITCHBOARD_RUNTIME_MEMORY_MB", 4, 16 * 1024)?.unwrap_or(crate::sandbox::DEFAULT_RUNTIME_MIB);
         let max_runtimes = match overrides.max_runtimes {
             Some(value) => value,
-            None => number("SWITCHBOARD_MAX_RUNTIMES", 1, 4096)?.unwrap_or(2 * cores),
+            None => number("SWITCHBOARD_MAX_RUNTIMES", 1, 4096)?.unwrap_or((pool_memory_mb / runtime_memory_mb).clamp(1, 4096)),
         };
         if max_runtimes == 0 {
             return Err(Error::Invalid { name: "--max-runtimes", value: "0".into(), message: "must be at least 1".into() });
@@ -228,8 +261,13 @@ impl Settings {
             api_key: env("SWITCHBOARD_API_KEY").map(Secret),
             heap_mb,
             allow_net: overrides.allow_net.unwrap_or_else(|| env("SWITCHBOARD_ALLOW_NET").map(|v| list(&v)).unwrap_or_default()),
+            concurrency,
+            pool_memory_mb,
+            runtime_memory_mb,
             max_runtimes,
-            spare_runtimes: number("SWITCHBOARD_SPARE_RUNTIMES", 0, 64)?.unwrap_or(1),
+            min_warm_per_app: number("SWITCHBOARD_MIN_WARM_PER_APP", 0, 64)?.unwrap_or(0),
+            max_runtimes_per_app: number("SWITCHBOARD_MAX_RUNTIMES_PER_APP", 1, 4096)?.unwrap_or(concurrency),
+            spare_runtimes: number("SWITCHBOARD_SPARE_RUNTIMES", 0, 64)?.unwrap_or(2),
             max_waiting: number("SWITCHBOARD_MAX_WAITING", 0, 1_000_000)?.unwrap_or(64),
             idle_spin_micros: number("SWITCHBOARD_IDLE_SPIN_MICROS", 0, 10_000)?
                 .unwrap_or(crate::sandbox::DEFAULT_IDLE_SPIN_MICROS as usize),

@@ -24,9 +24,12 @@ struct Global {
     /// Heap limit per runtime in MiB [env: SWITCHBOARD_HEAP_MB; default: 128]
     #[arg(long, global = true, value_name = "MB")]
     heap_mb: Option<usize>,
-    /// Most runtimes alive at once [env: SWITCHBOARD_MAX_RUNTIMES; default: 2 × cores]
+    /// Most runtimes alive at once, warm or spare: the memory bound [env: SWITCHBOARD_MAX_RUNTIMES; default: SWITCHBOARD_POOL_MEMORY_MB / SWITCHBOARD_RUNTIME_MEMORY_MB]
     #[arg(long, global = true, value_name = "N")]
     max_runtimes: Option<usize>,
+    /// Most runs executing at once: the CPU bound [env: SWITCHBOARD_CONCURRENCY; default: the number of cores]
+    #[arg(long, global = true, value_name = "N")]
+    concurrency: Option<usize>,
     /// File of NAME=VALUE lines with application/server variables [env: SWITCHBOARD_VARS_FILE]
     #[arg(long, global = true, value_name = "PATH")]
     vars_file: Option<PathBuf>,
@@ -349,6 +352,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         heap_mb: cli.global.heap_mb,
         allow_net: cli.global.allow_net.as_deref().map(Settings::parse_list),
         max_runtimes: cli.global.max_runtimes,
+        concurrency: cli.global.concurrency,
         vars_file: cli.global.vars_file.clone(),
         data_dir: cli.global.data_dir.clone(),
     })?;

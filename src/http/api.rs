@@ -1,5 +1,5 @@
 //! The JSON API under `/api`: the served apps (`GET /api/apps`, with the
-//! files left out of each), manual runs (`POST /api/functions/{name}/execute`,
+//! files left out of each), the runtime pool (`GET /api/pool`), manual runs (`POST /api/functions/{name}/execute`,
 //! answering what `switchboard run` prints) and workflow actions
 //! (`GET /api/workflow-actions`, `POST /api/workflow-actions/{name}`) so
 //! Twenty's workflows or any workflow engine can call the functions.
@@ -208,10 +208,70 @@ async fn list_apps(State(state): State<RouteState>) -> Response {
     Json(json!({ "apps": apps })).into_response()
 }
 
+/// A number of this process's `/proc/self/status` (`Threads`, `VmRSS` in kB).
+fn process_status(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(field) && line[field.len()..].starts_with(':'))?;
+    line[field.len() + 1..].split_whitespace().next()?.parse().ok()
+}
+
+/// `GET /api/pool`: the runtimes alive (per app, idle or busy), spares,
+/// boots, evictions, the bounds, the pool's memory estimate, and the
+/// process's threads and RSS.
+async fn pool(State(state): State<RouteState>) -> Response {
+    let pool = state.engine.pool();
+    let (stats, options) = (pool.stats(), pool.options());
+    let apps = state.registry.apps();
+    let by_app: Vec<Value> = pool
+        .by_app()
+        .into_iter()
+        .map(|entry| {
+            let served = apps.iter().find(|app| app.app.code.key() == entry.app);
+            json!({
+                "universalIdentifier": served.map(|app| app.app.manifest.application.universal_identifier.clone()),
+                "displayName": served.map(|app| app.app.manifest.application.display_name.clone()),
+                "served": served.is_some(),
+                "idle": entry.idle,
+                "busy": entry.busy,
+            })
+        })
+        .collect();
+    Json(json!({
+        "runtimes": {
+            "alive": stats.live,
+            "idle": stats.idle,
+            "busy": stats.busy,
+            "spares": stats.spares,
+            "booting": stats.booting,
+        },
+        "waiting": stats.waiting,
+        "boots": stats.boots,
+        "evictions": stats.evictions,
+        "discarded": stats.discarded,
+        "apps": by_app,
+        "bounds": {
+            "concurrency": options.concurrency,
+            "maxRuntimes": options.max_runtimes,
+            "spares": options.spares,
+            "minWarmPerApp": options.min_warm_per_app,
+            "maxRuntimesPerApp": options.max_per_app,
+        },
+        "memory": {
+            "runtimeMiB": options.runtime_mib,
+            "estimateMiB": stats.live * options.runtime_mib,
+            "budgetMiB": options.max_runtimes * options.runtime_mib,
+            "processRssMiB": process_status("VmRSS").map(|kib| kib / 1024),
+        },
+        "threads": process_status("Threads"),
+    }))
+    .into_response()
+}
+
 /// The `/api` routes (wrap them with the API-key middleware).
 pub fn router(state: RouteState) -> Router {
     Router::new()
         .route("/api/apps", get(list_apps))
+        .route("/api/pool", get(pool))
         .route("/api/functions/{name}/execute", post(execute))
         .route("/api/workflow-actions", get(list_actions))
         .route("/api/workflow-actions/{name}", post(run_action))

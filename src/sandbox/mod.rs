@@ -25,7 +25,7 @@ mod worker;
 mod zlib;
 
 pub use loader::{AppCode, AppKey, parse};
-pub use pool::{DEFAULT_IDLE_SPIN_MICROS, Pool, PoolOptions, PoolStats};
+pub use pool::{AppRuntimes, DEFAULT_IDLE_SPIN_MICROS, DEFAULT_RUNTIME_MIB, Pool, PoolOptions, PoolStats};
 pub use runtime::SandboxOptions;
 
 use serde_json::Value;

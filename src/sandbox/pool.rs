@@ -1,21 +1,33 @@
-//! The pool of runtimes: boots spares in the background so a call never
-//! waits for a runtime to be created when a spare exists, keeps warm
-//! runtimes per app (never shared between apps), bounds concurrency, and
-//! queues a bounded number of waiting calls before answering "busy".
+//! The pool of runtimes, under two separate bounds: how many runs execute
+//! at once (`concurrency`, CPU-bound: about the number of cores) and how
+//! many runtimes are kept alive (`max_runtimes`, memory-bound: warm
+//! runtimes per app, spares and boots in progress). A runtime is bound to
+//! one app (never shared between apps) and kept warm for it until the
+//! memory bound needs its room; then the least recently used idle runtime
+//! goes (never taking an app below `min_warm_per_app`).
 //!
-//! Waiting calls are served in arrival order. A call that finds no runtime
-//! free leaves its job in the queue; a runtime of its app that finishes a
-//! job takes the next one itself, on its own thread, so a busy app's
-//! runtimes go from job to job without a round trip through the async side.
-//! A runtime that comes free while another app's call is first in line
-//! makes room for that call to boot a runtime of its own.
+//! No runtime is ever booted on a call's path. Spares (booted, app-less
+//! runtimes) are kept ready in the background, one boot at a time so boots
+//! never crowd out running calls; a call for an app with no idle runtime
+//! takes a spare and loads the app's modules there. A call that finds none
+//! (or finds `concurrency` runs executing) waits in line, and the
+//! background boots the spare it needs, evicting an idle runtime first when
+//! the memory bound is reached. While that bound is reached the line is
+//! served strictly in order; otherwise a call whose app has an idle runtime
+//! does not wait behind one that waits for a spare.
+//!
+//! A runtime that finishes a job takes the next waiting job of its app
+//! itself, on its own thread. A runtime is released (its thread ends and
+//! its memory is freed) when it is dropped: evicted, stopped by a limit,
+//! or retired because its app was reloaded or removed; `live` counts it
+//! until then.
 
 use super::loader::{AppCode, AppKey};
 use super::runtime::SandboxOptions;
 use super::worker::{FinishHook, Job, Next, Ticket, WorkerHandle};
 use super::{EntityReport, Error, RunRequest};
 use crate::domain::ExecutionResult;
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
@@ -25,7 +37,9 @@ use tokio::sync::{Notify, oneshot};
 #[derive(Debug, Clone)]
 pub struct PoolOptions {
     pub sandbox: SandboxOptions,
-    /// Most runtimes alive at once (busy, idle or booting); bounds concurrency.
+    /// Most runs executing at once; further calls wait in line.
+    pub concurrency: usize,
+    /// Most runtimes alive at once (warm, spare or booting): the memory bound.
     pub max_runtimes: usize,
     /// Unbound runtimes kept booted ahead of need.
     pub spares: usize,
@@ -34,6 +48,12 @@ pub struct PoolOptions {
     /// How long the last runtime to go idle polls for the next call before
     /// its thread sleeps (zero: sleep at once).
     pub idle_spin: Duration,
+    /// Runtimes an app keeps however much another app needs the room.
+    pub min_warm_per_app: usize,
+    /// Most runtimes one app may have (so one busy app cannot take them all).
+    pub max_per_app: usize,
+    /// What one runtime is reckoned to cost in memory (MiB), for reports.
+    pub runtime_mib: usize,
 }
 
 impl Default for PoolOptions {
@@ -41,25 +61,50 @@ impl Default for PoolOptions {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
             sandbox: SandboxOptions::default(),
-            max_runtimes: 2 * cores,
+            concurrency: cores,
+            max_runtimes: 64,
             spares: 1,
             max_waiting: 64,
             idle_spin: Duration::from_micros(DEFAULT_IDLE_SPIN_MICROS),
+            min_warm_per_app: 0,
+            max_per_app: cores,
+            runtime_mib: DEFAULT_RUNTIME_MIB,
         }
     }
 }
 
 /// Default of [`PoolOptions::idle_spin`], in microseconds.
 pub const DEFAULT_IDLE_SPIN_MICROS: u64 = 300;
+/// Default of [`PoolOptions::runtime_mib`]: a warm runtime measures about
+/// 11 MiB of RSS here, plus room for an app's module state.
+pub const DEFAULT_RUNTIME_MIB: usize = 16;
+/// Boots in progress at once: the background refill is paced to one.
+const PARALLEL_BOOTS: usize = 1;
 
 /// A snapshot of the pool's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolStats {
+    /// Runtimes alive (idle, busy, spare or booting).
     pub live: usize,
     pub idle: usize,
+    pub busy: usize,
     pub spares: usize,
     pub booting: usize,
     pub waiting: usize,
+    /// Runtimes booted since the pool started (all in the background).
+    pub boots: u64,
+    /// Idle runtimes dropped to make room for another app's.
+    pub evictions: u64,
+    /// Runtimes dropped because a limit stopped them or their app was retired.
+    pub discarded: u64,
+}
+
+/// The runtimes bound to one app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppRuntimes {
+    pub app: AppKey,
+    pub idle: usize,
+    pub busy: usize,
 }
 
 #[derive(Default)]
@@ -73,8 +118,13 @@ struct State {
     /// Every runtime that exists or is booting.
     live: usize,
     booting: usize,
-    /// Jobs waiting for a runtime, first come first served.
+    /// Jobs waiting for a runtime, in arrival order.
     waiters: VecDeque<Waiter>,
+    /// Apps whose runtimes are dropped as they come free.
+    retired: HashSet<AppKey>,
+    boots: u64,
+    evictions: u64,
+    discarded: u64,
 }
 
 /// A job waiting for a runtime for `app`.
@@ -83,69 +133,93 @@ struct Waiter {
     /// The call wants a runtime that has not run its app yet.
     fresh: bool,
     job: Job,
-    /// Tells the caller to start the job itself; dropped unsent when a
-    /// runtime took the job.
-    grant: oneshot::Sender<Grant>,
-}
-
-/// What a waiting call is given when it must start its job itself.
-enum Grant {
-    /// A runtime to run it on (a spare, or one idle for its app).
-    Use(WorkerHandle, Job),
-    /// Room to boot a runtime of its own (already counted in `live`).
-    Boot(Job),
+    /// Dropped unsent when a runtime took the job; carries the reason when
+    /// no runtime can be had for it.
+    failed: oneshot::Sender<Error>,
 }
 
 impl State {
-    /// Finds work for a runtime that came free. The first waiting job of its
-    /// app comes back to run on it; when another app's call (or one that
-    /// wants a fresh runtime) is first in line, the runtime is dropped and
-    /// that call may boot one in its place; with nobody waiting it turns idle.
-    fn free(&mut self, worker: WorkerHandle) -> Option<(WorkerHandle, Job)> {
-        while let Some(waiter) = self.waiters.pop_front() {
-            if waiter.grant.is_closed() {
+    /// Runtimes bound to `app`, busy or idle.
+    fn bound_to(&self, app: AppKey) -> usize {
+        self.idle.iter().chain(&self.busy).filter(|worker| worker.app == Some(app)).count()
+    }
+
+    /// A runtime `app` may use now: its most recently idle one, or a spare
+    /// while the app is under its bound.
+    fn take_for(&mut self, app: AppKey, fresh: bool, max_per_app: usize) -> Option<WorkerHandle> {
+        if !fresh && let Some(index) = self.idle.iter().rposition(|worker| worker.app == Some(app)) {
+            return Some(self.idle.remove(index));
+        }
+        if self.bound_to(app) < max_per_app { self.spares.pop() } else { None }
+    }
+
+    /// Starts `job` on `worker` (bound to `app`), counted busy until its
+    /// thread reports back; gives the job back if the thread is gone.
+    fn start(&mut self, mut worker: WorkerHandle, app: AppKey, job: Job) -> Result<(), Job> {
+        worker.app = Some(app);
+        match worker.sender().try_send(job) {
+            Ok(()) => {
+                self.busy.push(worker);
+                Ok(())
+            }
+            Err(std::sync::mpsc::TrySendError::Full(job) | std::sync::mpsc::TrySendError::Disconnected(job)) => {
+                self.live -= 1;
+                self.discarded += 1;
+                Err(job)
+            }
+        }
+    }
+
+    /// Starts waiting jobs while fewer than `concurrency` run: each on its
+    /// app's idle runtime or a spare. Returns how many waiting calls need a
+    /// spare that is not there.
+    fn pump(&mut self, options: &PoolOptions) -> usize {
+        self.waiters.retain(|waiter| !waiter.failed.is_closed());
+        let full = self.live >= options.max_runtimes;
+        let mut index = 0;
+        while index < self.waiters.len() && self.busy.len() < options.concurrency {
+            let (app, fresh) = (self.waiters[index].app, self.waiters[index].fresh);
+            let Some(worker) = self.take_for(app, fresh, options.max_per_app) else {
+                if full && self.bound_to(app) < options.max_per_app {
+                    // Memory is spent: the first in line gets the next room.
+                    break;
+                }
+                index += 1;
                 continue;
-            }
-            if !waiter.fresh && worker.app == Some(waiter.app) {
-                return Some((worker, waiter.job));
-            }
-            if waiter.grant.send(Grant::Boot(waiter.job)).is_ok() {
-                return None;
+            };
+            let Some(waiter) = self.waiters.remove(index) else { break };
+            if let Err(job) = self.start(worker, app, waiter.job) {
+                // That runtime's thread is gone; the call waits on.
+                self.waiters.insert(index, Waiter { job, ..waiter });
             }
         }
-        self.idle.push(worker);
-        None
+        // Every call still in line that a spare would serve.
+        self.waiters
+            .iter()
+            .filter(|waiter| {
+                let has_idle = !waiter.fresh && self.idle.iter().any(|worker| worker.app == Some(waiter.app));
+                !has_idle && self.bound_to(waiter.app) < options.max_per_app
+            })
+            .count()
     }
 
-    /// Hands a freshly booted spare to the first waiting call; gives it
-    /// back when nobody waits.
-    fn place_spare(&mut self, mut spare: WorkerHandle) -> Option<WorkerHandle> {
-        while let Some(waiter) = self.waiters.pop_front() {
-            match waiter.grant.send(Grant::Use(spare, waiter.job)) {
-                Ok(()) => return None,
-                Err(Grant::Use(back, _)) => spare = back,
-                // `send` gives back what it was given: a `Use`.
-                Err(Grant::Boot(_)) => return None,
-            }
-        }
-        Some(spare)
-    }
-
-    /// Lets the first waiting call boot a runtime when there is room for one.
-    fn grant_boot(&mut self, max_runtimes: usize) {
-        if self.live >= max_runtimes {
-            return;
-        }
-        while let Some(waiter) = self.waiters.pop_front() {
-            if waiter.grant.send(Grant::Boot(waiter.job)).is_ok() {
-                self.live += 1;
-                return;
-            }
-        }
+    /// Drops the least recently used idle runtime whose app keeps more than
+    /// `min_warm` runtimes; says whether one went.
+    fn evict(&mut self, min_warm: usize) -> bool {
+        let Some(index) = (0..self.idle.len()).find(|&index| {
+            let app = self.idle[index].app;
+            app.is_none_or(|app| self.bound_to(app) > min_warm)
+        }) else {
+            return false;
+        };
+        drop(self.idle.remove(index));
+        self.live -= 1;
+        self.evictions += 1;
+        true
     }
 
     fn waiting(&self) -> usize {
-        self.waiters.iter().filter(|waiter| !waiter.grant.is_closed()).count()
+        self.waiters.iter().filter(|waiter| !waiter.failed.is_closed()).count()
     }
 }
 
@@ -200,60 +274,12 @@ impl std::fmt::Debug for Pool {
     }
 }
 
-enum Step {
-    Start(Grant),
-    Wait(oneshot::Receiver<Grant>),
-}
-
-/// A call's place in the queue. It ends with a grant, or with nothing when
-/// a runtime took the job itself. Dropped (the call was cancelled) after a
-/// grant was sent, it returns the grant to the pool.
-struct Waiting<'a> {
-    pool: &'a Pool,
-    receive: Option<oneshot::Receiver<Grant>>,
-}
-
-impl std::future::Future for Waiting<'_> {
-    type Output = Option<Grant>;
-
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
-        let Some(receive) = self.receive.as_mut() else { return std::task::Poll::Ready(None) };
-        let outcome = std::task::ready!(std::pin::Pin::new(receive).poll(cx));
-        self.receive = None;
-        std::task::Poll::Ready(outcome.ok())
-    }
-}
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        if let Some(mut receive) = self.receive.take() {
-            receive.close();
-            if let Ok(grant) = receive.try_recv() {
-                self.pool.give_back(grant);
-            }
-        }
-    }
-}
-
-/// Room counted in `live` for a runtime being booted; given back unless
-/// the boot succeeds.
-struct BootSlot<'a> {
-    pool: &'a Pool,
-    armed: bool,
-}
-
-impl Drop for BootSlot<'_> {
-    fn drop(&mut self) {
-        if self.armed {
-            self.pool.room_freed();
-        }
-    }
-}
-
 impl Pool {
     /// Creates the pool and starts booting spares (needs a tokio runtime).
     pub fn new(mut options: PoolOptions) -> Self {
         options.max_runtimes = options.max_runtimes.max(1);
+        options.concurrency = options.concurrency.max(1);
+        options.max_per_app = options.max_per_app.max(1);
         options.spares = options.spares.min(options.max_runtimes);
         let runtime = tokio::runtime::Handle::current();
         let hold_thread = runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread && runtime.metrics().num_workers() > 1;
@@ -268,7 +294,9 @@ impl Pool {
                 hold_thread,
             }),
         };
-        pool.replenish();
+        let mut state = pool.lock();
+        pool.refill(&mut state, 0);
+        drop(state);
         pool
     }
 
@@ -278,10 +306,44 @@ impl Pool {
         self.inner.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The pool's sizing.
+    pub fn options(&self) -> &PoolOptions {
+        &self.inner.options
+    }
+
     /// Current counters.
     pub fn stats(&self) -> PoolStats {
         let state = self.lock();
-        PoolStats { live: state.live, idle: state.idle.len(), spares: state.spares.len(), booting: state.booting, waiting: state.waiting() }
+        PoolStats {
+            live: state.live,
+            idle: state.idle.len(),
+            busy: state.busy.len(),
+            spares: state.spares.len(),
+            booting: state.booting,
+            waiting: state.waiting(),
+            boots: state.boots,
+            evictions: state.evictions,
+            discarded: state.discarded,
+        }
+    }
+
+    /// The runtimes bound to each app, busy or idle.
+    pub fn by_app(&self) -> Vec<AppRuntimes> {
+        let state = self.lock();
+        let mut apps: Vec<AppRuntimes> = Vec::new();
+        for (worker, busy) in state.idle.iter().map(|w| (w, false)).chain(state.busy.iter().map(|w| (w, true))) {
+            let Some(app) = worker.app else { continue };
+            let index = apps.iter().position(|entry| entry.app == app).unwrap_or_else(|| {
+                apps.push(AppRuntimes { app, idle: 0, busy: 0 });
+                apps.len() - 1
+            });
+            if busy {
+                apps[index].busy += 1;
+            } else {
+                apps[index].idle += 1;
+            }
+        }
+        apps
     }
 
     /// Boots a runtime whose thread reports each finished job to this pool.
@@ -293,39 +355,52 @@ impl Pool {
         WorkerHandle::spawn(self.inner.options.sandbox.clone(), id, finished).await
     }
 
-    /// Boots spares in the background up to the configured number.
-    fn replenish(&self) {
-        let mut to_boot = 0;
-        {
-            let mut state = self.lock();
-            while state.spares.len() + state.booting < self.inner.options.spares && state.live < self.inner.options.max_runtimes {
-                state.live += 1;
-                state.booting += 1;
-                to_boot += 1;
+    /// Starts background boots until the spares (the standing ones, plus
+    /// one per waiting call that needs one) are there or booting, one boot
+    /// at a time. For waiting calls it evicts idle runtimes when the memory
+    /// bound is reached; for the standing spares it does not.
+    fn refill(&self, state: &mut State, wanting: usize) {
+        let options = &self.inner.options;
+        loop {
+            let have = state.spares.len() + state.booting;
+            if state.booting >= PARALLEL_BOOTS || have >= options.spares + wanting {
+                return;
             }
-        }
-        for _ in 0..to_boot {
+            if state.live >= options.max_runtimes && (have >= wanting || !state.evict(options.min_warm_per_app)) {
+                return;
+            }
+            state.live += 1;
+            state.booting += 1;
+            state.boots += 1;
             let pool = self.clone();
             self.inner.tokio.spawn(async move {
                 let booted = pool.boot().await;
                 let mut state = pool.lock();
                 state.booting -= 1;
                 match booted {
-                    Ok(worker) => {
-                        if let Some(spare) = state.place_spare(worker) {
-                            state.spares.push(spare);
-                        }
-                    }
+                    Ok(worker) => state.spares.push(worker),
                     Err(error) => {
                         state.live -= 1;
                         tracing::error!(%error, "cannot boot a spare runtime");
-                        state.grant_boot(pool.inner.options.max_runtimes);
+                        // The first call waiting for a spare learns why.
+                        if let Some(index) = state.waiters.iter().position(|waiter| !waiter.failed.is_closed())
+                            && let Some(waiter) = state.waiters.remove(index)
+                        {
+                            let _ = waiter.failed.send(error);
+                        }
                     }
                 }
+                pool.settle(&mut state);
                 drop(state);
                 pool.inner.spare_booted.notify_waiters();
             });
         }
+    }
+
+    /// Starts what can start and boots what is missing.
+    fn settle(&self, state: &mut State) {
+        let wanting = state.pump(&self.inner.options);
+        self.refill(state, wanting);
     }
 
     /// Waits until the configured spares have booted (used by benchmarks and tests).
@@ -345,124 +420,68 @@ impl Pool {
     /// Gets `job` started on a runtime bound to `app`, or queued for one.
     /// Returns once a runtime has it; its reply comes on the job's channel.
     async fn dispatch(&self, app: AppKey, fresh: bool, job: Job) -> Result<(), Error> {
-        let step = {
+        let mut failed = {
             let mut state = self.lock();
-            let own = if fresh { None } else { state.idle.iter().rposition(|w| w.app == Some(app)) };
-            if let Some(index) = own {
-                Step::Start(Grant::Use(state.idle.remove(index), job))
-            } else if let Some(spare) = state.spares.pop() {
-                Step::Start(Grant::Use(spare, job))
-            } else if state.live < self.inner.options.max_runtimes {
-                state.live += 1;
-                Step::Start(Grant::Boot(job))
-            } else if !state.idle.is_empty() {
-                // Make room: drop the least recently used runtime of another app.
-                drop(state.idle.remove(0));
-                Step::Start(Grant::Boot(job))
-            } else {
-                let waiting = state.waiting();
-                if waiting >= self.inner.options.max_waiting {
+            let waiting = state.waiting();
+            if waiting >= self.inner.options.max_waiting {
+                // Past the bound, only a call that needs no busy runtime to
+                // finish gets in: its app's idle runtime, a spare, or room
+                // to boot one.
+                let options = &self.inner.options;
+                let room = state.live < options.max_runtimes || !state.idle.is_empty();
+                let can_start = state.busy.len() < options.concurrency
+                    && ((!fresh && state.idle.iter().any(|w| w.app == Some(app)))
+                        || ((!state.spares.is_empty() || room) && state.bound_to(app) < options.max_per_app));
+                if !can_start {
                     return Err(Error::Busy { runtimes: state.live, waiting });
                 }
-                if state.waiters.len() >= 2 * self.inner.options.max_waiting.max(1) {
-                    // Calls that gave up stay queued until a runtime looks
-                    // at them; past this many, they are swept out now.
-                    state.waiters.retain(|waiter| !waiter.grant.is_closed());
-                }
-                let (grant, receive) = oneshot::channel();
-                state.waiters.push_back(Waiter { app, fresh, job, grant });
-                Step::Wait(receive)
             }
+            let (failed, receive) = oneshot::channel();
+            // Calls already in line go first.
+            state.waiters.push_back(Waiter { app, fresh, job, failed });
+            self.settle(&mut state);
+            receive
         };
-        let grant = match step {
-            Step::Start(grant) => grant,
-            Step::Wait(receive) => match (Waiting { pool: self, receive: Some(receive) }).await {
-                Some(grant) => grant,
-                // A runtime of this app took the job from the queue.
-                None => return Ok(()),
-            },
-        };
-        match grant {
-            Grant::Use(mut worker, job) => {
-                worker.app = Some(app);
-                let started = self.start(worker, job);
-                self.replenish();
-                started
-            }
-            Grant::Boot(job) => {
-                // Gives the room back if booting fails or the call is dropped meanwhile.
-                let mut slot = BootSlot { pool: self, armed: true };
-                let mut worker = self.boot().await?;
-                slot.armed = false;
-                worker.app = Some(app);
-                self.start(worker, job)
-            }
+        // Resolves when a runtime took the job (the sender is dropped) or
+        // no runtime can be had; dropping it (the call gave up) leaves the
+        // job in line until the pool sweeps it out.
+        match (&mut failed).await {
+            Ok(error) => Err(error),
+            Err(_) => Ok(()),
         }
-    }
-
-    /// Hands `job` to `worker`, counted as busy until its thread reports back.
-    fn start(&self, worker: WorkerHandle, job: Job) -> Result<(), Error> {
-        let sender = worker.sender();
-        let id = worker.id;
-        self.lock().busy.push(worker);
-        if sender.try_send(job).is_ok() {
-            return Ok(());
-        }
-        // The thread is gone (it cannot be busy: idle runtimes have no jobs queued).
-        let mut state = self.lock();
-        if let Some(index) = state.busy.iter().position(|w| w.id == id) {
-            state.busy.swap_remove(index);
-            state.live -= 1;
-            state.grant_boot(self.inner.options.max_runtimes);
-        }
-        Err(Error::WorkerGone)
     }
 
     /// A runtime's thread reports a finished job: it gets the next job of
-    /// its app, or waits. The last runtime to go idle polls a moment for the
-    /// next call (the pool hands a call the most recently idle runtime);
-    /// while others are still busy it sleeps at once, leaving them the CPU.
+    /// its app when that is first in line, or turns idle (or, stopped by a
+    /// limit or retired with its app, is dropped) and the line moves on. The
+    /// last runtime to go idle polls a moment for the next call; while
+    /// others are still busy it sleeps at once, leaving them the CPU.
     fn finished(&self, id: u64, alive: bool) -> Next {
         let mut state = self.lock();
         let Some(index) = state.busy.iter().position(|w| w.id == id) else { return Next::SLEEP };
         let worker = state.busy.swap_remove(index);
-        if !alive {
+        let retired = worker.app.is_some_and(|app| state.retired.contains(&app));
+        if !alive || retired {
+            let app = worker.app;
             drop(worker);
             state.live -= 1;
-            state.grant_boot(self.inner.options.max_runtimes);
-            drop(state);
-            self.replenish();
+            state.discarded += 1;
+            if let Some(app) = app.filter(|app| retired && state.bound_to(*app) == 0) {
+                state.retired.remove(&app);
+            }
+            self.settle(&mut state);
             return Next::SLEEP;
         }
-        match state.free(worker) {
-            Some((worker, job)) => {
-                state.busy.push(worker);
-                Next::Run(job)
-            }
-            None if state.busy.is_empty() => Next::Wait(self.inner.options.idle_spin),
-            None => Next::SLEEP,
+        state.waiters.retain(|waiter| !waiter.failed.is_closed());
+        let next_is_ours = state.waiters.front().is_some_and(|waiter| !waiter.fresh && worker.app == Some(waiter.app))
+            && state.busy.len() < self.inner.options.concurrency;
+        if next_is_ours && let Some(waiter) = state.waiters.pop_front() {
+            state.busy.push(worker);
+            return Next::Run(waiter.job);
         }
-    }
-
-    /// Returns what a cancelled call was granted but will not use.
-    fn give_back(&self, grant: Grant) {
-        match grant {
-            // Only spares are granted for use, so it goes back as one.
-            Grant::Use(worker, _) => {
-                let mut state = self.lock();
-                if let Some(spare) = state.place_spare(worker) {
-                    state.spares.push(spare);
-                }
-            }
-            Grant::Boot(_) => self.room_freed(),
-        }
-    }
-
-    /// Room for one runtime was counted but will not be used.
-    fn room_freed(&self) {
-        let mut state = self.lock();
-        state.live -= 1;
-        state.grant_boot(self.inner.options.max_runtimes);
+        state.idle.push(worker);
+        self.settle(&mut state);
+        if state.busy.is_empty() { Next::Wait(self.inner.options.idle_spin) } else { Next::SLEEP }
     }
 
     /// Runs a handler in a runtime bound to `app`.
@@ -543,20 +562,20 @@ impl Pool {
         receive.await.map_err(|_| Error::WorkerGone)
     }
 
-    /// Drops the idle runtimes bound to `app` (after the app was reloaded).
+    /// Releases every runtime bound to `app` (after the app was reloaded or
+    /// removed): the idle ones now, the busy ones when their run ends.
     pub fn retire(&self, app: AppKey) {
         let mut state = self.lock();
         let before = state.idle.len();
         state.idle.retain(|worker| worker.app != Some(app));
         let dropped = before - state.idle.len();
         state.live -= dropped;
-        for _ in 0..dropped {
-            state.grant_boot(self.inner.options.max_runtimes);
+        state.discarded += dropped as u64;
+        // Busy ones are dropped as they finish.
+        if state.busy.iter().any(|worker| worker.app == Some(app)) {
+            state.retired.insert(app);
         }
-        drop(state);
-        if dropped > 0 {
-            self.replenish();
-        }
+        self.settle(&mut state);
     }
 
     /// Boots one runtime outside the pool and returns how long that took.

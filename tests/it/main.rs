@@ -15,6 +15,7 @@ mod jobs;
 mod kv;
 mod library;
 mod limits;
+mod many_apps;
 mod mcp;
 mod node_diff;
 mod packages;
