@@ -58,6 +58,17 @@ fn numbered_app(dir: &Path, n: usize) {
     }
 }
 
+/// `count` numbered apps, each in a temporary folder.
+fn numbered_apps(count: usize) -> Vec<tempfile::TempDir> {
+    (0..count)
+        .map(|n| {
+            let dir = tempfile::tempdir().expect("app");
+            numbered_app(dir.path(), n);
+            dir
+        })
+        .collect()
+}
+
 fn pool(server: &Server) -> Value {
     let (status, _, body) = http(server.port, "GET", "/api/pool", &[("Authorization", &format!("Bearer {KEY}"))], b"");
     assert_eq!(status, 200, "{body}");
@@ -87,13 +98,7 @@ fn until(server: &Server, what: &str, done: impl Fn(&Value) -> bool) -> Value {
 fn more_apps_than_the_bounds_are_all_served_and_churn_leaves_nothing_behind() {
     const APPS: usize = 6;
     const MAX_RUNTIMES: u64 = 3;
-    let dirs: Vec<tempfile::TempDir> = (0..APPS)
-        .map(|n| {
-            let dir = tempfile::tempdir().expect("app");
-            numbered_app(dir.path(), n);
-            dir
-        })
-        .collect();
+    let dirs = numbered_apps(APPS);
     let mut args: Vec<&str> = dirs.iter().map(|dir| path(dir.path())).collect();
     args.push("--watch");
     let server = Server::start(
@@ -151,13 +156,7 @@ fn more_apps_than_the_bounds_are_all_served_and_churn_leaves_nothing_behind() {
 #[test]
 fn with_room_for_every_app_each_keeps_its_runtime_and_nothing_boots_on_the_way() {
     const APPS: usize = 5;
-    let dirs: Vec<tempfile::TempDir> = (0..APPS)
-        .map(|n| {
-            let dir = tempfile::tempdir().expect("app");
-            numbered_app(dir.path(), n);
-            dir
-        })
-        .collect();
+    let dirs = numbered_apps(APPS);
     let args: Vec<&str> = dirs.iter().map(|dir| path(dir.path())).collect();
     let server =
         Server::start(&args, &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_CONCURRENCY", "1"), ("SWITCHBOARD_RECORD_RUNS", "off")]);
