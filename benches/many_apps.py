@@ -104,14 +104,19 @@ def measure(binary, apps, seconds):
     try:
         wait_for(port)
         # Warm-up: every app once, then the heaviest loads (16 connections,
-        # both kinds, both orders), so each app has the runtimes the
-        # measured loads will give it.
+        # both kinds, both orders) until the pool stops growing, so each app
+        # has the runtimes the measured loads will give it.
         for n in range(apps):
             http(port, "GET", f"/s/app{n}/Ada")
-        for kind in ("route", "mcp"):
-            for mode in ("rr", "random"):
-                wrk(port, apps, kind, mode, 16, 3)
-        warm_rss = pool(port, server.pid)
+        warm_rss = None
+        for _ in range(5):
+            for kind in ("route", "mcp"):
+                for mode in ("rr", "random"):
+                    wrk(port, apps, kind, mode, 16, 2)
+            before, warm_rss = warm_rss, pool(port, server.pid)
+            # Warm once the pool stops growing (older builds say nothing).
+            if before is not None and (warm_rss["boots"] == "-" or warm_rss["alive"] == before["alive"]):
+                break
         warm = warm_rss
         loads = [(kind, mode, connections) for kind in ("route", "mcp") for mode in ("rr", "random") for connections in (1, 16)]
         results = {}
