@@ -232,7 +232,7 @@ impl Engine {
                 vault: self.vault.clone().filter(|_| !app.app.manifest.connection_providers.is_empty()),
                 store: recorder.store.clone(),
                 app: app_id.clone(),
-                functions: app.functions.iter().map(|entry| entry.manifest.universal_identifier.clone()).collect(),
+                functions: app.function_ids.clone(),
                 runtime,
                 local_api: local_api.as_ref().map(|(_, api)| api.clone()),
             }),

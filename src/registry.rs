@@ -22,6 +22,9 @@ pub struct FunctionEntry {
 pub struct AppSnapshot {
     pub app: LoadedApp,
     pub functions: Vec<FunctionEntry>,
+    /// The functions' universalIdentifiers, shared with every run (a job
+    /// may run any function of its app).
+    pub function_ids: Arc<[String]>,
     /// `process.env` for every run of this app.
     pub env: Arc<BTreeMap<String, String>>,
     /// Variables declared required but given no value.
@@ -121,7 +124,7 @@ impl AppSnapshot {
         env.insert("TWENTY_API_URL".into(), public_url.to_owned());
         env.insert("TWENTY_FUNCTIONS_URL".into(), format!("{public_url}/s"));
         env.insert("APPLICATION_ID".into(), application.universal_identifier.clone());
-        let functions = app
+        let functions: Vec<FunctionEntry> = app
             .manifest
             .logic_functions
             .iter()
@@ -131,7 +134,8 @@ impl AppSnapshot {
                 manifest: function.clone(),
             })
             .collect();
-        Ok(Self { app, functions, env: Arc::new(env), unset_required })
+        let function_ids: Arc<[String]> = functions.iter().map(|entry| entry.manifest.universal_identifier.clone()).collect();
+        Ok(Self { app, functions, function_ids, env: Arc::new(env), unset_required })
     }
 
     /// An empty snapshot for unit tests that need an app handle.
@@ -178,7 +182,7 @@ impl AppSnapshot {
             entity_files: Default::default(),
             disabled: vec![],
         };
-        Self { app, functions: vec![], env: Arc::default(), unset_required: vec![] }
+        Self { app, functions: vec![], function_ids: Arc::from(Vec::new()), env: Arc::default(), unset_required: vec![] }
     }
 
     /// Finds a function by `name` or universalIdentifier.

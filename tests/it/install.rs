@@ -8,18 +8,19 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
 
-fn hook_runs(data: &str) -> Vec<(String, Value)> {
+/// The recorded hook runs, oldest first.
+fn hook_records(data: &str) -> Vec<Value> {
     let listed = switchboard_with(&["runs", "--json", "--limit", "100"], &[("SWITCHBOARD_DATA_DIR", data)], Duration::from_secs(30));
     assert_eq!(listed.code, 0, "{listed:?}");
-    let mut runs: Vec<(String, Value)> = listed.json()["runs"]
-        .as_array()
-        .expect("runs")
-        .iter()
-        .filter(|run| run["detail"]["hook"].is_string())
-        .map(|run| (run["function"].as_str().expect("function").to_owned(), run["data"].clone()))
-        .collect();
+    let mut runs: Vec<Value> =
+        listed.json()["runs"].as_array().expect("runs").iter().filter(|run| run["detail"]["hook"].is_string()).cloned().collect();
     runs.reverse();
     runs
+}
+
+/// Each hook run as (function, data), oldest first.
+fn hook_runs(data: &str) -> Vec<(String, Value)> {
+    hook_records(data).into_iter().map(|run| (run["function"].as_str().expect("function").to_owned(), run["data"].clone())).collect()
 }
 
 fn set_version(dir: &Path, version: &str) {
@@ -119,16 +120,10 @@ fn a_watch_reload_to_a_new_version_installs_it_and_a_failing_pre_install_keeps_t
     );
 }
 
-/// Every hook run as (function, status), oldest first.
+/// Each hook run as (function, status), oldest first.
 fn hook_runs_all(data: &str) -> Vec<(String, String)> {
-    let listed = switchboard_with(&["runs", "--json", "--limit", "100"], &[("SWITCHBOARD_DATA_DIR", data)], Duration::from_secs(30));
-    let mut runs: Vec<(String, String)> = listed.json()["runs"]
-        .as_array()
-        .expect("runs")
-        .iter()
-        .filter(|run| run["detail"]["hook"].is_string())
+    hook_records(data)
+        .into_iter()
         .map(|run| (run["function"].as_str().unwrap_or_default().to_owned(), run["status"].as_str().unwrap_or_default().to_owned()))
-        .collect();
-    runs.reverse();
-    runs
+        .collect()
 }
