@@ -147,7 +147,7 @@ async fn waiting_calls_run_in_arrival_order_and_a_cancelled_one_never_runs() {
     let call = |function, cancel| spawn_call(&engine, &snapshot, function, cancel);
 
     let slow = call("slow", None);
-    until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
+    until(&pool, |stats| stats.busy == 1).await;
     let mut ticks = Vec::new();
     let cancel = tokio_util::sync::CancellationToken::new();
     for index in 0..5 {
@@ -182,7 +182,7 @@ async fn a_call_given_up_while_waiting_leaves_the_pool_whole() {
     let dir = counting_app();
     let snapshot = load(&pool, dir.path()).await;
     let slow = spawn_call(&engine, &snapshot, "slow", None);
-    until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
+    until(&pool, |stats| stats.busy == 1).await;
     // The caller stops waiting (its future is dropped), as an HTTP handler
     // does when its client hangs up.
     let gave_up =
@@ -205,7 +205,7 @@ async fn a_call_for_another_app_gets_a_runtime_when_one_comes_free() {
     let second = load(&pool, second_dir.path()).await;
     let call = |snapshot, function| spawn_call(&engine, snapshot, function, None);
     let slow = call(&first, "slow");
-    until(&pool, |stats| stats.live == 1 && stats.idle == 0).await;
+    until(&pool, |stats| stats.busy == 1).await;
     let other = call(&second, "tick");
     until(&pool, |stats| stats.waiting == 1).await;
     let same = call(&first, "tick");
