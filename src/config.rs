@@ -36,6 +36,9 @@ pub struct Settings {
     pub workspace_id: String,
     /// Base URL of this gateway, injected as `TWENTY_API_URL` (`SWITCHBOARD_PUBLIC_URL`).
     pub public_url: String,
+    /// Whether `SWITCHBOARD_PUBLIC_URL` was given; if not, `serve` uses the
+    /// address it binds.
+    pub public_url_set: bool,
     /// A file of `NAME=VALUE` lines giving application and server variables (`SWITCHBOARD_VARS_FILE`).
     pub vars_file: Option<PathBuf>,
     /// Bearer keys that may call `/mcp` (`SWITCHBOARD_API_KEYS`, comma-separated; default none = open).
@@ -224,6 +227,7 @@ impl Settings {
         if uuid::Uuid::parse_str(&workspace_id).is_err() {
             return Err(Error::Invalid { name: "SWITCHBOARD_WORKSPACE_ID", value: workspace_id, message: "must be a UUID".into() });
         }
+        let public_url_set = env("SWITCHBOARD_PUBLIC_URL").is_some();
         let public_url = env("SWITCHBOARD_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:7410".to_owned());
         if url::Url::parse(&public_url).is_err() {
             return Err(Error::Invalid { name: "SWITCHBOARD_PUBLIC_URL", value: public_url, message: "must be an absolute URL".into() });
@@ -273,6 +277,7 @@ impl Settings {
                 .unwrap_or(crate::sandbox::DEFAULT_IDLE_SPIN_MICROS as usize),
             workspace_id,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            public_url_set,
             vars_file: overrides.vars_file.or_else(|| env("SWITCHBOARD_VARS_FILE").map(PathBuf::from)),
             api_keys: env("SWITCHBOARD_API_KEYS").map(|v| list(&v)).unwrap_or_default(),
             allowed_hosts: env("SWITCHBOARD_ALLOWED_HOSTS").map(|v| list(&v)).unwrap_or_default(),

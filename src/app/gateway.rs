@@ -304,6 +304,17 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     }
     // Held until the process ends: one scheduler and one dispatcher per store.
     let _serving = lock_serving(&settings.data_dir)?;
+    // Bound before the apps load, so the gateway's own URL is known: unless
+    // SWITCHBOARD_PUBLIC_URL names one, it is the address actually bound
+    // (which `--listen HOST:0` leaves to the system). Connections queue
+    // until serving starts.
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener.local_addr()?;
+    let mut bound = settings.clone();
+    if !settings.public_url_set {
+        bound.public_url = format!("http://{local}");
+    }
+    let settings = &bound;
     let (gateway, pool, engine, registry, workspace) = match start(&args, settings).await? {
         Ok(started) => started,
         Err(code) => return Ok(code),
@@ -390,8 +401,9 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         shutdown.child_token(),
         settings.cron_catch_up,
     ));
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    let local = listener.local_addr()?;
+    // The bound address on a line of its own: with `--listen HOST:0` the
+    // system picks the port, and scripts and tests read it from here.
+    eprintln!("switchboard: listening on http://{local}");
     eprintln!(
         "switchboard: serving {} tool(s) at http://{local}/mcp ({}): {}",
         gateway.tool_names().len(),

