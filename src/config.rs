@@ -2,7 +2,8 @@
 //! over defaults, validated once. This is the only module that reads the
 //! process environment.
 
-use std::path::PathBuf;
+use sha2::Digest;
+use std::path::{Path, PathBuf};
 
 /// Every setting, validated.
 #[derive(Debug, Clone)]
@@ -73,7 +74,7 @@ pub struct Settings {
     /// Most record events one cascade (an outside event or write and all it
     /// leads to) may publish (`SWITCHBOARD_MAX_CASCADE_EVENTS`, default 1000).
     pub max_cascade_events: u32,
-    /// Where the store lives (`--data-dir`, `SWITCHBOARD_DATA_DIR`, default `.switchboard`).
+    /// Where the store lives (`--data-dir`, `SWITCHBOARD_DATA_DIR`, default: see [`default_data_dir`]).
     pub data_dir: PathBuf,
     /// `normal` (default: survives a killed process) or `full` (also a power
     /// cut: every commit is synced) (`SWITCHBOARD_STORE_SYNC`).
@@ -164,6 +165,9 @@ pub struct Overrides {
     pub concurrency: Option<usize>,
     pub vars_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
+    /// The folder the command works on (its first app folder, else the
+    /// working directory): it names the default data folder.
+    pub project: Option<PathBuf>,
 }
 
 /// Default workspace id handed to handlers when none is configured.
@@ -190,6 +194,49 @@ fn machine_memory_mb() -> usize {
             line.split_whitespace().nth(1)?.parse::<usize>().ok()
         })
         .map_or(4096, |kib| kib / 1024)
+}
+
+/// The data folder when none is named: `.switchboard` in the working
+/// directory if one is already there (where earlier versions kept it), else
+/// a folder of the project's own under the platform's data folder, named
+/// after the project folder and a hash of its full path. So the store does
+/// not depend on the working directory: `switchboard mcp APP_DIR` started by
+/// a desktop client from `/`, or from a read-only folder, finds the same
+/// store as `switchboard serve APP_DIR` run in the project.
+fn default_data_dir(project: Option<&Path>) -> PathBuf {
+    let legacy = PathBuf::from(".switchboard");
+    if legacy.join("switchboard.db").is_file() {
+        return legacy;
+    }
+    let Some(base) = platform_data_dir() else { return legacy };
+    let project = project.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let project = project.canonicalize().or_else(|_| std::path::absolute(&project)).unwrap_or(project);
+    let name: String = project
+        .file_name()
+        .map(|name| {
+            name.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+        })
+        .unwrap_or_else(|| "root".to_owned());
+    let digest = sha2::Sha256::digest(project.to_string_lossy().as_bytes());
+    let hash: String = digest.iter().take(4).map(|byte| format!("{byte:02x}")).collect();
+    base.join("switchboard").join("projects").join(format!("{name}-{hash}"))
+}
+
+/// The platform's folder for application data: `$XDG_DATA_HOME` or
+/// `~/.local/share` on Linux, `~/Library/Application Support` on macOS,
+/// `%LOCALAPPDATA%` on Windows.
+fn platform_data_dir() -> Option<PathBuf> {
+    let absolute = |value: std::ffi::OsString| Some(PathBuf::from(value)).filter(|path| path.is_absolute());
+    if cfg!(windows) {
+        return std::env::var_os("LOCALAPPDATA").and_then(absolute);
+    }
+    if !cfg!(target_os = "macos")
+        && let Some(dir) = std::env::var_os("XDG_DATA_HOME").and_then(absolute)
+    {
+        return Some(dir);
+    }
+    let home = std::env::var_os("HOME").and_then(absolute)?;
+    Some(if cfg!(target_os = "macos") { home.join("Library/Application Support") } else { home.join(".local/share") })
 }
 
 fn list(value: &str) -> Vec<String> {
@@ -292,10 +339,10 @@ impl Settings {
             max_connections: number("SWITCHBOARD_MAX_CONNECTIONS", 1, 1_000_000)?.unwrap_or(1024),
             max_cascade_events: number("SWITCHBOARD_MAX_CASCADE_EVENTS", 1, 10_000_000)?
                 .map_or(crate::triggers::events::MAX_CASCADE_EVENTS, |limit| u32::try_from(limit).unwrap_or(u32::MAX)),
-            data_dir: overrides
-                .data_dir
-                .or_else(|| env("SWITCHBOARD_DATA_DIR").map(PathBuf::from))
-                .unwrap_or_else(|| PathBuf::from(".switchboard")),
+            data_dir: match overrides.data_dir.or_else(|| env("SWITCHBOARD_DATA_DIR").map(PathBuf::from)) {
+                Some(dir) => dir,
+                None => default_data_dir(overrides.project.as_deref()),
+            },
             store_sync: match env("SWITCHBOARD_STORE_SYNC").as_deref().map(str::to_ascii_lowercase).as_deref() {
                 None | Some("normal") => crate::store::SyncMode::Normal,
                 Some("full") => crate::store::SyncMode::Full,

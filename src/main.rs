@@ -33,7 +33,7 @@ struct Global {
     /// File of NAME=VALUE lines with application/server variables [env: SWITCHBOARD_VARS_FILE]
     #[arg(long, global = true, value_name = "PATH")]
     vars_file: Option<PathBuf>,
-    /// Folder of the store (run history, event queue) [env: SWITCHBOARD_DATA_DIR; default: .switchboard]
+    /// Folder of the store (run history, event queue) [env: SWITCHBOARD_DATA_DIR; default: a folder per project under the platform data folder]
     #[arg(long, global = true, value_name = "PATH")]
     data_dir: Option<PathBuf>,
 }
@@ -316,6 +316,24 @@ impl GatewayFlags {
     }
 }
 
+/// The folder a command works on, which names its default data folder:
+/// its (first) app folder, else the working directory.
+fn project_of(command: &Command) -> PathBuf {
+    let given = match command {
+        Command::Check { app_dir }
+        | Command::Manifest { app_dir }
+        | Command::BenchRecords { app_dir, .. }
+        | Command::Install { app_dir, .. }
+        | Command::Uninstall { app_dir, .. }
+        | Command::Cron { app_dir } => app_dir.clone(),
+        Command::Run { args, .. } | Command::Bench { args, .. } => Some(split_app_and_function(args).0),
+        Command::Mcp { app_dirs, .. } | Command::Serve { app_dirs, .. } => app_dirs.first().cloned(),
+        Command::Runs { app_dir, .. } | Command::Skills { app_dir, .. } | Command::Agents { app_dir, .. } => Some(app_dir.clone()),
+        _ => None,
+    };
+    given.unwrap_or_else(|| PathBuf::from("."))
+}
+
 fn split_app_and_function(args: &[String]) -> (PathBuf, String) {
     match args {
         [app_dir, function] => (PathBuf::from(app_dir), function.clone()),
@@ -355,6 +373,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         concurrency: cli.global.concurrency,
         vars_file: cli.global.vars_file.clone(),
         data_dir: cli.global.data_dir.clone(),
+        project: Some(project_of(&cli.command)),
     })?;
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = settings.io_threads {

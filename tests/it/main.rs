@@ -6,6 +6,7 @@ mod catalog;
 mod cli;
 mod connections;
 mod cron;
+mod defaults;
 mod events;
 mod harness;
 mod imports;

@@ -1,0 +1,92 @@
+//! Defaults that must hold wherever a command is started: the data folder
+//! does not depend on the working directory, so `switchboard mcp APP_DIR`
+//! started from `/` (as Claude Desktop starts it) or from a read-only folder
+//! works, and shares its store with other commands on the same app.
+
+use crate::harness::example;
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// `switchboard` with a home of its own and no data folder named.
+fn command_in(home: &Path, cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command.current_dir(cwd).env("HOME", home).env_remove("XDG_DATA_HOME").env_remove("SWITCHBOARD_DATA_DIR");
+    command
+}
+
+/// Calls the example's `greet` tool over stdio MCP and returns its text.
+fn greet_over_stdio(home: &Path, cwd: &Path, name: &str) -> String {
+    let app = example();
+    let mut child = command_in(home, cwd)
+        .args(["mcp", app.to_str().expect("utf-8")])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mcp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let call =
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "greet", "arguments": {"name": name}}});
+    for message in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned(),
+        call.to_string(),
+    ] {
+        writeln!(stdin, "{message}").expect("write");
+    }
+    let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let mut text = None;
+    while let Ok(line) = receiver.recv_timeout(Duration::from_secs(30)) {
+        let message: Value = serde_json::from_str(&line).expect("json line");
+        if message["id"] == 2 {
+            text = message["result"]["content"][0]["text"].as_str().map(str::to_owned);
+            break;
+        }
+    }
+    drop(stdin);
+    let output = child.wait_with_output().expect("exit");
+    text.unwrap_or_else(|| panic!("no tools/call answer from {}: {}", cwd.display(), String::from_utf8_lossy(&output.stderr)))
+}
+
+#[test]
+fn mcp_works_from_the_root_and_from_a_read_only_folder_and_shares_the_store() {
+    let home = tempfile::tempdir().expect("home");
+    let read_only = tempfile::tempdir().expect("folder");
+    let mut permissions = std::fs::metadata(read_only.path()).expect("meta").permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(read_only.path(), permissions).expect("chmod");
+    let had_root_store = Path::new("/.switchboard").exists();
+
+    assert!(greet_over_stdio(home.path(), Path::new("/"), "Root").contains("Hello, Root"));
+    assert!(greet_over_stdio(home.path(), read_only.path(), "Reader").contains("Hello, Reader"));
+
+    // Nothing was written where the commands started.
+    assert_eq!(Path::new("/.switchboard").exists(), had_root_store, "a store appeared in /");
+    assert_eq!(std::fs::read_dir(read_only.path()).expect("list").count(), 0, "the read-only folder was written to");
+    // One store, under the platform's data folder, named after the app.
+    let projects = home.path().join(".local/share/switchboard/projects");
+    let stores: Vec<String> =
+        std::fs::read_dir(&projects).expect("projects").flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(stores.len(), 1, "{stores:?}");
+    assert!(stores[0].starts_with("hello-crm-"), "{stores:?}");
+    assert!(projects.join(&stores[0]).join("switchboard.db").is_file());
+
+    // Another command on the same app, from yet another folder, sees both runs.
+    let elsewhere = tempfile::tempdir().expect("elsewhere");
+    let app = example();
+    let listed =
+        command_in(home.path(), elsewhere.path()).args(["runs", "--json", "--app", app.to_str().expect("utf-8")]).output().expect("runs");
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let runs: Value = serde_json::from_slice(&listed.stdout).expect("json");
+    assert_eq!(runs["runs"].as_array().map(Vec::len), Some(2), "{runs}");
+    assert_eq!(std::fs::read_dir(elsewhere.path()).expect("list").count(), 0);
+}
