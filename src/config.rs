@@ -403,10 +403,24 @@ impl Settings {
     }
 }
 
-/// Sends logs to stderr; the level comes from `SWITCHBOARD_LOG` (default `warn`).
-pub fn init_logging() {
+/// Sends logs to stderr; the level comes from `SWITCHBOARD_LOG` (default
+/// `warn`), the format from `SWITCHBOARD_LOG_FORMAT`: `text` (default) or
+/// `json`, one object per line with the fields of the spans it is in (a
+/// run's `run_id`, app, function and trigger).
+pub fn init_logging() -> Result<(), Error> {
     let filter = tracing_subscriber::EnvFilter::try_new(env("SWITCHBOARD_LOG").unwrap_or_else(|| "warn".to_owned()))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match env("SWITCHBOARD_LOG_FORMAT").map(|format| format.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("text") => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init(),
+        Some("json") => builder.json().with_current_span(true).with_span_list(true).try_init(),
+        Some(_) => {
+            return Err(Error::Invalid {
+                name: "SWITCHBOARD_LOG_FORMAT",
+                value: env("SWITCHBOARD_LOG_FORMAT").unwrap_or_default(),
+                message: "must be text or json".into(),
+            });
+        }
+    };
+    Ok(())
 }

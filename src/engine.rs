@@ -18,6 +18,7 @@ use crate::sandbox::{Pool, RunRequest, RunVars};
 use crate::store::{JsonText, RunRecord, RunStatus, Settle, SqliteStore, Store};
 use serde_json::Value;
 use std::sync::Arc;
+use tracing::Instrument;
 
 /// Why a run could not be started. A function that ran and failed is an
 /// `ExecutionResult` with status ERROR, not one of these.
@@ -366,16 +367,29 @@ impl Engine {
         invocation: Invocation,
         cancel: Option<tokio_util::sync::CancellationToken>,
     ) -> Result<(ExecutionResult, Option<RunRecord>), Error> {
+        // The run's id names its record and its span, so every log line
+        // made while it runs carries it.
+        let run_id = uuid::Uuid::now_v7().to_string();
+        let span = tracing::info_span!(
+            "run",
+            run_id = %run_id,
+            app = %app.app.manifest.application.universal_identifier,
+            function = %invocation.function.0,
+            trigger = invocation.trigger.as_str(),
+        );
         let Some(recorder) = self.recorder.as_ref().filter(|recorder| recorder.mode != Recording::Off) else {
-            return Ok((self.run_request(app, invocation, cancel).await?, None));
+            let result = self.run_request(app, invocation, cancel).instrument(span.clone()).await?;
+            span.in_scope(|| log_finished(&result));
+            return Ok((result, None));
         };
         let (trigger, detail, function) = (invocation.trigger, invocation.detail.clone(), invocation.function.clone());
         let payload = recorder.payload(trigger, &invocation.payload);
         let started_at = crate::store::now_ms();
-        let result = self.run_request(app, invocation, cancel).await?;
+        let result = self.run_request(app, invocation, cancel).instrument(span.clone()).await?;
+        span.in_scope(|| log_finished(&result));
         let ended_at = crate::store::now_ms();
         let status = if result.status == ExecutionStatus::Success { RunStatus::Success } else { RunStatus::Error };
-        let mut record = recorder.record_for(app, &function, trigger, detail, payload, status, started_at, ended_at);
+        let mut record = recorder.record_for(run_id, app, &function, trigger, detail, payload, status, started_at, ended_at);
         record.data = recorder.capture_value(&result.data);
         record.error = result.error.clone();
         record.logs = recorder.capture_text(&result.logs);
@@ -395,7 +409,8 @@ impl Engine {
     ) -> Option<String> {
         let recorder = self.recorder.as_ref().filter(|recorder| recorder.mode != Recording::Off)?;
         let now = crate::store::now_ms();
-        let mut record = recorder.record_for(app, function, trigger, detail, JsonText::from_text("{}"), RunStatus::Skipped, now, now);
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut record = recorder.record_for(id, app, function, trigger, detail, JsonText::from_text("{}"), RunStatus::Skipped, now, now);
         record.error = Some(crate::domain::ExecutionError {
             error_type: "SkippedError".to_owned(),
             error_message: reason.to_owned(),
@@ -405,10 +420,21 @@ impl Engine {
     }
 }
 
+/// The line a run ends with, inside its span: how it ended and how long
+/// it took (never its data, logs or error message, which may hold what the
+/// app was given).
+fn log_finished(result: &ExecutionResult) {
+    match &result.error {
+        None => tracing::info!(status = "SUCCESS", duration_ms = result.duration, "run finished"),
+        Some(error) => tracing::info!(status = "ERROR", duration_ms = result.duration, error_type = %error.error_type, "run finished"),
+    }
+}
+
 impl Recorder {
     #[allow(clippy::too_many_arguments)]
     fn record_for(
         &self,
+        id: String,
         app: &AppSnapshot,
         function: &FunctionRef,
         trigger: TriggerKind,
@@ -420,7 +446,7 @@ impl Recorder {
     ) -> RunRecord {
         let entry = app.find(&function.0);
         RunRecord {
-            id: uuid::Uuid::now_v7().to_string(),
+            id,
             app: app.app.manifest.application.universal_identifier.clone(),
             function: entry.map(|f| f.name.clone()).unwrap_or_else(|| function.0.clone()),
             function_id: entry.map(|f| f.manifest.universal_identifier.clone()).unwrap_or_else(|| function.0.clone()),

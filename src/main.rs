@@ -354,7 +354,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = Cli::parse();
-    switchboard::config::init_logging();
+    if let Err(error) = switchboard::config::init_logging() {
+        eprintln!("error: {error}");
+        std::process::exit(exit::USAGE);
+    }
     let code = match dispatch(cli) {
         Ok(code) => code,
         Err(error) => {

@@ -16,6 +16,7 @@ mod jobs;
 mod kv;
 mod library;
 mod limits;
+mod logging;
 mod many_apps;
 mod mcp;
 mod node_diff;
