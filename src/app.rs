@@ -98,7 +98,7 @@ pub(crate) fn workspace_access(
         settings.max_route_body_bytes,
     );
     let access = crate::engine::WorkspaceAccess::Embedded {
-        workspace: workspace.clone(),
+        tokens: std::sync::Arc::new(workspace.clone()),
         url: settings.public_url.clone(),
         api: std::sync::Arc::new(crate::http::workspace::InProcess(router.clone())),
     };
@@ -329,6 +329,7 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
         payload: payload.read()?,
         context: engine.context(),
         detail: serde_json::Value::Null,
+        cascade: Default::default(),
     };
     match engine.invoke(&snapshot, invocation).await {
         Ok(result) => {

@@ -59,6 +59,7 @@ pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &
         payload: options.payload.clone(),
         context: engine.context(),
         detail: serde_json::Value::Null,
+        cascade: Default::default(),
     };
 
     let mut boots = Vec::new();

@@ -338,7 +338,7 @@ impl Settings {
             body_timeout_seconds: number("SWITCHBOARD_BODY_TIMEOUT_SECONDS", 1, 86_400)?.unwrap_or(60),
             max_connections: number("SWITCHBOARD_MAX_CONNECTIONS", 1, 1_000_000)?.unwrap_or(1024),
             max_cascade_events: number("SWITCHBOARD_MAX_CASCADE_EVENTS", 1, 10_000_000)?
-                .map_or(crate::triggers::events::MAX_CASCADE_EVENTS, |limit| u32::try_from(limit).unwrap_or(u32::MAX)),
+                .map_or(crate::events::MAX_CASCADE_EVENTS, |limit| u32::try_from(limit).unwrap_or(u32::MAX)),
             data_dir: match overrides.data_dir.or_else(|| env("SWITCHBOARD_DATA_DIR").map(PathBuf::from)) {
                 Some(dir) => dir,
                 None => default_data_dir(overrides.project.as_deref()),

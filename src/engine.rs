@@ -12,7 +12,7 @@ pub mod jobs;
 
 pub use host::{LocalApi, LocalRequest};
 
-use crate::domain::{ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
+use crate::domain::{Cascade, ExecutionContext, ExecutionResult, ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::registry::AppSnapshot;
 use crate::sandbox::{Pool, RunRequest, RunVars};
 use crate::store::{JsonText, RunRecord, RunStatus, Settle, SqliteStore, Store};
@@ -64,12 +64,21 @@ type RunEnv = Arc<std::collections::BTreeMap<String, String>>;
 /// of the values `Engine::workspace_env` makes for them.
 const TOKEN_NAMES: &[&str] = &["TWENTY_APP_ACCESS_TOKEN", "TWENTY_APP_APPLICATION_ACCESS_TOKEN", "TWENTY_API_KEY"];
 
+/// Mints the workspace credentials of one run. The embedded workspace
+/// implements it; the engine knows nothing else of the workspace.
+pub trait RunTokens: Send + Sync {
+    /// A signed token for `app` (the application's own when `application`
+    /// is set, else the user-facing one) carrying the run's place in a
+    /// cascade of record events, valid for `lifetime`.
+    fn mint(&self, app: &str, application: bool, cascade: Cascade, lifetime: std::time::Duration) -> String;
+}
+
 /// Where runs reach workspace records.
 #[derive(Clone)]
 pub enum WorkspaceAccess {
     /// The embedded workspace: each run gets tokens minted for it, and its
     /// requests to `url` are answered in-process by `api`.
-    Embedded { workspace: crate::workspace::Workspace, url: String, api: Arc<dyn LocalApi> },
+    Embedded { tokens: Arc<dyn RunTokens>, url: String, api: Arc<dyn LocalApi> },
     /// A Twenty server: runs get its URL and the configured API key.
     Remote { url: String, api_key: String },
 }
@@ -274,28 +283,16 @@ impl Engine {
                 let tokens = RunVars::fixed(TOKEN_NAMES, vec![api_key.clone(); TOKEN_NAMES.len()]);
                 (env_with_api_url(app, url), tokens, None)
             }
-            WorkspaceAccess::Embedded { workspace, url, api } => {
+            WorkspaceAccess::Embedded { tokens: minter, url, api } => {
                 let app_id = &app.app.manifest.application.universal_identifier;
-                let cascade = if invocation.trigger == TriggerKind::DatabaseEvent {
-                    crate::workspace::Cascade {
-                        depth: invocation
-                            .detail
-                            .get("depth")
-                            .and_then(Value::as_u64)
-                            .and_then(|depth| u32::try_from(depth).ok())
-                            .unwrap_or(0),
-                        origin: invocation.detail.get("origin").and_then(Value::as_str).map(str::to_owned),
-                    }
-                } else {
-                    crate::workspace::Cascade::default()
-                };
+                let cascade = invocation.cascade.clone();
                 // Minted when the run first reads one, so they outlive the
                 // run by at least the margin.
                 let lifetime = timeout + std::time::Duration::from_secs(60);
-                let (workspace, app_id) = (workspace.clone(), app_id.clone());
+                let (minter, app_id) = (minter.clone(), app_id.clone());
                 let tokens = RunVars::new(TOKEN_NAMES, move || {
-                    let user_token = workspace.mint(&app_id, false, None, cascade.clone(), lifetime);
-                    let application_token = workspace.mint(&app_id, true, None, cascade.clone(), lifetime);
+                    let user_token = minter.mint(&app_id, false, cascade.clone(), lifetime);
+                    let application_token = minter.mint(&app_id, true, cascade.clone(), lifetime);
                     vec![user_token.clone(), application_token, user_token]
                 });
                 (env_with_api_url(app, url), tokens, Some((url.clone(), api.clone())))

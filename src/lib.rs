@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod config;
 pub mod domain;
 pub mod engine;
+pub mod events;
 pub mod http;
 pub mod library;
 pub mod mcp;

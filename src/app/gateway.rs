@@ -339,7 +339,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let library_keys = keys.clone();
     let (route_engine, route_registry) = (engine.clone(), registry.clone());
     let store = engine.store().cloned().context("the gateway has no store")?;
-    let bus = crate::triggers::events::EventBus::new(store, registry.clone(), engine.clone(), settings.event_retry_ms as u64);
+    let bus = crate::events::EventBus::new(store, registry.clone(), engine.clone(), settings.event_retry_ms as u64);
     let records = match &workspace {
         Some(embedded) => {
             embedded.workspace.set_events(bus.clone());
@@ -387,7 +387,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         .merge(connections)
         .merge(records)
         .merge(
-            crate::http::library::router(gateway.clone())
+            crate::http::library::router(gateway.served_library())
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
                 .layer(axum::middleware::from_fn_with_state(library_keys, crate::http::require_api_key)),
         )

@@ -121,6 +121,7 @@ async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, arg
         payload,
         context: engine.context(),
         detail: serde_json::json!({ "replayOf": original.id, "originalTrigger": original.trigger }),
+        cascade: Default::default(),
     };
     let (result, new_id) = engine.invoke_recorded(&snapshot, invocation, None).await?;
     if let Some(new_id) = new_id {

@@ -52,6 +52,7 @@ async fn run(engine: &Engine, app: &AppSnapshot, hook: &Hook, payload: &Value) -
         payload: payload.to_string(),
         context: engine.context(),
         detail: json!({ "hook": hook.key, "install": payload }),
+        cascade: Default::default(),
     };
     let result = engine
         .invoke(app, invocation)

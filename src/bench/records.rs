@@ -66,6 +66,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
         payload: json!({ "count": count, "tag": tag }).to_string(),
         context: engine.context(),
         detail: Value::Null,
+        cascade: Default::default(),
     };
 
     eprintln!("warming up...");

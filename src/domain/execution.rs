@@ -112,6 +112,18 @@ pub struct Invocation {
     /// What the trigger knew (route, cron fire time, event, attempt, ...),
     /// kept in the run's record; `null` when there is nothing to add.
     pub detail: Value,
+    /// Where the run stands in a cascade of record events (the default for
+    /// runs no record event started).
+    pub cascade: Cascade,
+}
+
+/// Where a run stands in a cascade of record events: how many events led
+/// to it and the cascade's origin (none for runs no event started). Its
+/// run tokens carry it, so the events its writes cause are one deeper.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cascade {
+    pub depth: u32,
+    pub origin: Option<String>,
 }
 
 /// An HTTP answer the host hands back to a run (a `fetch` with a

@@ -7,7 +7,9 @@ mod execution;
 mod manifest;
 mod payloads;
 
-pub use execution::{ExecutionContext, ExecutionError, ExecutionResult, ExecutionStatus, FunctionRef, HttpReply, Invocation, TriggerKind};
+pub use execution::{
+    Cascade, ExecutionContext, ExecutionError, ExecutionResult, ExecutionStatus, FunctionRef, HttpReply, Invocation, TriggerKind,
+};
 pub use manifest::{
     AgentManifest, ApplicationManifest, ApplicationVariable, ConnectionProviderManifest, CronTriggerSettings, DatabaseEventTriggerSettings,
     HttpMethod, HttpRouteTriggerSettings, LogicFunctionManifest, Manifest, OneOrMany, RESERVED_AUTHORIZATION_PARAMS, RoleManifest,

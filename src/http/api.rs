@@ -50,6 +50,7 @@ async fn invoke(
         payload,
         context: state.engine.context(),
         detail,
+        cascade: Default::default(),
     };
     state.engine.invoke(app, invocation).await.map_err(|problem| match problem {
         crate::engine::Error::Sandbox(problem) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, problem.to_string()),

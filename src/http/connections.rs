@@ -53,6 +53,7 @@ fn run_hook(state: &ConnectionsState, app_id: &str, provider_name: &str, connect
         .to_string(),
         context: state.engine.context(),
         detail: json!({ "hook": hook, "connection": connection_id }),
+        cascade: Default::default(),
     };
     let engine = state.engine.clone();
     tokio::spawn(async move {

@@ -6,7 +6,7 @@
 
 use super::ApiError;
 use crate::config::Secret;
-use crate::triggers::events::{EventBus, Ingested, parse_events, parse_webhook};
+use crate::events::{EventBus, Ingested, parse_events, parse_webhook};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -34,9 +34,9 @@ fn accepted(ingested: Ingested) -> Response {
     (StatusCode::ACCEPTED, Json(ingested)).into_response()
 }
 
-fn failed(problem: crate::triggers::events::Error) -> Response {
+fn failed(problem: crate::events::Error) -> Response {
     match problem {
-        crate::triggers::events::Error::Invalid { pointer, message } => {
+        crate::events::Error::Invalid { pointer, message } => {
             let at = if pointer.is_empty() { "the body".to_owned() } else { format!("body {pointer}") };
             ApiError::new(StatusCode::BAD_REQUEST, format!("{at}: {message}")).into_response()
         }

@@ -4,8 +4,7 @@
 //! `PUT …/{name}/labels/{label}` with `{"version", "force"?, "protect"?}`.
 
 use super::ApiError;
-use crate::library::{Catalog, Error, Kind};
-use crate::mcp::Gateway;
+use crate::library::{Catalog, Error, Kind, Served};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -19,8 +18,8 @@ use std::sync::Arc;
 
 type Params = Query<BTreeMap<String, String>>;
 
-fn catalog(gateway: &Gateway) -> Result<Arc<Catalog>, ApiError> {
-    gateway.catalog().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no skills or agents are loaded"))
+fn catalog(served: &Served) -> Result<Arc<Catalog>, ApiError> {
+    served.get().ok_or_else(|| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no skills or agents are loaded"))
 }
 
 fn failure(error: Error) -> Response {
@@ -33,8 +32,8 @@ fn failure(error: Error) -> Response {
     ApiError::new(status, error.to_string()).into_response()
 }
 
-async fn list(gateway: Gateway, kind: Kind) -> Response {
-    let catalog = match catalog(&gateway) {
+async fn list(served: Served, kind: Kind) -> Response {
+    let catalog = match catalog(&served) {
         Ok(catalog) => catalog,
         Err(response) => return response.into_response(),
     };
@@ -56,8 +55,8 @@ async fn list(gateway: Gateway, kind: Kind) -> Response {
     Json(Value::Array(items)).into_response()
 }
 
-async fn show(gateway: Gateway, kind: Kind, name: String, params: BTreeMap<String, String>) -> Response {
-    let catalog = match catalog(&gateway) {
+async fn show(served: Served, kind: Kind, name: String, params: BTreeMap<String, String>) -> Response {
+    let catalog = match catalog(&served) {
         Ok(catalog) => catalog,
         Err(response) => return response.into_response(),
     };
@@ -74,8 +73,8 @@ async fn show(gateway: Gateway, kind: Kind, name: String, params: BTreeMap<Strin
     }
 }
 
-async fn versions(gateway: Gateway, kind: Kind, name: String) -> Response {
-    let catalog = match catalog(&gateway) {
+async fn versions(served: Served, kind: Kind, name: String) -> Response {
+    let catalog = match catalog(&served) {
         Ok(catalog) => catalog,
         Err(response) => return response.into_response(),
     };
@@ -85,12 +84,12 @@ async fn versions(gateway: Gateway, kind: Kind, name: String) -> Response {
     }
 }
 
-async fn diff(gateway: Gateway, kind: Kind, name: String, params: BTreeMap<String, String>) -> Response {
+async fn diff(served: Served, kind: Kind, name: String, params: BTreeMap<String, String>) -> Response {
     let (Some(from), Some(to)) = (params.get("from"), params.get("to")) else {
         return ApiError::new(StatusCode::BAD_REQUEST, "query parameters from and to are required (version numbers or labels)")
             .into_response();
     };
-    let catalog = match catalog(&gateway) {
+    let catalog = match catalog(&served) {
         Ok(catalog) => catalog,
         Err(response) => return response.into_response(),
     };
@@ -100,7 +99,7 @@ async fn diff(gateway: Gateway, kind: Kind, name: String, params: BTreeMap<Strin
     }
 }
 
-async fn label(gateway: Gateway, kind: Kind, name: String, label: String, body: Bytes) -> Response {
+async fn label(served: Served, kind: Kind, name: String, label: String, body: Bytes) -> Response {
     let request: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(error) => return ApiError::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {error}")).into_response(),
@@ -111,7 +110,7 @@ async fn label(gateway: Gateway, kind: Kind, name: String, label: String, body: 
         _ => return ApiError::new(StatusCode::BAD_REQUEST, "body /version: required, a version number or label").into_response(),
     };
     let flag = |key: &str| request.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let catalog = match catalog(&gateway) {
+    let catalog = match catalog(&served) {
         Ok(catalog) => catalog,
         Err(response) => return response.into_response(),
     };
@@ -121,31 +120,31 @@ async fn label(gateway: Gateway, kind: Kind, name: String, label: String, body: 
     }
 }
 
-fn routes_for(kind: Kind) -> Router<Gateway> {
+fn routes_for(kind: Kind) -> Router<Served> {
     let base = format!("/api/{}", kind.plural());
     Router::new()
-        .route(&base, get(move |State(gateway): State<Gateway>| list(gateway, kind)))
+        .route(&base, get(move |State(served): State<Served>| list(served, kind)))
         .route(
             &format!("{base}/{{name}}"),
-            get(move |State(gateway): State<Gateway>, Path(name): Path<String>, Query(params): Params| show(gateway, kind, name, params)),
+            get(move |State(served): State<Served>, Path(name): Path<String>, Query(params): Params| show(served, kind, name, params)),
         )
         .route(
             &format!("{base}/{{name}}/versions"),
-            get(move |State(gateway): State<Gateway>, Path(name): Path<String>| versions(gateway, kind, name)),
+            get(move |State(served): State<Served>, Path(name): Path<String>| versions(served, kind, name)),
         )
         .route(
             &format!("{base}/{{name}}/diff"),
-            get(move |State(gateway): State<Gateway>, Path(name): Path<String>, Query(params): Params| diff(gateway, kind, name, params)),
+            get(move |State(served): State<Served>, Path(name): Path<String>, Query(params): Params| diff(served, kind, name, params)),
         )
         .route(
             &format!("{base}/{{name}}/labels/{{label}}"),
-            put(move |State(gateway): State<Gateway>, Path((name, label_name)): Path<(String, String)>, body: Bytes| {
-                label(gateway, kind, name, label_name, body)
+            put(move |State(served): State<Served>, Path((name, label_name)): Path<(String, String)>, body: Bytes| {
+                label(served, kind, name, label_name, body)
             }),
         )
 }
 
 /// The `/api/skills` and `/api/agents` routes (wrap them with the API-key middleware).
-pub fn router(gateway: Gateway) -> Router {
-    routes_for(Kind::Skill).merge(routes_for(Kind::Agent)).with_state(gateway)
+pub fn router(served: Served) -> Router {
+    routes_for(Kind::Skill).merge(routes_for(Kind::Agent)).with_state(served)
 }

@@ -325,6 +325,7 @@ pub async fn handle(State(state): State<RouteState>, request: Request) -> Respon
         payload,
         context: state.engine.context(),
         detail: serde_json::json!({ "method": method.to_string(), "path": full_path }),
+        cascade: Default::default(),
     };
     match state.engine.invoke(&route.app, invocation).await {
         Ok(result) if result.status == ExecutionStatus::Success => respond(result.data),

@@ -14,6 +14,32 @@ pub use export::{ExportFormat, export};
 pub use sources::{Sourced, clashes, load, shipped};
 pub use versions::{Catalog, Entry, LabelOutcome, PROTECTED_BY_DEFAULT, Resolved, VersionInfo};
 
+/// The catalog the gateway serves right now, shared by the adapters that
+/// serve it (MCP prompts and resources, the HTTP API) and replaced whole on
+/// reload. Clones share it.
+#[derive(Clone, Default)]
+pub struct Served(std::sync::Arc<std::sync::RwLock<Option<std::sync::Arc<Catalog>>>>);
+
+impl Served {
+    /// The catalog, once one is loaded.
+    pub fn get(&self) -> Option<std::sync::Arc<Catalog>> {
+        self.0.read().ok().and_then(|catalog| catalog.clone())
+    }
+
+    /// Serves `catalog` from now on.
+    pub fn set(&self, catalog: Catalog) {
+        if let Ok(mut served) = self.0.write() {
+            *served = Some(std::sync::Arc::new(catalog));
+        }
+    }
+}
+
+impl std::fmt::Debug for Served {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Served").field("loaded", &self.get().is_some()).finish()
+    }
+}
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};

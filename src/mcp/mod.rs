@@ -52,7 +52,7 @@ struct Inner {
     registry: Registry,
     options: McpOptions,
     tools: RwLock<Arc<ToolSet>>,
-    library: RwLock<Option<Arc<crate::library::Catalog>>>,
+    library: crate::library::Served,
     changed: tokio::sync::broadcast::Sender<Change>,
     legacy_peers: Mutex<Vec<Peer<RoleServer>>>,
 }
@@ -87,7 +87,7 @@ impl Gateway {
                 registry,
                 options,
                 tools: RwLock::new(Arc::new(tools)),
-                library: RwLock::new(None),
+                library: crate::library::Served::default(),
                 changed,
                 legacy_peers: Mutex::new(Vec::new()),
             }),
@@ -132,7 +132,13 @@ impl Gateway {
 
     /// The skills and agents served, once loaded.
     pub fn catalog(&self) -> Option<Arc<crate::library::Catalog>> {
-        self.inner.library.read().ok().and_then(|library| library.clone())
+        self.inner.library.get()
+    }
+
+    /// A handle on the skills and agents served, for other adapters that
+    /// serve them too (the HTTP API); it follows every `set_library`.
+    pub fn served_library(&self) -> crate::library::Served {
+        self.inner.library.clone()
     }
 
     fn library(&self) -> Result<Arc<crate::library::Catalog>, McpError> {
@@ -142,9 +148,7 @@ impl Gateway {
     /// Serves this catalog of skills and agents from now on; clients hear
     /// that prompts and resources changed when `notify` is set.
     pub async fn set_library(&self, catalog: crate::library::Catalog, notify: bool) {
-        if let Ok(mut library) = self.inner.library.write() {
-            *library = Some(Arc::new(catalog));
-        }
+        self.inner.library.set(catalog);
         if !notify {
             return;
         }
@@ -233,6 +237,7 @@ impl Gateway {
             payload: arguments.to_string(),
             context: self.inner.engine.context(),
             detail: serde_json::json!({ "tool": request.name.to_string() }),
+            cascade: Default::default(),
         };
         let outcome = self.inner.engine.invoke_cancellable(&entry.app, invocation, Some(context.ct.clone())).await;
         progress(&context, 1.0, "finished").await;

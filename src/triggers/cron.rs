@@ -288,6 +288,7 @@ async fn fire(
             payload: "{}".to_owned(),
             context: engine.context(),
             detail,
+            cascade: Default::default(),
         };
         let outcome = match engine.invoke(&job.app, invocation).await {
             Ok(result) => CronOutcome::Ran(result),

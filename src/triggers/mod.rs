@@ -1,6 +1,6 @@
-//! Event sources that are not adapters of their own: schedules (cron) and
-//! the database-event bus with its durable queue. Each turns what happened
-//! into an `Invocation` for the engine; none imports the HTTP or MCP adapters.
+//! Schedules: the cron scheduler turns each fire of a function's
+//! `cronTriggerSettings` into an `Invocation` for the engine. Record events
+//! and jobs have their own module (`events`), which the HTTP adapter and
+//! the workspace publish to; this adapter imports neither HTTP nor MCP.
 
 pub mod cron;
-pub mod events;

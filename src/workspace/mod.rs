@@ -19,9 +19,9 @@ pub mod model;
 mod standard;
 pub mod values;
 
+use crate::events::{Event, EventBus};
 use crate::registry::AppSnapshot;
 use crate::store::{Deleted, RecordQuery, SqliteStore};
-use crate::triggers::events::{Event, EventBus};
 use access::{Claims, Operation, Permissions, Principal, TokenKey};
 use base64::Engine as _;
 use model::{Model, Object};
@@ -128,15 +128,15 @@ struct Inner {
     /// writes in one immediate transaction, and waiting here is cheaper
     /// than waiting on SQLite's lock.
     writes: tokio::sync::Mutex<()>,
-    cascades: crate::triggers::events::Cascades,
+    cascades: crate::events::Cascades,
 }
 
-/// Where a run stands in a cascade of record events: how many events led
-/// to it and the cascade's origin (none for runs no event started).
-#[derive(Debug, Clone, Default)]
-pub struct Cascade {
-    pub depth: u32,
-    pub origin: Option<String>,
+pub use crate::domain::Cascade;
+
+impl crate::engine::RunTokens for Workspace {
+    fn mint(&self, app: &str, application: bool, cascade: Cascade, lifetime: std::time::Duration) -> String {
+        Workspace::mint(self, app, application, None, cascade, lifetime)
+    }
 }
 
 fn model_of(apps: &[Arc<AppSnapshot>]) -> Result<Model, Error> {
@@ -245,7 +245,7 @@ impl Workspace {
                 key: TokenKey::random(),
                 events: OnceLock::new(),
                 writes: tokio::sync::Mutex::new(()),
-                cascades: crate::triggers::events::Cascades::default(),
+                cascades: crate::events::Cascades::default(),
             }),
         })
     }

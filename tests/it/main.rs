@@ -14,6 +14,7 @@ mod install;
 mod isolation;
 mod jobs;
 mod kv;
+mod layering;
 mod library;
 mod limits;
 mod logging;

@@ -15,6 +15,7 @@ fn invocation(engine: &Engine, function: &str, payload: &str) -> Invocation {
         payload: payload.to_owned(),
         context: engine.context(),
         detail: serde_json::Value::Null,
+        cascade: Default::default(),
     }
 }
 

@@ -470,6 +470,14 @@ impl EventBus {
         context.max_retries = MAX_RETRIES;
         let record_ids: Vec<Value> =
             group.iter().map(|delivery| delivery.event.pointer("/event/recordId").cloned().unwrap_or(Value::Null)).collect();
+        let cascade = crate::domain::Cascade {
+            depth: group
+                .iter()
+                .filter_map(|delivery| delivery.event.get("depth").and_then(Value::as_u64))
+                .max()
+                .map_or(0, |depth| u32::try_from(depth).unwrap_or(u32::MAX)),
+            origin: first.event.get("origin").and_then(Value::as_str).map(str::to_owned),
+        };
         let invocation = Invocation {
             function: FunctionRef(first.function_id.clone()),
             trigger: TriggerKind::DatabaseEvent,
@@ -480,9 +488,10 @@ impl EventBus {
                 "recordIds": record_ids,
                 "attempt": attempts + 1,
                 "batch": first.batch,
-                "depth": group.iter().filter_map(|delivery| delivery.event.get("depth").and_then(Value::as_u64)).max().unwrap_or(0),
-                "origin": first.event.get("origin").cloned().unwrap_or(Value::Null),
+                "depth": cascade.depth,
+                "origin": cascade.origin,
             }),
+            cascade,
         };
         let backoff = self.backoff_ms(attempts);
         let decide = move |result: &crate::domain::ExecutionResult| {
@@ -516,6 +525,7 @@ impl EventBus {
             payload: delivery.event.pointer("/job/payload").cloned().unwrap_or_else(|| json!({})).to_string(),
             context,
             detail: json!({ "jobId": delivery.event.pointer("/job/id"), "attempt": attempts + 1, "retryLimit": limit }),
+            cascade: crate::domain::Cascade::default(),
         };
         let backoff = self.backoff_ms(attempts);
         let next = move |failed: bool| match failed {
