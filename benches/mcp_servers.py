@@ -49,12 +49,16 @@ def call_once(port):
 
 
 DATA_DIR = tempfile.mkdtemp(prefix="switchboard-bench-")
+# The baseline build's own store, kept across rounds like the new build's.
+BASE_DATA_DIR = tempfile.mkdtemp(prefix="switchboard-bench-base-")
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--base", help="a baseline switchboard binary, measured in the same rounds")
+    parser.add_argument("--switchboard-only", action="store_true", help="leave out the Python and TypeScript SDK servers")
     args = parser.parse_args()
     peers = subprocess.run([os.path.join(ROOT, "scripts", "install-test-peers.sh")], capture_output=True, text=True,
                            check=True).stdout.strip()
@@ -82,6 +86,14 @@ def main():
     servers["typescript_sdk"] = lambda port: subprocess.Popen(
         ["node", "ts_server.mjs", str(port)], cwd=os.path.join(peers, "mcp-js"), stderr=subprocess.DEVNULL)
 
+    if args.base:
+        servers["switchboard_base"] = lambda port: subprocess.Popen(
+            [args.base, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"],
+            env=dict(os.environ, SWITCHBOARD_MCP_STATELESS="1", SWITCHBOARD_DATA_DIR=BASE_DATA_DIR),
+            stderr=subprocess.DEVNULL)
+    if args.switchboard_only:
+        del servers["python_sdk"], servers["typescript_sdk"]
+
     def measure(name):
         port = free_port()
         process = servers[name](port)
@@ -98,6 +110,15 @@ def main():
     report = rounds(servers, measure, args.rounds)
     sb = report["switchboard"]
     off = report["switchboard_history_off"]
+    base_ratios = {
+        f"{level}_over_base": round(sb[level]["requests_per_s"] / report["switchboard_base"][level]["requests_per_s"], 3)
+        for level in ("c1", "c32")
+    } if args.base else {}
+    if args.switchboard_only:
+        report["ratios"] = base_ratios
+        json.dump(report, sys.stdout, indent=2)
+        print()
+        return
     report["ratios"] = {
         f"{level}_over_{other}": round(sb[level]["requests_per_s"] / report[other][level]["requests_per_s"], 1)
         for other in ("python_sdk", "typescript_sdk") for level in ("c1", "c32")
@@ -106,6 +127,7 @@ def main():
         f"{level}_history_off_over_{other}": round(off[level]["requests_per_s"] / report[other][level]["requests_per_s"], 1)
         for other in ("python_sdk", "typescript_sdk") for level in ("c1", "c32")
     })
+    report["ratios"].update(base_ratios)
     json.dump(report, sys.stdout, indent=2)
     print()
 

@@ -9,7 +9,11 @@ it is answered) and with SWITCHBOARD_RECORD_RUNS=off.
 Every server is measured once per round (three by default, in rotated
 order) and the median of each figure is reported.
 
-Usage: benches/routes.py [--seconds N] [--rounds N]   (needs wrk)
+With --base BINARY an older switchboard build is measured in the same
+rounds (as `switchboard_base`), with the new/base ratios; --switchboard-only
+leaves the Node servers out.
+
+Usage: benches/routes.py [--seconds N] [--rounds N] [--base BINARY] [--switchboard-only]   (needs wrk)
 """
 
 import argparse
@@ -30,12 +34,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--base", help="a baseline switchboard binary, measured in the same rounds")
+    parser.add_argument("--switchboard-only", action="store_true", help="leave out the Node servers")
     args = parser.parse_args()
     target = os.environ.get("CARGO_TARGET_DIR", "/var/tmp/switchboard-target")
     binary = os.path.join(target, "release", "switchboard")
     if not os.path.exists(binary):
         subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True, env=dict(os.environ, CARGO_TARGET_DIR=target))
-    serve = lambda port: [binary, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"]
+    serve_with = lambda program: lambda port: [program, "serve", os.path.join(ROOT, "benches", "greeter"), "--listen", f"127.0.0.1:{port}"]
+    serve = serve_with(binary)
     history_off = {"SWITCHBOARD_RECORD_RUNS": "off"}
     servers = {
         "switchboard": serve,
@@ -43,6 +50,10 @@ def main():
         "node_in_process": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_inprocess.mjs"), str(port)],
         "node_process_per_request": lambda port: ["node", os.path.join(ROOT, "benches", "routes", "node_per_request.mjs"), str(port)],
     }
+    if args.switchboard_only:
+        del servers["node_in_process"], servers["node_process_per_request"]
+    if args.base:
+        servers["switchboard_base"] = serve_with(args.base)
 
     def measure(name):
         command = servers[name]
@@ -64,12 +75,23 @@ def main():
             process.wait()
 
     report = rounds(servers, measure, args.rounds)
-    sb, inproc, spawn = report["switchboard"], report["node_in_process"], report["node_process_per_request"]
+    sb = report["switchboard"]
+    report["ratios"] = {}
+    if args.base:
+        report["ratios"].update({
+            f"{level}_over_base": round(sb[level]["requests_per_s"] / report["switchboard_base"][level]["requests_per_s"], 3)
+            for level in ("c1", "c32")
+        })
+    if args.switchboard_only:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+        return
+    inproc, spawn = report["node_in_process"], report["node_process_per_request"]
     off = report["switchboard_history_off"]
-    report["ratios"] = {
+    report["ratios"].update({
         f"{level}_over_node_in_process": round(sb[level]["requests_per_s"] / inproc[level]["requests_per_s"], 2)
         for level in ("c1", "c32")
-    }
+    })
     report["ratios"].update({
         f"{level}_history_off_over_node_in_process": round(off[level]["requests_per_s"] / inproc[level]["requests_per_s"], 2)
         for level in ("c1", "c32")

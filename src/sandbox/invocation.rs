@@ -5,15 +5,29 @@
 //! variables) are left out; the payload always goes. A run's own variables (tokens) go by
 //! name only: the bootstrap asks for their values when the run first reads
 //! one (`op_sb_run_vars`).
+//!
+//! Both sides number what the runtime holds: an invocation that leaves
+//! fields out names the state it builds on (`base`) and the one it makes
+//! (`seq`). A runtime holding another state applies nothing and says so;
+//! the worker then forgets what it thought the runtime held and sends the
+//! invocation whole, so a disagreement costs a resend, never a run with the
+//! previous run's handler or context.
 
 use super::RunRequest;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// What a runtime's JavaScript holds from the invocations it read.
+/// What a runtime's JavaScript holds from the invocations it read, and
+/// the number of that state (0: nothing yet).
 #[derive(Default)]
-pub(super) struct Held(Fields);
+pub(super) struct Held(Fields, u64);
+
+/// What an invocation sent, for [`Held::read`].
+pub(super) struct Sent {
+    fields: Fields,
+    seq: u64,
+}
 
 /// The fields an invocation carries beyond the payload: those that differ
 /// from what the runtime holds.
@@ -29,8 +43,8 @@ pub(super) struct Fields {
 impl Held {
     /// The invocation for `request`, and the fields it sends (for
     /// [`Held::read`] once the runtime took it).
-    pub(super) fn invocation(&self, request: &RunRequest) -> (String, Fields) {
-        let held = &self.0;
+    pub(super) fn invocation(&self, request: &RunRequest) -> (String, Sent) {
+        let (held, base) = (&self.0, self.1);
         let handler = held.handler.as_ref().is_none_or(|(module, name)| *module != request.module || *name != request.handler_name);
         let env = held.env.as_ref().is_none_or(|env| !Arc::ptr_eq(env, &request.env) && **env != *request.env);
         let sent = Fields {
@@ -40,11 +54,14 @@ impl Held {
             local_api: (held.local_api.as_ref() != Some(&request.local_api)).then(|| request.local_api.clone()),
             run_vars: (held.run_vars != Some(request.run_env.names())).then(|| request.run_env.names()),
         };
-        (json(&sent, request), sent)
+        let seq = base.wrapping_add(1).max(1);
+        (json(&sent, request, base, seq), Sent { fields: sent, seq })
     }
 
-    /// The runtime read an invocation that sent `fields`.
-    pub(super) fn read(&mut self, fields: Fields) {
+    /// The runtime read an invocation that sent `sent`.
+    pub(super) fn read(&mut self, sent: Sent) {
+        let Sent { fields, seq } = sent;
+        self.1 = seq;
         let held = &mut self.0;
         held.handler = fields.handler.or(held.handler.take());
         held.context = fields.context.or(held.context.take());
@@ -52,9 +69,16 @@ impl Held {
         held.local_api = fields.local_api.or(held.local_api.take());
         held.run_vars = fields.run_vars.or(held.run_vars);
     }
+
+    /// Forgets what the runtime holds, so the next invocation goes whole.
+    pub(super) fn forget(&mut self) {
+        *self = Self::default();
+    }
 }
 
-fn json(fields: &Fields, request: &RunRequest) -> String {
+/// The invocation's JSON. `base` 0 means it goes whole and applies
+/// whatever the runtime holds; then it carries no `base`.
+fn json(fields: &Fields, request: &RunRequest, base: u64, seq: u64) -> String {
     use std::fmt::Write;
     fn quoted(out: &mut String, text: &str) {
         // A str always serializes; the fallback keeps the JSON whole regardless.
@@ -62,6 +86,10 @@ fn json(fields: &Fields, request: &RunRequest) -> String {
     }
     let mut out = String::with_capacity(192 + request.payload.len());
     out.push('{');
+    if base != 0 {
+        let _ = write!(out, r#""base":{base},"#);
+    }
+    let _ = write!(out, r#""seq":{seq},"#);
     if let Some(context) = &fields.context {
         let _ = write!(out, r#""context":{context},"#);
     }
@@ -117,8 +145,46 @@ mod tests {
         }
     }
 
+    /// The invocation's fields apart from its numbering.
     fn parse(text: &str) -> serde_json::Value {
-        serde_json::from_str(text).expect("the invocation is JSON")
+        let mut value: serde_json::Value = serde_json::from_str(text).expect("the invocation is JSON");
+        if let Some(object) = value.as_object_mut() {
+            object.remove("base");
+            object.remove("seq");
+        }
+        value
+    }
+
+    fn numbering(text: &str) -> (Option<u64>, Option<u64>) {
+        let value: serde_json::Value = serde_json::from_str(text).expect("the invocation is JSON");
+        (value["base"].as_u64(), value["seq"].as_u64())
+    }
+
+    #[test]
+    fn deltas_name_the_state_they_build_on_and_a_forgotten_state_goes_whole() {
+        let env = Arc::new(BTreeMap::new());
+        let mut held = Held::default();
+        let (text, sent) = held.invocation(&request("/app/a.ts", None, &env, RunVars::default()));
+        assert_eq!(numbering(&text), (None, Some(1)), "the first goes whole: {text}");
+        held.read(sent);
+        let (text, sent) = held.invocation(&request("/app/a.ts", None, &env, RunVars::default()));
+        assert_eq!(numbering(&text), (Some(1), Some(2)), "{text}");
+        assert_eq!(parse(&text), serde_json::json!({ "payload": { "n": 1 } }));
+        held.read(sent);
+        // Not taken by the runtime: the next one builds on the same state.
+        let (text, _) = held.invocation(&request("/app/a.ts", None, &env, RunVars::default()));
+        assert_eq!(numbering(&text), (Some(2), Some(3)), "{text}");
+        // Forgotten (the runtime said it holds another state): whole again.
+        held.forget();
+        let (text, _) = held.invocation(&request("/app/a.ts", None, &env, RunVars::default()));
+        assert_eq!(numbering(&text), (None, Some(1)), "{text}");
+        assert_eq!(
+            parse(&text),
+            serde_json::json!({
+                "context": { "workspaceId": "w" }, "key": "/app/a.ts", "handlerName": "default.config.handler",
+                "env": {}, "localApi": null, "runVars": [], "payload": { "n": 1 },
+            })
+        );
     }
 
     const NAMES: &[&str] = &["TOKEN_A", "TOKEN_B"];

@@ -21,6 +21,7 @@ mod loader;
 mod pool;
 mod resolve;
 mod runtime;
+mod spin;
 mod worker;
 mod zlib;
 

@@ -24,6 +24,7 @@
 
 use super::loader::{AppCode, AppKey};
 use super::runtime::SandboxOptions;
+use super::spin::{IdleSpin, Polled, Spun};
 use super::worker::{FinishHook, Job, Next, Ticket, WorkerHandle};
 use super::{EntityReport, Error, RunRequest};
 use crate::domain::ExecutionResult;
@@ -481,7 +482,7 @@ impl Pool {
         }
         state.idle.push(worker);
         self.settle(&mut state);
-        if state.busy.is_empty() { Next::Wait(self.inner.options.idle_spin) } else { Next::SLEEP }
+        if state.busy.is_empty() { Next::Wait(IdleSpin::new(self.inner.options.idle_spin)) } else { Next::SLEEP }
     }
 
     /// Runs a handler in a runtime bound to `app`.
@@ -522,20 +523,25 @@ impl Pool {
         // (this needs more than one); with other calls about it yields to
         // them through tokio. Under a heavy load no runtime is idle and this
         // is skipped.
-        let spin = self.inner.options.idle_spin;
-        if !spin.is_zero() && (in_flight.alone() || !self.lock().idle.is_empty()) {
-            let started = std::time::Instant::now();
-            while started.elapsed() < spin && !cancel.is_cancelled() {
-                match receive.try_recv() {
-                    Ok(answer) => return Ok(answer),
-                    Err(oneshot::error::TryRecvError::Closed) => return Err(Error::WorkerGone),
-                    Err(oneshot::error::TryRecvError::Empty)
-                        if self.inner.hold_thread && in_flight.alone() && started.elapsed() < MAX_HOLD =>
-                    {
-                        std::thread::yield_now()
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) => tokio::task::yield_now().await,
-                }
+        let spin = IdleSpin::new(self.inner.options.idle_spin);
+        if !spin.is_off() && (in_flight.alone() || !self.lock().idle.is_empty()) {
+            let hold = || self.inner.hold_thread && in_flight.alone();
+            let polled = spin
+                .in_task(
+                    MAX_HOLD,
+                    hold,
+                    || cancel.is_cancelled(),
+                    || match receive.try_recv() {
+                        Ok(answer) => Polled::Ready(answer),
+                        Err(oneshot::error::TryRecvError::Closed) => Polled::Gone,
+                        Err(oneshot::error::TryRecvError::Empty) => Polled::Empty,
+                    },
+                )
+                .await;
+            match polled {
+                Spun::Ready(answer) => return Ok(answer),
+                Spun::Gone => return Err(Error::WorkerGone),
+                Spun::Sleep => {}
             }
         }
         let reply = tokio::select! {

@@ -6,6 +6,7 @@
 
 use super::loader::AppCode;
 use super::runtime::{RunState, Sandbox, SandboxOptions};
+use super::spin::{IdleSpin, Polled, Spun};
 use super::{AppKey, EntityReport, Error, RunRequest};
 use crate::domain::{ExecutionError, ExecutionResult, ExecutionStatus};
 use deno_core::{ModuleSpecifier, PollEventLoopOptions};
@@ -46,14 +47,18 @@ pub(crate) type FinishHook = Arc<dyn Fn(u64, bool) -> Next + Send + Sync>;
 pub(crate) enum Next {
     /// Run this job straight away.
     Run(Job),
-    /// Wait for one, polling for this long before sleeping.
-    Wait(Duration),
+    /// Wait for one, polling through this window before sleeping.
+    Wait(IdleSpin),
 }
 
 impl Next {
     /// Wait for a job asleep, without polling.
-    pub(crate) const SLEEP: Self = Self::Wait(Duration::ZERO);
+    pub(crate) const SLEEP: Self = Self::Wait(IdleSpin::OFF);
 }
+
+/// The completion kind of a run that refused its invocation: it was built
+/// on a state the runtime does not hold (see `invocation.rs`).
+const STALE_INVOCATION: u32 = 2;
 
 /// The pool's handle to a worker thread.
 pub(crate) struct WorkerHandle {
@@ -229,29 +234,19 @@ fn worker_main(
     }
 }
 
-/// Waits for the next job: first polling the channel for up to `spin`
-/// (the pool lets only the last runtime to go idle do so), then asleep.
-/// A thread woken from sleep costs tens of microseconds on a virtual
-/// machine, about as much as a short run itself, so a call that follows
-/// soon after the last is picked up at once.
-fn next_job(jobs: &std::sync::mpsc::Receiver<Job>, spin: Duration) -> Result<Job, std::sync::mpsc::RecvError> {
-    if !spin.is_zero() {
-        let until = Instant::now() + spin;
-        loop {
-            match jobs.try_recv() {
-                Ok(job) => return Ok(job),
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(std::sync::mpsc::RecvError),
-                Err(std::sync::mpsc::TryRecvError::Empty) => {}
-            }
-            if Instant::now() >= until {
-                break;
-            }
-            // Gives way to any thread ready to run on this core (the one
-            // preparing the next call, say), so polling never delays it.
-            std::thread::yield_now();
-        }
+/// Waits for the next job: polling the channel through `spin` (the pool
+/// lets only the last runtime to go idle do so), then asleep.
+fn next_job(jobs: &std::sync::mpsc::Receiver<Job>, spin: IdleSpin) -> Result<Job, std::sync::mpsc::RecvError> {
+    let polled = spin.on_thread(|| match jobs.try_recv() {
+        Ok(job) => Polled::Ready(job),
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => Polled::Gone,
+        Err(std::sync::mpsc::TryRecvError::Empty) => Polled::Empty,
+    });
+    match polled {
+        Spun::Ready(job) => Ok(job),
+        Spun::Gone => Err(std::sync::mpsc::RecvError),
+        Spun::Sleep => jobs.recv(),
     }
-    jobs.recv()
 }
 
 /// Why the watchdog stopped a run.
@@ -388,6 +383,8 @@ struct Worker {
     next_entry: u64,
     /// What this runtime's JavaScript holds from earlier invocations.
     held: super::invocation::Held,
+    /// What a resent invocation sent, when the first one was refused.
+    resent: Option<super::invocation::Sent>,
 }
 
 #[derive(Debug, Clone)]
@@ -412,6 +409,7 @@ impl Worker {
             loaded: Default::default(),
             next_entry: 0,
             held: Default::default(),
+            resent: None,
         }
     }
 
@@ -618,6 +616,7 @@ impl Worker {
             state.run_vars = None;
             (state.log.take(log_cap), state.invocation.take().is_none())
         });
+        let sent = self.resent.take().unwrap_or(sent);
         if taken {
             self.held.read(sent);
         }
@@ -656,17 +655,32 @@ impl Worker {
         let loaded = self.ensure_loaded(app, &request.module).await;
         let settled = match loaded {
             Ok(()) => {
-                let call = self.sandbox.js.call(&self.sandbox.runner);
-                self.sandbox
-                    .js
-                    .with_event_loop_promise(call, PollEventLoopOptions::default())
-                    .await
-                    .map(|_| ())
-                    .map_err(|error| error.to_string())
+                let first = self.call_runner().await;
+                if self.state(|state| matches!(state.completion, Some((STALE_INVOCATION, _)))) {
+                    // The runtime holds another state than this side
+                    // thought: it applied nothing, and gets it whole.
+                    tracing::warn!("a runtime refused an invocation built on a state it does not hold; sending it whole");
+                    self.held.forget();
+                    let (invocation, sent) = self.held.invocation(request);
+                    self.state(|state| {
+                        state.invocation = Some(invocation);
+                        state.completion = None;
+                    });
+                    self.resent = Some(sent);
+                    self.call_runner().await
+                } else {
+                    first
+                }
             }
             Err(ref failure) => Err(failure.message.clone()),
         };
         (loaded, settled)
+    }
+
+    /// Calls the bootstrap's runner and drives the event loop until it settles.
+    async fn call_runner(&mut self) -> Result<(), String> {
+        let call = self.sandbox.js.call(&self.sandbox.runner);
+        self.sandbox.js.with_event_loop_promise(call, PollEventLoopOptions::default()).await.map(|_| ()).map_err(|error| error.to_string())
     }
 
     fn success(&self, data: String, logs: String, duration: u64) -> ExecutionResult {
@@ -731,4 +745,63 @@ fn classify_load_error(app: &AppCode, message: &str) -> LoadFailure {
 
 fn mib(bytes: usize) -> String {
     format!("{} MB", bytes / (1024 * 1024))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::RunVars;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn a_runtime_holding_another_state_than_the_host_thinks_gets_the_invocation_whole() {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(
+            dir.path().join("a.mjs"),
+            "export const first = (payload, context) => ({ who: 'first', n: payload.n, c: context.c });\n\
+             export const second = (payload, context) => ({ who: 'second', n: payload.n, c: context.c });\n",
+        )
+        .expect("write");
+        let app = Arc::new(AppCode::new(dir.path()).expect("app"));
+        let module = dir.path().join("a.mjs");
+        let request = |handler: &str, c: u32, n: u32| RunRequest {
+            module: module.clone(),
+            handler_name: handler.to_owned(),
+            payload: json!({ "n": n }).to_string(),
+            context: json!({ "c": c }),
+            env: Arc::new(BTreeMap::new()),
+            run_env: RunVars::default(),
+            timeout: Duration::from_secs(20),
+            cancel: None,
+            host: None,
+            local_api: None,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+        runtime.block_on(async {
+            let options = SandboxOptions::default();
+            let mut worker = Worker::new(Sandbox::boot(&options).expect("boot"), options);
+            worker.bind(&app).expect("bind");
+            let (result, _) = worker.run(&app, request("first", 1, 1), Instant::now()).await;
+            assert_eq!(result.data, json!({ "who": "first", "n": 1, "c": 1 }), "{result:?}");
+            let (result, _) = worker.run(&app, request("first", 1, 2), Instant::now()).await;
+            assert_eq!(result.data, json!({ "who": "first", "n": 2, "c": 1 }), "{result:?}");
+
+            // The host's record goes wrong: it believes the runtime already
+            // holds `second` and context 2, two invocations on.
+            let mut wrong = super::super::invocation::Held::default();
+            for _ in 0..3 {
+                let (_, sent) = wrong.invocation(&request("second", 2, 0));
+                wrong.read(sent);
+            }
+            worker.held = wrong;
+            // So it sends the payload alone; the runtime refuses it and gets
+            // it whole, instead of running `first` with context 1.
+            let (result, _) = worker.run(&app, request("second", 2, 3), Instant::now()).await;
+            assert_eq!(result.data, json!({ "who": "second", "n": 3, "c": 2 }), "{result:?}");
+            // Both sides agree again: the next delta is applied.
+            let (result, _) = worker.run(&app, request("second", 2, 4), Instant::now()).await;
+            assert_eq!(result.data, json!({ "who": "second", "n": 4, "c": 2 }), "{result:?}");
+        });
+    }
 }

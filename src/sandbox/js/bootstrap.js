@@ -699,8 +699,19 @@ const complete = (kind, json) => {
   }
   op_sb_complete(kind, json);
 };
+// The number of the invocation state this runtime holds (0: none yet).
+let heldSeq = 0;
+// Completion kind of a refused invocation (worker.rs STALE_INVOCATION).
+const STALE_INVOCATION = 2;
 const run = async () => {
   const invocation = JSONParse(op_sb_take_invocation());
+  // A delta built on another state than this runtime holds: nothing of it
+  // is applied, and the host sends it again whole.
+  if (ObjectHasOwn(invocation, "base") && invocation.base !== heldSeq) {
+    op_sb_complete(STALE_INVOCATION, "");
+    return;
+  }
+  heldSeq = invocation.seq;
   if (ObjectHasOwn(invocation, "key")) {
     handlerKey = invocation.key;
     handlerName = invocation.handlerName;
