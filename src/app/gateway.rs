@@ -306,10 +306,11 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let _serving = lock_serving(&settings.data_dir)?;
     // Bound before the apps load, so the gateway's own URL is known: unless
     // SWITCHBOARD_PUBLIC_URL names one, it is the address actually bound
-    // (which `--listen HOST:0` leaves to the system). Connections queue
-    // until serving starts.
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    let local = listener.local_addr()?;
+    // (which `--listen HOST:0` leaves to the system). It listens only once
+    // everything is ready (install hooks included): until then connections
+    // are refused, so a port that answers means a gateway that serves.
+    let socket = bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let local = socket.local_addr()?;
     let mut bound = settings.clone();
     if !settings.public_url_set {
         bound.public_url = format!("http://{local}");
@@ -401,6 +402,8 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         shutdown.child_token(),
         settings.cron_catch_up,
     ));
+
+    let listener = socket.listen(LISTEN_BACKLOG).with_context(|| format!("cannot listen on {local}"))?;
     // The bound address on a line of its own: with `--listen HOST:0` the
     // system picks the port, and scripts and tests read it from here.
     eprintln!("switchboard: listening on http://{local}");
@@ -423,6 +426,19 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     crate::http::server::serve(listener, router, limits, shutdown).await;
     flush_history(&engine).await;
     Ok(exit::OK)
+}
+
+/// Pending connections the listening socket holds (as std's listeners).
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// A TCP socket bound to `address` but not yet listening, with
+/// `SO_REUSEADDR` on Unix as std's listeners have it.
+fn bind(address: SocketAddr) -> std::io::Result<tokio::net::TcpSocket> {
+    let socket = if address.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    Ok(socket)
 }
 
 /// Takes `<data dir>/serve.lock` for this process, so that a second `serve`
