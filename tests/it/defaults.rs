@@ -3,12 +3,10 @@
 //! started from `/` (as Claude Desktop starts it) or from a read-only folder
 //! works, and shares its store with other commands on the same app.
 
-use crate::harness::example;
+use crate::harness::{example, stdio_mcp_request};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 /// `switchboard` with a home of its own and no data folder named.
 fn command_in(home: &Path, cwd: &Path) -> Command {
@@ -19,42 +17,14 @@ fn command_in(home: &Path, cwd: &Path) -> Command {
 
 /// Calls the example's `greet` tool over stdio MCP and returns its text.
 fn greet_over_stdio(home: &Path, cwd: &Path, name: &str) -> String {
-    let app = example();
-    let mut child = command_in(home, cwd)
-        .args(["mcp", app.to_str().expect("utf-8")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mcp");
-    let mut stdin = child.stdin.take().expect("stdin");
+    let mut command = command_in(home, cwd);
+    command.args(["mcp", example().to_str().expect("utf-8")]);
     let call =
         serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "greet", "arguments": {"name": name}}});
-    for message in [
-        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#.to_owned(),
-        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned(),
-        call.to_string(),
-    ] {
-        writeln!(stdin, "{message}").expect("write");
-    }
-    let stdout = child.stdout.take().expect("stdout");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let mut text = None;
-    while let Ok(line) = receiver.recv_timeout(Duration::from_secs(30)) {
-        let message: Value = serde_json::from_str(&line).expect("json line");
-        if message["id"] == 2 {
-            text = message["result"]["content"][0]["text"].as_str().map(str::to_owned);
-            break;
-        }
-    }
-    drop(stdin);
-    let output = child.wait_with_output().expect("exit");
-    text.unwrap_or_else(|| panic!("no tools/call answer from {}: {}", cwd.display(), String::from_utf8_lossy(&output.stderr)))
+    let (answer, output) = stdio_mcp_request(command, &call);
+    answer
+        .and_then(|message| message["result"]["content"][0]["text"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no tools/call answer from {}: {}", cwd.display(), String::from_utf8_lossy(&output.stderr)))
 }
 
 #[test]

@@ -302,3 +302,36 @@ pub(crate) fn fixture_copy(name: &str, files: &[&str]) -> tempfile::TempDir {
     }
     dir
 }
+
+/// Runs `command` (a `switchboard mcp ...`) as a raw stdio MCP client:
+/// initializes, sends `request` (a JSON-RPC request with id 2), and returns
+/// the answer to it (if one came within 30 s) with the process's output
+/// once its stdin is closed.
+pub(crate) fn stdio_mcp_request(mut command: Command, request: &Value) -> (Option<Value>, Output) {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("mcp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for message in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#.to_owned(),
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned(),
+        request.to_string(),
+    ] {
+        writeln!(stdin, "{message}").expect("write");
+    }
+    let stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = sender.send(line);
+        }
+    });
+    let mut answer = None;
+    while let Ok(line) = receiver.recv_timeout(Duration::from_secs(30)) {
+        let message: Value = serde_json::from_str(&line).expect("json line");
+        if message["id"] == request["id"] {
+            answer = Some(message);
+            break;
+        }
+    }
+    drop(stdin);
+    (answer, child.wait_with_output().expect("exit"))
+}

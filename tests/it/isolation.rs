@@ -5,9 +5,7 @@
 
 use crate::harness::*;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
 fn half_broken_app() -> tempfile::TempDir {
     let good = function(
@@ -90,39 +88,11 @@ fn serve_lists_the_disabled_files_and_tools_list_leaves_them_out() {
 fn mcp_over_stdio_lists_only_the_tools_that_loaded() {
     let app = half_broken_app();
     let data = tempfile::tempdir().expect("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["mcp", path(app.path())])
-        .env("SWITCHBOARD_DATA_DIR", data.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mcp");
-    let mut stdin = child.stdin.take().expect("stdin");
-    for message in [
-        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#,
-        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
-        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
-    ] {
-        writeln!(stdin, "{message}").expect("write");
-    }
-    let stdout = child.stdout.take().expect("stdout");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = sender.send(line);
-        }
-    });
-    let mut tools = None;
-    while let Ok(line) = receiver.recv_timeout(Duration::from_secs(20)) {
-        let message: Value = serde_json::from_str(&line).expect("json line");
-        if message["id"] == 2 {
-            tools = Some(message["result"]["tools"].as_array().expect("tools").iter().map(|t| t["name"].clone()).collect::<Vec<_>>());
-            break;
-        }
-    }
-    drop(stdin);
-    let output = child.wait_with_output().expect("exit");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command.args(["mcp", path(app.path())]).env("SWITCHBOARD_DATA_DIR", data.path());
+    let (answer, output) = stdio_mcp_request(command, &serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}));
+    let tools =
+        answer.map(|message| message["result"]["tools"].as_array().expect("tools").iter().map(|t| t["name"].clone()).collect::<Vec<_>>());
     assert_eq!(tools, Some(vec![Value::from("good")]));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("disabled: src/throws.ts: "), "{stderr}");
