@@ -218,18 +218,26 @@ impl AppSnapshot {
 
 /// The apps a gateway serves. Readers take the current list without
 /// blocking writers; a reload replaces one app's snapshot as a whole.
+/// Each installed list has a generation number, one more than the list
+/// before it: what is derived from the list (the route table) is cached
+/// under that number, never under an address a freed list may hand on.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    apps: Arc<std::sync::RwLock<Arc<Vec<Arc<AppSnapshot>>>>>,
+    apps: Arc<std::sync::RwLock<(u64, Arc<Vec<Arc<AppSnapshot>>>)>>,
 }
 
 impl Registry {
     pub fn new(apps: Vec<AppSnapshot>) -> Self {
-        Self { apps: Arc::new(std::sync::RwLock::new(Arc::new(apps.into_iter().map(Arc::new).collect()))) }
+        Self { apps: Arc::new(std::sync::RwLock::new((1, Arc::new(apps.into_iter().map(Arc::new).collect())))) }
     }
 
     /// The current apps.
     pub fn apps(&self) -> Arc<Vec<Arc<AppSnapshot>>> {
+        self.apps.read().map(|apps| apps.1.clone()).unwrap_or_default()
+    }
+
+    /// The current apps with their generation number.
+    pub fn generation(&self) -> (u64, Arc<Vec<Arc<AppSnapshot>>>) {
         self.apps.read().map(|apps| apps.clone()).unwrap_or_default()
     }
 
@@ -243,8 +251,35 @@ impl Registry {
     /// Makes `apps` the current list and returns the previous one.
     pub fn install(&self, apps: Vec<Arc<AppSnapshot>>) -> Arc<Vec<Arc<AppSnapshot>>> {
         match self.apps.write() {
-            Ok(mut current) => std::mem::replace(&mut *current, Arc::new(apps)),
+            Ok(mut current) => {
+                let generation = current.0.wrapping_add(1);
+                std::mem::replace(&mut *current, (generation, Arc::new(apps))).1
+            }
             Err(_) => Arc::new(Vec::new()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_installed_list_has_a_new_generation_even_at_a_reused_address() {
+        let registry = Registry::new(vec![AppSnapshot::for_tests()]);
+        let (first, _) = registry.generation();
+        // Lists of the same size, made and dropped in turn, may well be
+        // allocated at the same address; their generations still differ.
+        let mut seen = vec![first];
+        for _ in 0..5 {
+            drop(registry.install(vec![Arc::new(AppSnapshot::for_tests())]));
+            let (generation, apps) = registry.generation();
+            assert_eq!(apps.len(), 1);
+            assert!(!seen.contains(&generation), "{generation} came back: {seen:?}");
+            seen.push(generation);
+        }
+        assert_eq!(registry.apps().len(), 1);
+        drop(registry.install(Vec::new()));
+        assert!(registry.apps().is_empty());
     }
 }

@@ -146,8 +146,8 @@ fn build_routes(apps: &[Arc<AppSnapshot>]) -> Vec<Route> {
     routes
 }
 
-/// The route table cached with the identity of the app list it came from.
-type RouteCache = Arc<Mutex<Option<(usize, Arc<Vec<Route>>)>>>;
+/// The route table cached with the generation of the app list it came from.
+type RouteCache = Arc<Mutex<Option<(u64, Arc<Vec<Route>>)>>>;
 
 /// What the route handler needs.
 #[derive(Clone)]
@@ -173,8 +173,7 @@ impl RouteState {
 
     /// The routes of the current apps, rebuilt when the registry changes.
     fn routes(&self) -> Arc<Vec<Route>> {
-        let apps = self.registry.apps();
-        let key = Arc::as_ptr(&apps) as usize;
+        let (key, apps) = self.registry.generation();
         let Ok(mut cache) = self.cache.lock() else { return Arc::new(build_routes(&apps)) };
         match cache.as_ref() {
             Some((cached, routes)) if *cached == key => routes.clone(),
