@@ -76,35 +76,17 @@ const structuredCloneMod = core.loadExtScript("ext:deno_web/02_structured_clone.
 const timers = core.loadExtScript("ext:deno_web/02_timers.js");
 const abortSignal = core.loadExtScript("ext:deno_web/03_abort_signal.js");
 const base64 = core.loadExtScript("ext:deno_web/05_base64.js");
+const streams = core.loadExtScript("ext:deno_web/06_streams.js");
 const encoding = core.loadExtScript("ext:deno_web/08_text_encoding.js");
+const file = core.loadExtScript("ext:deno_web/09_file.js");
 const performanceMod = core.loadExtScript("ext:deno_web/15_performance.js");
 const consoleMod = core.loadExtScript("ext:deno_web/01_console.js");
-
-// Streams, files, WebCrypto and the fetch classes are most of the web
-// platform's code. They are compiled the first time a run reaches them (a
-// global read, a fetch), so a runtime whose app never does keeps none of
-// that code in memory. Their scripts take only primordials captured at
-// startup, so loading them after app code ran is as safe as at boot.
-const once = (load) => {
-  let loaded = null;
-  return () => (loaded ??= load());
-};
-const streams = once(() => core.loadExtScript("ext:deno_web/06_streams.js"));
-const file = once(() => core.loadExtScript("ext:deno_web/09_file.js"));
-const fetchClasses = once(() => ({
-  headers: core.loadExtScript("ext:deno_fetch/20_headers.js"),
-  formData: core.loadExtScript("ext:deno_fetch/21_formdata.js"),
-  request: core.loadExtScript("ext:deno_fetch/23_request.js"),
-  response: core.loadExtScript("ext:deno_fetch/23_response.js"),
-  fetch: core.loadExtScript("ext:deno_fetch/26_fetch.js").fetch,
-}));
-// WebCrypto, with the limits below put on SubtleCrypto before any code
-// can reach it.
-const webCrypto = once(() => {
-  const cryptoMod = core.loadExtScript("ext:deno_crypto/00_crypto.js");
-  limitSubtleCrypto(cryptoMod.SubtleCrypto.prototype);
-  return cryptoMod;
-});
+const cryptoMod = core.loadExtScript("ext:deno_crypto/00_crypto.js");
+const headers = core.loadExtScript("ext:deno_fetch/20_headers.js");
+const formData = core.loadExtScript("ext:deno_fetch/21_formdata.js");
+const request = core.loadExtScript("ext:deno_fetch/23_request.js");
+const response = core.loadExtScript("ext:deno_fetch/23_response.js");
+const fetchMod = core.loadExtScript("ext:deno_fetch/26_fetch.js");
 
 const writable = (value) => ({ value, writable: true, enumerable: false, configurable: true });
 const readOnly = (value) => ({ value, writable: false, enumerable: false, configurable: false });
@@ -126,32 +108,24 @@ ObjectDefineProperties(globalThis, {
   AbortSignal: writable(abortSignal.AbortSignal),
   atob: writable(base64.atob),
   btoa: writable(base64.btoa),
+  ReadableStream: writable(streams.ReadableStream),
+  WritableStream: writable(streams.WritableStream),
+  TransformStream: writable(streams.TransformStream),
   TextEncoder: writable(encoding.TextEncoder),
   TextDecoder: writable(encoding.TextDecoder),
+  Blob: writable(file.Blob),
+  File: writable(file.File),
   performance: writable(performanceMod.performance),
+  crypto: writable(cryptoMod.crypto),
+  Crypto: writable(cryptoMod.Crypto),
+  CryptoKey: writable(cryptoMod.CryptoKey),
+  SubtleCrypto: writable(cryptoMod.SubtleCrypto),
+  Headers: writable(headers.Headers),
+  FormData: writable(formData.FormData),
+  Request: writable(request.Request),
+  Response: writable(response.Response),
+  fetch: writable(fetchMod.fetch),
 });
-// A global whose value is made the first time it is read; assigning it
-// first replaces it without making it.
-const lazyGlobal = (name, load) =>
-  ObjectDefineProperty(globalThis, name, {
-    get() {
-      const value = load();
-      ObjectDefineProperty(globalThis, name, writable(value));
-      return value;
-    },
-    set(value) {
-      ObjectDefineProperty(globalThis, name, writable(value));
-    },
-    enumerable: false,
-    configurable: true,
-  });
-for (const name of ["ReadableStream", "WritableStream", "TransformStream"]) lazyGlobal(name, () => streams()[name]);
-for (const name of ["Blob", "File"]) lazyGlobal(name, () => file()[name]);
-for (const name of ["crypto", "Crypto", "CryptoKey", "SubtleCrypto"]) lazyGlobal(name, () => webCrypto()[name]);
-lazyGlobal("Headers", () => fetchClasses().headers.Headers);
-lazyGlobal("FormData", () => fetchClasses().formData.FormData);
-lazyGlobal("Request", () => fetchClasses().request.Request);
-lazyGlobal("Response", () => fetchClasses().response.Response);
 
 // `await` and promise chaining read `Promise.prototype.then`, its
 // `constructor` and `Promise[Symbol.species]`; a run that replaced them
@@ -220,24 +194,23 @@ const inTurn = async (work) => {
     if (cryptoTurn === mine) cryptoTurn = null;
   }
 };
+const subtlePrototype = cryptoMod.SubtleCrypto.prototype;
 const checkedArgument = { deriveBits: 0, deriveKey: 0, generateKey: 0 };
-function limitSubtleCrypto(subtlePrototype) {
-  for (const method of [
-    "digest", "encrypt", "decrypt", "sign", "verify", "deriveBits", "deriveKey",
-    "generateKey", "importKey", "exportKey", "wrapKey", "unwrapKey",
-  ]) {
-    const original = subtlePrototype[method];
-    if (typeof original !== "function") continue;
-    const checked = ObjectHasOwn(checkedArgument, method);
-    const wrapper = {
-      async [method](...args) {
-        if (checked) args[0] = checkedAlgorithm(args[0]);
-        return await inTurn(() => ReflectApply(original, this, args));
-      },
-    }[method];
-    ObjectDefineProperty(wrapper, "length", { value: original.length, configurable: true });
-    ObjectDefineProperty(subtlePrototype, method, { value: wrapper, writable: true, enumerable: true, configurable: true });
-  }
+for (const method of [
+  "digest", "encrypt", "decrypt", "sign", "verify", "deriveBits", "deriveKey",
+  "generateKey", "importKey", "exportKey", "wrapKey", "unwrapKey",
+]) {
+  const original = subtlePrototype[method];
+  if (typeof original !== "function") continue;
+  const checked = ObjectHasOwn(checkedArgument, method);
+  const wrapper = {
+    async [method](...args) {
+      if (checked) args[0] = checkedAlgorithm(args[0]);
+      return await inTurn(() => ReflectApply(original, this, args));
+    },
+  }[method];
+  ObjectDefineProperty(wrapper, "length", { value: original.length, configurable: true });
+  ObjectDefineProperty(subtlePrototype, method, { value: wrapper, writable: true, enumerable: true, configurable: true });
 }
 
 // Host services of the current run (connections). A failed call throws an
@@ -271,14 +244,13 @@ const base64ToBytes = (text) => {
   return bytes;
 };
 // A Headers' entries as a plain array, without its (replaceable) methods.
-let HeadersPrototypeForEach = null;
+const HeadersPrototypeForEach = primordials.uncurryThis(headers.Headers.prototype.forEach);
 const pairsOf = (list) => {
   const pairs = [];
-  HeadersPrototypeForEach ??= primordials.uncurryThis(fetchClasses().headers.Headers.prototype.forEach);
   HeadersPrototypeForEach(list, (value, name) => ArrayPrototypePush(pairs, [name, value]));
   return pairs;
 };
-const plainFetch = (...args) => ReflectApply(fetchClasses().fetch, undefined, args);
+const plainFetch = fetchMod.fetch;
 // A request's method, headers and body as a host call carries them, and a
 // host call's reply as a Response (text bodies arrive as text).
 const requestParts = async (outgoing) => {
@@ -286,7 +258,7 @@ const requestParts = async (outgoing) => {
   return { method: outgoing.method, headers: pairsOf(outgoing.headers), body: body === null ? null : bytesToBase64(body) };
 };
 const hostReply = (reply) =>
-  new (fetchClasses().response.Response)(
+  new response.Response(
     ArrayPrototypeIncludes(NULL_BODY_STATUS, reply.status) ? null : reply.bodyText ?? base64ToBytes(reply.body),
     { status: reply.status, statusText: reply.statusText, headers: reply.headers },
   );
@@ -296,7 +268,7 @@ const connectedFetch = async (input, init) => {
   if (typeof connectionId !== "string" || connectionId === "") {
     throw new TypeError("fetch: `connection` must be a connection id or an AppConnection object");
   }
-  const outgoing = new (fetchClasses().request.Request)(input, rest);
+  const outgoing = new request.Request(input, rest);
   return hostReply(await hostCall("connections.fetch", { connectionId, url: outgoing.url, ...(await requestParts(outgoing)) }));
 };
 // Requests to the embedded workspace's API (`/rest/` and `/graphql` under
@@ -314,7 +286,7 @@ const localApiPath = (url) => {
 // and written to the run's logs (so it is recorded with the run), and
 // credits are always available.
 const billingReply = (status, body) =>
-  new (fetchClasses().response.Response)(JSONStringify(body), { status, headers: [["content-type", "application/json"]] });
+  new response.Response(JSONStringify(body), { status, headers: [["content-type", "application/json"]] });
 const billing = (method, path, text) => {
   if (path === BILLING_PATH + "credits" && method === "GET") return billingReply(200, { hasAvailableCredits: true });
   if (path !== BILLING_PATH + "charge" || method !== "POST") return billingReply(404, { message: `no billing endpoint ${method} ${path}` });
@@ -341,7 +313,7 @@ const localFetch = async (outgoing, path) => {
 // and a text body, sent without building a Request.
 const headerPairs = (given) => {
   if (given === undefined || given === null) return [];
-  if (given instanceof fetchClasses().headers.Headers) return pairsOf(given);
+  if (given instanceof headers.Headers) return pairsOf(given);
   const pairs = [];
   if (ArrayIsArray(given)) {
     ArrayPrototypeForEach(given, (pair) => ArrayPrototypePush(pairs, [IntrinsicString(pair[0]), IntrinsicString(pair[1])]));
@@ -369,7 +341,7 @@ const sandboxFetch = function fetch(input, init) {
       const path = localApiPath(new url.URL(input).href);
       if (path !== null) return quickLocalFetch(path, init);
     }
-    const outgoing = new (fetchClasses().request.Request)(input, init);
+    const outgoing = new request.Request(input, init);
     const path = localApiPath(outgoing.url);
     if (path !== null) return localFetch(outgoing, path);
     return plainFetch(outgoing);
@@ -598,6 +570,19 @@ const setImmediate = (callback, ...args) => {
 const clearImmediate = (id) => ReflectApply(webClearTimeout, undefined, [id]);
 commonjsInternals.setImmediate = setImmediate;
 commonjsInternals.clearImmediate = clearImmediate;
+const lazyGlobal = (name, load) =>
+  ObjectDefineProperty(globalThis, name, {
+    get() {
+      const value = load();
+      ObjectDefineProperty(globalThis, name, writable(value));
+      return value;
+    },
+    set(value) {
+      ObjectDefineProperty(globalThis, name, writable(value));
+    },
+    enumerable: false,
+    configurable: true,
+  });
 ObjectDefineProperties(globalThis, {
   global: writable(globalThis),
   setImmediate: writable(setImmediate),
