@@ -196,21 +196,24 @@ fn machine_memory_mb() -> usize {
         .map_or(4096, |kib| kib / 1024)
 }
 
-/// The data folder when none is named: `.switchboard` in the working
-/// directory if one is already there (where earlier versions kept it), else
+/// The data folder when none is named: `.switchboard` in the project folder
+/// or else the working directory, if it already holds a store (where
+/// earlier versions kept it), else
 /// a folder of the project's own under the platform's data folder, named
 /// after the project folder and a hash of its full path. So the store does
 /// not depend on the working directory: `switchboard mcp APP_DIR` started by
 /// a desktop client from `/`, or from a read-only folder, finds the same
 /// store as `switchboard serve APP_DIR` run in the project.
 fn default_data_dir(project: Option<&Path>) -> PathBuf {
-    let legacy = PathBuf::from(".switchboard");
-    if legacy.join("switchboard.db").is_file() {
-        return legacy;
-    }
-    let Some(base) = platform_data_dir() else { return legacy };
     let project = project.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let project = project.canonicalize().or_else(|_| std::path::absolute(&project)).unwrap_or(project);
+    let legacy = PathBuf::from(".switchboard");
+    for earlier in [project.join(".switchboard"), legacy.clone()] {
+        if earlier.join("switchboard.db").is_file() {
+            return earlier;
+        }
+    }
+    let Some(base) = platform_data_dir() else { return legacy };
     let name: String = project
         .file_name()
         .map(|name| {

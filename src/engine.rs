@@ -419,11 +419,20 @@ impl Engine {
 
 /// The line a run ends with, inside its span: how it ended and how long
 /// it took (never its data, logs or error message, which may hold what the
-/// app was given).
+/// app was given). The error's type is the app's own `error.name`, so it
+/// is logged only when it looks like a class name (`TypeError`), else as
+/// `Error`.
 fn log_finished(result: &ExecutionResult) {
     match &result.error {
         None => tracing::info!(status = "SUCCESS", duration_ms = result.duration, "run finished"),
-        Some(error) => tracing::info!(status = "ERROR", duration_ms = result.duration, error_type = %error.error_type, "run finished"),
+        Some(error) => {
+            let name = error.error_type.as_str();
+            let plain = (1..=64).contains(&name.len())
+                && name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let error_type = if plain { name } else { "Error" };
+            tracing::info!(status = "ERROR", duration_ms = result.duration, error_type, "run finished");
+        }
     }
 }
 

@@ -223,8 +223,11 @@ impl AppSnapshot {
 /// under that number, never under an address a freed list may hand on.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    apps: Arc<std::sync::RwLock<(u64, Arc<Vec<Arc<AppSnapshot>>>)>>,
+    apps: Arc<std::sync::RwLock<Generation>>,
 }
+
+/// An installed app list and its generation number.
+type Generation = (u64, Arc<Vec<Arc<AppSnapshot>>>);
 
 impl Registry {
     pub fn new(apps: Vec<AppSnapshot>) -> Self {

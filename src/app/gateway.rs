@@ -313,7 +313,7 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let local = socket.local_addr()?;
     let mut bound = settings.clone();
     if !settings.public_url_set {
-        bound.public_url = format!("http://{local}");
+        bound.public_url = format!("http://{}", reachable(local));
     }
     let settings = &bound;
     let (gateway, pool, engine, registry, workspace) = match start(&args, settings).await? {
@@ -428,6 +428,17 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     Ok(exit::OK)
 }
 
+/// The address a browser or provider can use for a bound one: a wildcard
+/// address is no URL, so the loopback address of its family stands in,
+/// with the bound port.
+fn reachable(local: SocketAddr) -> SocketAddr {
+    match local.ip() {
+        ip if !ip.is_unspecified() => local,
+        std::net::IpAddr::V4(_) => SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, local.port())),
+        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, local.port())),
+    }
+}
+
 /// Pending connections the listening socket holds (as std's listeners).
 const LISTEN_BACKLOG: u32 = 1024;
 
@@ -505,5 +516,19 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wildcard_address_becomes_loopback_in_the_public_url() {
+        let address = |text: &str| text.parse::<SocketAddr>().expect("address");
+        assert_eq!(reachable(address("0.0.0.0:8080")), address("127.0.0.1:8080"));
+        assert_eq!(reachable(address("[::]:8080")), address("[::1]:8080"));
+        assert_eq!(reachable(address("192.168.1.5:7410")), address("192.168.1.5:7410"));
+        assert_eq!(reachable(address("127.0.0.1:0")), address("127.0.0.1:0"));
     }
 }

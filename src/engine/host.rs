@@ -273,6 +273,7 @@ pub(crate) fn redact(result: &mut ExecutionResult, tokens: &[String]) {
     };
     clean(&mut result.logs);
     if let Some(error) = result.error.as_mut() {
+        clean(&mut error.error_type);
         clean(&mut error.error_message);
         clean(&mut error.stack_trace);
     }
@@ -290,7 +291,8 @@ mod tests {
     #[test]
     fn handed_out_tokens_leave_no_trace_in_a_result() {
         let tokens = vec!["tok-SECRET-1".to_owned()];
-        let mut result = ExecutionResult::failure("Error", "bad tok-SECRET-1", "log tok-SECRET-1 here".to_owned(), 1);
+        // The error's type is the app's `error.name`: it may hold a token too.
+        let mut result = ExecutionResult::failure("tok-SECRET-1", "bad tok-SECRET-1", "log tok-SECRET-1 here".to_owned(), 1);
         result.data = json!({ "nested": ["tok-SECRET-1", 1] });
         redact(&mut result, &tokens);
         let text = serde_json::to_string(&result).expect("json");

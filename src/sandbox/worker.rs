@@ -585,6 +585,7 @@ impl Worker {
     /// Runs one request; interrupts were reset when its ticket started.
     async fn run(&mut self, app: &AppCode, request: RunRequest, started: Instant) -> (ExecutionResult, bool) {
         let log_cap = self.options.max_log_bytes;
+        self.resent = None;
         let (invocation, sent) = self.held.invocation(&request);
         self.state(|state| {
             state.invocation = Some(invocation);

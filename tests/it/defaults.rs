@@ -11,7 +11,7 @@ use std::process::Command;
 /// `switchboard` with a home of its own and no data folder named.
 fn command_in(home: &Path, cwd: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
-    command.current_dir(cwd).env("HOME", home).env_remove("XDG_DATA_HOME").env_remove("SWITCHBOARD_DATA_DIR");
+    command.current_dir(cwd).env("HOME", home).env("XDG_DATA_HOME", home.join("data")).env_remove("SWITCHBOARD_DATA_DIR");
     command
 }
 
@@ -28,12 +28,15 @@ fn greet_over_stdio(home: &Path, cwd: &Path, name: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "checks the platform data folder as Linux lays it out")]
 fn mcp_works_from_the_root_and_from_a_read_only_folder_and_shares_the_store() {
     let home = tempfile::tempdir().expect("home");
     let read_only = tempfile::tempdir().expect("folder");
     let mut permissions = std::fs::metadata(read_only.path()).expect("meta").permissions();
     permissions.set_readonly(true);
     std::fs::set_permissions(read_only.path(), permissions).expect("chmod");
+    // A store an earlier version left in / would be kept (and is not ours to touch).
+    assert!(!Path::new("/.switchboard/switchboard.db").exists(), "/.switchboard holds a store; this test needs / without one");
     let had_root_store = Path::new("/.switchboard").exists();
 
     assert!(greet_over_stdio(home.path(), Path::new("/"), "Root").contains("Hello, Root"));
@@ -43,7 +46,7 @@ fn mcp_works_from_the_root_and_from_a_read_only_folder_and_shares_the_store() {
     assert_eq!(Path::new("/.switchboard").exists(), had_root_store, "a store appeared in /");
     assert_eq!(std::fs::read_dir(read_only.path()).expect("list").count(), 0, "the read-only folder was written to");
     // One store, under the platform's data folder, named after the app.
-    let projects = home.path().join(".local/share/switchboard/projects");
+    let projects = home.path().join("data/switchboard/projects");
     let stores: Vec<String> =
         std::fs::read_dir(&projects).expect("projects").flatten().map(|entry| entry.file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(stores.len(), 1, "{stores:?}");

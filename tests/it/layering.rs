@@ -32,20 +32,35 @@ fn files_of(module: &str) -> Vec<PathBuf> {
 }
 
 /// Whether `code` (comments removed) names `crate::TARGET`, alone or in a
-/// grouped `use crate::{...}`.
+/// grouped `use crate::{...}` (nested groups too).
 fn imports(code: &str, target: &str) -> bool {
     let direct = format!("crate::{target}");
-    let grouped = |text: &str| {
-        text.match_indices("crate::{").any(|(at, _)| {
-            let rest = &text[at + "crate::{".len()..];
-            let group = &rest[..rest.find('}').unwrap_or(rest.len())];
-            group.split(',').any(|item| item.trim() == target || item.trim().starts_with(&format!("{target}::")))
-        })
-    };
-    code.match_indices(&direct).any(|(at, _)| {
+    let named_directly = code.match_indices(&direct).any(|(at, _)| {
         let next = code[at + direct.len()..].chars().next();
         !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
-    }) || grouped(code)
+    });
+    named_directly
+        || code.match_indices("crate::{").any(|(at, _)| {
+            // The group up to its matching brace, split at its top-level commas.
+            let rest = &code[at + "crate::{".len()..];
+            let (mut depth, mut items, mut start) = (0usize, Vec::new(), 0);
+            for (index, c) in rest.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        items.push(&rest[start..index]);
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        items.push(&rest[start..index]);
+                        start = index + 1;
+                    }
+                    _ => {}
+                }
+            }
+            items.iter().map(|item| item.trim()).any(|item| item == target || item.starts_with(&format!("{target}::")))
+        })
 }
 
 fn without_comments(path: &Path) -> String {
@@ -95,6 +110,8 @@ fn the_check_sees_direct_and_grouped_imports() {
     assert!(imports("let w: crate::workspace::Cascade;", "workspace"));
     assert!(imports("use crate::{domain, workspace::Cascade};", "workspace"));
     assert!(imports("use crate::{workspace};", "workspace"));
+    assert!(imports("use crate::{domain::{A, B}, workspace::X};", "workspace"));
+    assert!(!imports("use crate::{domain::{workspace, B}, other::X};", "workspace"));
     assert!(!imports("use crate::workspaces::Other;", "workspace"));
     assert!(!imports("use crate::domain::Cascade;", "workspace"));
 }

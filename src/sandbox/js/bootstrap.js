@@ -696,7 +696,6 @@ const run = async () => {
     op_sb_complete(STALE_INVOCATION, "");
     return;
   }
-  heldSeq = invocation.seq;
   if (ObjectHasOwn(invocation, "key")) {
     handlerKey = invocation.key;
     handlerName = invocation.handlerName;
@@ -713,6 +712,8 @@ const run = async () => {
   if (ObjectHasOwn(invocation, "localApi")) {
     localApiBase = typeof invocation.localApi === "string" ? StringPrototypeReplace(invocation.localApi, /\/+$/, "") : null;
   }
+  // Applied whole: this runtime now holds the state the invocation made.
+  heldSeq = invocation.seq;
   // What an earlier run assigned to `process` or `process.env` was its own.
   currentProcess = sandboxProcess;
   currentEnv = sandboxEnv;
