@@ -392,7 +392,8 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
                 .layer(axum::middleware::from_fn_with_state(library_keys, crate::http::require_api_key)),
         )
-        .layer(axum::middleware::from_fn_with_state(guard, crate::http::guard::check));
+        .layer(axum::middleware::from_fn_with_state(guard, crate::http::guard::check))
+        .layer(axum::middleware::from_fn(crate::http::trace));
     tokio::spawn(bus.dispatch(settings.max_runtimes, shutdown.child_token()));
     tokio::spawn(crate::triggers::cron::run(
         route_engine,

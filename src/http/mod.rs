@@ -117,6 +117,21 @@ pub(crate) fn unauthorized(message: &str) -> Response {
 }
 
 /// Middleware: requires `Authorization: Bearer <key>` with a configured key.
+/// A span per HTTP request, so the runs it starts nest in it, ending with
+/// an `info` line of its status and duration. Only the method and the
+/// path's first segment (`/s`, `/mcp`, `/api`, ...) are logged: the rest of a
+/// path and the query may carry what callers sent.
+pub async fn trace(request: Request, next: Next) -> Response {
+    let area = request.uri().path().split('/').nth(1).map(|segment| format!("/{segment}")).unwrap_or_default();
+    let span = tracing::info_span!("http", method = %request.method(), area = %area);
+    let started = std::time::Instant::now();
+    let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(status = response.status().as_u16(), duration_ms = started.elapsed().as_millis() as u64, "request finished");
+    });
+    response
+}
+
 pub async fn require_api_key(State(keys): State<ApiKeys>, request: Request, next: Next) -> Response {
     if keys.0.is_empty() {
         return next.run(request).await;

@@ -331,7 +331,9 @@ impl ServerHandler for Gateway {
     }
 
     async fn call_tool(&self, request: CallToolRequestParams, context: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
-        Box::pin(self.run_tool(request, context)).await
+        // The run's own span nests in this one.
+        let span = tracing::info_span!("mcp_call", tool = %request.name);
+        tracing::Instrument::instrument(Box::pin(self.run_tool(request, context)), span).await
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {

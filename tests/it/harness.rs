@@ -136,6 +136,8 @@ pub(crate) struct Server {
     child: std::process::Child,
     pub(crate) port: u16,
     _data: Option<tempfile::TempDir>,
+    /// What the server printed on stderr so far.
+    stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -151,6 +153,8 @@ impl Server {
         let mut child = command.spawn().expect("serve");
         let stderr = child.stderr.take().expect("stderr");
         let (found, port) = std::sync::mpsc::channel();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = printed.clone();
         // Reads stderr for as long as the server runs (a full pipe would
         // block it); SWITCHBOARD_TEST_STDERR=1 echoes it, for debugging.
         std::thread::spawn(move || {
@@ -160,6 +164,9 @@ impl Server {
             for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
                 if echo {
                     eprintln!("{line}");
+                }
+                if let Ok(mut kept) = kept.lock() {
+                    kept.push(line.clone());
                 }
                 if let Some(address) = line.strip_prefix("switchboard: listening on http://") {
                     let port = address.rsplit_once(':').and_then(|(_, port)| port.parse::<u16>().ok());
@@ -176,7 +183,7 @@ impl Server {
             }
         });
         match port.recv_timeout(Duration::from_secs(60)) {
-            Ok(Ok(port)) => Server { child, port, _data: data },
+            Ok(Ok(port)) => Server { child, port, _data: data, stderr: printed },
             Ok(Err(stderr)) => {
                 let status = child.wait().expect("wait");
                 panic!("switchboard serve exited ({status}) before listening:\n{stderr}")
@@ -200,6 +207,11 @@ impl Server {
     pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// The lines the server printed on stderr so far.
+    pub(crate) fn stderr_lines(&self) -> Vec<String> {
+        self.stderr.lock().map(|lines| lines.clone()).unwrap_or_default()
     }
 
     pub(crate) fn url(&self) -> String {

@@ -2,7 +2,7 @@
 //! object, and the lines made while a function runs carry its run id, the
 //! same id as its run record.
 
-use crate::harness::{example, switchboard_with};
+use crate::harness::{Server, example, http, switchboard_with};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -44,4 +44,28 @@ fn an_unknown_log_format_is_refused_by_name() {
         switchboard_with(&["check", example().to_str().expect("utf-8")], &[("SWITCHBOARD_LOG_FORMAT", "xml")], Duration::from_secs(30));
     assert_eq!(ran.code, 2);
     assert!(ran.stderr.contains("SWITCHBOARD_LOG_FORMAT") && ran.stderr.contains("text or json"), "{}", ran.stderr);
+}
+
+#[test]
+fn a_run_started_over_http_nests_in_the_request_span() {
+    let app = example();
+    let server = Server::start(&[app.to_str().expect("utf-8")], &[("SWITCHBOARD_LOG", "info"), ("SWITCHBOARD_LOG_FORMAT", "json")]);
+    let (status, _, body) = http(server.port, "POST", "/s/webhooks/incoming?secret=Very-Private", &[], b"{}");
+    assert!(status > 0, "{body}");
+    let lines = || -> Vec<Value> { server.stderr_lines().iter().filter_map(|line| serde_json::from_str(line).ok()).collect() };
+    let mut finished = None;
+    for _ in 0..100 {
+        finished = lines().into_iter().find(|line| line["fields"]["message"] == "request finished");
+        if finished.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let finished = finished.expect("a request finished line");
+    assert_eq!(finished["span"]["name"], "http", "{finished}");
+    assert_eq!(finished["span"]["area"], "/s", "{finished}");
+    let run = lines().into_iter().find(|line| line["fields"]["message"] == "run finished").expect("a run finished line");
+    let spans: Vec<&str> = run["spans"].as_array().expect("spans").iter().filter_map(|span| span["name"].as_str()).collect();
+    assert_eq!(spans, ["http", "run"], "{run}");
+    assert!(!server.stderr_lines().concat().contains("Very-Private"), "the query stays out of the logs");
 }
