@@ -1,6 +1,7 @@
 //! Composition root: builds the pool, engine and registry from settings and
 //! carries out each command. `anyhow` is allowed here and in `main` only.
 
+pub mod bench;
 mod connections;
 mod gateway;
 mod history;

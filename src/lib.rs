@@ -7,7 +7,6 @@
 //! goes through `Engine::invoke`.
 
 pub mod app;
-pub mod bench;
 pub mod catalog;
 pub mod config;
 pub mod domain;

@@ -398,17 +398,17 @@ fn dispatch(cli: Cli) -> Result<i32> {
             }
             Command::BenchRecords { app_dir, count } => {
                 let app_dir = app_dir.unwrap_or_else(|| PathBuf::from("benches/records"));
-                switchboard::bench::records::run(&app_dir, count.max(10), &settings).await
+                switchboard::app::bench::records::run(&app_dir, count.max(10), &settings).await
             }
             Command::Bench { args, payload, iterations, concurrency, vars } => {
                 let (app_dir, function) = split_app_and_function(&args);
-                let options = switchboard::bench::BenchOptions {
+                let options = switchboard::app::bench::BenchOptions {
                     payload: payload.unwrap_or_else(|| "{}".to_owned()),
                     iterations: iterations.max(10),
                     concurrency: concurrency.max(1),
                     vars,
                 };
-                switchboard::bench::run(&app_dir, &function, options, &settings).await
+                switchboard::app::bench::run(&app_dir, &function, options, &settings).await
             }
             Command::Mcp { app_dirs, gateway } => app::mcp(gateway.into_args(app_dirs), &settings).await,
             Command::Serve { app_dirs, listen, insecure, gateway } => {
