@@ -375,15 +375,12 @@ impl Engine {
             trigger = invocation.trigger.as_str(),
         );
         let Some(recorder) = self.recorder.as_ref().filter(|recorder| recorder.mode != Recording::Off) else {
-            let result = self.run_request(app, invocation, cancel).instrument(span.clone()).await?;
-            span.in_scope(|| log_finished(&result));
-            return Ok((result, None));
+            return Ok((self.run_in_span(span, app, invocation, cancel).await?, None));
         };
         let (trigger, detail, function) = (invocation.trigger, invocation.detail.clone(), invocation.function.clone());
         let payload = recorder.payload(trigger, &invocation.payload);
         let started_at = crate::store::now_ms();
-        let result = self.run_request(app, invocation, cancel).instrument(span.clone()).await?;
-        span.in_scope(|| log_finished(&result));
+        let result = self.run_in_span(span, app, invocation, cancel).await?;
         let ended_at = crate::store::now_ms();
         let status = if result.status == ExecutionStatus::Success { RunStatus::Success } else { RunStatus::Error };
         let mut record = recorder.record_for(run_id, app, &function, trigger, detail, payload, status, started_at, ended_at);
@@ -392,6 +389,20 @@ impl Engine {
         record.logs = recorder.capture_text(&result.logs);
         record.duration_ms = result.duration;
         Ok((result, Some(record)))
+    }
+
+    /// Runs an invocation inside its span and ends the span with the
+    /// `run finished` line.
+    async fn run_in_span(
+        &self,
+        span: tracing::Span,
+        app: &AppSnapshot,
+        invocation: Invocation,
+        cancel: Option<tokio_util::sync::CancellationToken>,
+    ) -> Result<ExecutionResult, Error> {
+        let result = self.run_request(app, invocation, cancel).instrument(span.clone()).await?;
+        span.in_scope(|| log_finished(&result));
+        Ok(result)
     }
 
     /// Records a run that was not started (a cron fire that would overlap

@@ -236,7 +236,7 @@ impl Registry {
 
     /// The current apps.
     pub fn apps(&self) -> Arc<Vec<Arc<AppSnapshot>>> {
-        self.apps.read().map(|apps| apps.1.clone()).unwrap_or_default()
+        self.generation().1
     }
 
     /// The current apps with their generation number.
