@@ -6,7 +6,7 @@
 //! and error before anything is returned or recorded.
 
 use crate::domain::{ExecutionResult, HttpReply};
-use crate::sandbox::{Host, HostError, HostFuture};
+use crate::sandbox::{Host, HostCall, HostError, HostFuture};
 use crate::store::SqliteStore;
 use crate::vault::{FetchRequest, Vault};
 use base64::Engine as _;
@@ -99,14 +99,21 @@ fn store_error(error: crate::store::Error) -> HostError {
     HostError { error_type: "KeyValueStoreError".to_owned(), message: error.to_string() }
 }
 
-async fn kv(store: &SqliteStore, app: &str, name: &str, input: &Value) -> Result<Value, HostError> {
+/// What a kv call does with its key.
+enum KvOp {
+    Get,
+    Set,
+    Delete,
+}
+
+async fn kv(store: &SqliteStore, app: &str, op: KvOp, input: &Value) -> Result<Value, HostError> {
     let (scope, key) = (kv_scope(input)?, kv_key(input)?);
-    match name {
-        "kv.get" => match store.kv_get(app, scope, &key).await.map_err(store_error)? {
+    match op {
+        KvOp::Get => match store.kv_get(app, scope, &key).await.map_err(store_error)? {
             Some(text) => Ok(serde_json::from_str(&text).unwrap_or(Value::Null)),
             None => Ok(Value::Null),
         },
-        "kv.set" => {
+        KvOp::Set => {
             let value = input.get("value").cloned().unwrap_or(Value::Null);
             let text = value.to_string();
             if text.len() > MAX_KV_VALUE {
@@ -118,7 +125,7 @@ async fn kv(store: &SqliteStore, app: &str, name: &str, input: &Value) -> Result
             store.kv_set(app, scope, &key, &text, crate::store::now_ms()).await.map_err(store_error)?;
             Ok(Value::Null)
         }
-        _ => Ok(Value::Bool(store.kv_delete(app, scope, &key).await.map_err(store_error)?)),
+        KvOp::Delete => Ok(Value::Bool(store.kv_delete(app, scope, &key).await.map_err(store_error)?)),
     }
 }
 
@@ -161,46 +168,48 @@ fn reply_json(reply: &HttpReply) -> Value {
     value
 }
 
-async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, HostError> {
+async fn dispatch(host: HostParts, call: HostCall) -> Result<Value, HostError> {
     let HostParts { vault, store, app, functions, local_api } = host;
-    match name.as_str() {
-        "kv.get" | "kv.set" | "kv.delete" => return kv(&store, &app, &name, &input).await,
-        "jobs.enqueue" => return super::jobs::enqueue(&store, &app, &functions, &input).await,
-        "jobs.get" => return super::jobs::status(&store, &app, &input).await,
-        _ => {}
-    }
-    if name == "workspace.request" {
-        let Some(api) = local_api else {
-            return Err(HostError {
-                error_type: "TypeError".to_owned(),
-                message: "the workspace API is not served in-process here".to_owned(),
-            });
-        };
-        let request = LocalRequest {
-            method: text(&input, "method")?,
-            path: text(&input, "path")?,
-            headers: header_pairs(&input),
-            body: decode_body(&input)?.unwrap_or_default(),
-        };
-        return Ok(reply_json(&api.call(request).await));
-    }
-    let Some(vault) = vault.filter(|_| name.starts_with("connections.")) else {
-        return Err(HostError {
+    let service = call.service();
+    let connections = || {
+        vault.clone().ok_or_else(|| HostError {
             error_type: "UnavailableError".to_owned(),
             message: format!(
-                "{name} is not available here: connections are served by `switchboard serve` and `switchboard mcp` to apps that declare a connection provider"
+                "{service} is not available here: connections are served by `switchboard serve` and `switchboard mcp` to apps that declare a connection provider"
             ),
-        });
+        })
     };
-    match name.as_str() {
-        "connections.list" => vault.list_for_run(&app, &input).await.map_err(host_error),
-        "connections.get" => vault.get_for_run(&app, &text(&input, "id")?).await.map_err(host_error),
-        "connections.reportAuthFailure" => {
+    match call {
+        HostCall::KvGet(input) => kv(&store, &app, KvOp::Get, &input).await,
+        HostCall::KvSet(input) => kv(&store, &app, KvOp::Set, &input).await,
+        HostCall::KvDelete(input) => kv(&store, &app, KvOp::Delete, &input).await,
+        HostCall::JobsEnqueue(input) => super::jobs::enqueue(&store, &app, &functions, &input).await,
+        HostCall::JobsGet(input) => super::jobs::status(&store, &app, &input).await,
+        HostCall::WorkspaceRequest(input) => {
+            let Some(api) = local_api else {
+                return Err(HostError {
+                    error_type: "TypeError".to_owned(),
+                    message: "the workspace API is not served in-process here".to_owned(),
+                });
+            };
+            let request = LocalRequest {
+                method: text(&input, "method")?,
+                path: text(&input, "path")?,
+                headers: header_pairs(&input),
+                body: decode_body(&input)?.unwrap_or_default(),
+            };
+            Ok(reply_json(&api.call(request).await))
+        }
+        HostCall::ConnectionsList(input) => connections()?.list_for_run(&app, &input).await.map_err(host_error),
+        HostCall::ConnectionsGet(input) => connections()?.get_for_run(&app, &text(&input, "id")?).await.map_err(host_error),
+        HostCall::ConnectionsReportAuthFailure(input) => {
+            let vault = connections()?;
             let reason = input.get("reason").and_then(Value::as_str);
             vault.report_failure(&app, &text(&input, "connectionId")?, reason).await.map_err(host_error)?;
             Ok(Value::Null)
         }
-        "connections.fetch" => {
+        HostCall::ConnectionsFetch(input) => {
+            let vault = connections()?;
             let request = FetchRequest {
                 connection_id: text(&input, "connectionId")?,
                 url: text(&input, "url")?,
@@ -211,7 +220,6 @@ async fn dispatch(host: HostParts, name: String, input: Value) -> Result<Value, 
             let response = vault.fetch(&app, request).await.map_err(host_error)?;
             Ok(reply_json(&response))
         }
-        other => Err(HostError { error_type: "TypeError".to_owned(), message: format!("unknown host service {other}") }),
     }
 }
 
@@ -225,7 +233,7 @@ struct HostParts {
 }
 
 impl Host for RunHost {
-    fn call(&self, name: &str, input: Value) -> HostFuture {
+    fn call(&self, call: HostCall) -> HostFuture {
         let parts = HostParts {
             vault: self.vault.clone(),
             store: self.store.clone(),
@@ -239,7 +247,7 @@ impl Host for RunHost {
         // between runs.
         // Aborted when the run stops waiting for it (its runtime was
         // stopped or dropped), so a request cannot outlive its run.
-        let task = AbortOnDrop(self.runtime.spawn(dispatch(parts, name.to_owned(), input)));
+        let task = AbortOnDrop(self.runtime.spawn(dispatch(parts, call)));
         Box::pin(async move {
             let mut task = task;
             (&mut task.0)

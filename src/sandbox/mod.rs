@@ -122,11 +122,65 @@ pub struct HostError {
 /// What a host call returns: a JSON value, or an error for the caller.
 pub type HostFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Value, HostError>> + Send>>;
 
-/// Services a run asks of the host through `__switchboard_host(name,
-/// input)`. The engine implements it per run, so the sandbox never sees
-/// store or vault types.
+/// One call app code makes to the host through `__switchboard_host(service,
+/// input)`, by service. The wire form is `{"service": "kv.get", "input":
+/// {...}}`; each service checks its own input and names the field it
+/// refuses.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(tag = "service", content = "input")]
+pub enum HostCall {
+    #[serde(rename = "kv.get")]
+    KvGet(Value),
+    #[serde(rename = "kv.set")]
+    KvSet(Value),
+    #[serde(rename = "kv.delete")]
+    KvDelete(Value),
+    #[serde(rename = "jobs.enqueue")]
+    JobsEnqueue(Value),
+    #[serde(rename = "jobs.get")]
+    JobsGet(Value),
+    /// A request to the embedded workspace API.
+    #[serde(rename = "workspace.request")]
+    WorkspaceRequest(Value),
+    #[serde(rename = "connections.list")]
+    ConnectionsList(Value),
+    #[serde(rename = "connections.get")]
+    ConnectionsGet(Value),
+    #[serde(rename = "connections.reportAuthFailure")]
+    ConnectionsReportAuthFailure(Value),
+    #[serde(rename = "connections.fetch")]
+    ConnectionsFetch(Value),
+}
+
+impl HostCall {
+    /// The call of `service` with `input`; a service the host does not
+    /// offer is a `TypeError` for the caller.
+    pub fn parse(service: &str, input: Value) -> Result<Self, HostError> {
+        serde_json::from_value(serde_json::json!({ "service": service, "input": input }))
+            .map_err(|_| HostError { error_type: "TypeError".to_owned(), message: format!("unknown host service {service}") })
+    }
+
+    /// The service's name, as app code calls it.
+    pub fn service(&self) -> &'static str {
+        match self {
+            Self::KvGet(_) => "kv.get",
+            Self::KvSet(_) => "kv.set",
+            Self::KvDelete(_) => "kv.delete",
+            Self::JobsEnqueue(_) => "jobs.enqueue",
+            Self::JobsGet(_) => "jobs.get",
+            Self::WorkspaceRequest(_) => "workspace.request",
+            Self::ConnectionsList(_) => "connections.list",
+            Self::ConnectionsGet(_) => "connections.get",
+            Self::ConnectionsReportAuthFailure(_) => "connections.reportAuthFailure",
+            Self::ConnectionsFetch(_) => "connections.fetch",
+        }
+    }
+}
+
+/// Services a run asks of the host. The engine implements it per run, so
+/// the sandbox never sees store or vault types.
 pub trait Host: Send + Sync {
-    fn call(&self, name: &str, input: Value) -> HostFuture;
+    fn call(&self, call: HostCall) -> HostFuture;
 }
 
 /// A shared [`Host`].
@@ -163,4 +217,22 @@ pub enum Error {
     WorkerGone,
     #[error("busy: all {runtimes} runtimes are in use and {waiting} calls are already waiting")]
     Busy { runtimes: usize, waiting: usize },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn host_calls_are_parsed_by_service_and_unknown_ones_refused() {
+        let input = json!({ "key": "k", "scope": "SERVER" });
+        let call = HostCall::parse("kv.get", input.clone()).expect("kv.get");
+        assert_eq!(call, HostCall::KvGet(input));
+        assert_eq!(call.service(), "kv.get");
+        let call = HostCall::parse("connections.reportAuthFailure", Value::Null).expect("report");
+        assert_eq!(call.service(), "connections.reportAuthFailure");
+        let error = HostCall::parse("fs.readFile", json!({ "path": "/etc/passwd" })).expect_err("unknown");
+        assert_eq!(error, HostError { error_type: "TypeError".to_owned(), message: "unknown host service fs.readFile".to_owned() });
+    }
 }

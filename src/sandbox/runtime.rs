@@ -144,7 +144,10 @@ async fn op_sb_host(state: Rc<RefCell<OpState>>, #[string] name: String, #[strin
             message: format!("{name} is not available in this run: it needs the gateway's store (`switchboard serve`, `mcp` or `run`)"),
         }),
         (Some(_), Err(error)) => Err(super::HostError { error_type: "TypeError".to_owned(), message: format!("{name}: {error}") }),
-        (Some(host), Ok(input)) => host.0.call(&name, input).await,
+        (Some(host), Ok(input)) => match super::HostCall::parse(&name, input) {
+            Ok(call) => host.0.call(call).await,
+            Err(error) => Err(error),
+        },
     };
     match outcome {
         Ok(value) => serde_json::json!({ "ok": value }).to_string(),
