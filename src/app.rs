@@ -31,6 +31,71 @@ pub mod exit {
     pub const USAGE: i32 = 2;
 }
 
+/// How a command that does not succeed ends: either it has already told
+/// the user what was wrong (on stderr) and only the exit code is left, or
+/// an error that `main` prints once. `?` takes an `anyhow::Error` and the
+/// errors listed in `failed_from!`. A blanket `From<E: Error>` is not
+/// possible: a `From` impl in `smallvec` 2 (through deno) overlaps with any
+/// such blanket.
+#[derive(Debug)]
+pub enum CliError {
+    /// Already reported; the process ends with this code.
+    Told(i32),
+    /// Not yet reported; ends with [`exit::USAGE`].
+    Failed(anyhow::Error),
+}
+
+/// What a command returns.
+pub type CliResult<T = ()> = std::result::Result<T, CliError>;
+
+impl From<anyhow::Error> for CliError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Failed(error)
+    }
+}
+
+/// `?` on the errors commands meet.
+macro_rules! failed_from {
+    ($($error:ty),* $(,)?) => {
+        $(impl From<$error> for CliError {
+            fn from(error: $error) -> Self {
+                Self::Failed(error.into())
+            }
+        })*
+    };
+}
+
+failed_from!(
+    crate::config::Error,
+    crate::engine::Error,
+    crate::library::Error,
+    crate::sandbox::Error,
+    crate::store::Error,
+    crate::vault::Error,
+    crate::workspace::Error,
+    serde_json::Error,
+    std::io::Error,
+    tokio::task::JoinError,
+);
+
+impl CliError {
+    /// The process's exit code for this outcome.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Told(code) => *code,
+            Self::Failed(_) => exit::USAGE,
+        }
+    }
+
+    /// The message `main` still has to print, if any.
+    pub fn untold(&self) -> Option<&anyhow::Error> {
+        match self {
+            Self::Told(_) => None,
+            Self::Failed(error) => Some(error),
+        }
+    }
+}
+
 /// Pool sizing from settings.
 pub fn pool_options(settings: &Settings) -> PoolOptions {
     // In remote mode the clients inside the sandbox talk to Twenty itself.
@@ -203,18 +268,18 @@ fn describe_triggers(function: &crate::domain::LogicFunctionManifest) -> String 
 }
 
 /// `switchboard check`.
-pub async fn check(root: &Path, settings: &Settings) -> Result<i32> {
+pub async fn check(root: &Path, settings: &Settings) -> CliResult {
     let pool = Pool::new(pool_options(settings));
     let app = match load_app(root, &pool).await? {
         Ok(app) => app,
         Err(error) => {
             eprintln!("{error}");
-            return Ok(exit::FAILED);
+            return Err(CliError::Told(exit::FAILED));
         }
     };
     if let Some(error) = app.problems() {
         eprintln!("{error}");
-        return Ok(exit::FAILED);
+        return Err(CliError::Told(exit::FAILED));
     }
     let manifest = &app.manifest;
     println!("✓ {} ({}) is valid", manifest.application.display_name, app.code.root().display());
@@ -229,24 +294,24 @@ pub async fn check(root: &Path, settings: &Settings) -> Result<i32> {
     for function in &manifest.logic_functions {
         println!("  - {}: {}", function.display_name(), describe_triggers(function));
     }
-    Ok(exit::OK)
+    Ok(())
 }
 
 /// `switchboard manifest`.
-pub async fn manifest(root: &Path, settings: &Settings) -> Result<i32> {
+pub async fn manifest(root: &Path, settings: &Settings) -> CliResult {
     let pool = Pool::new(pool_options(settings));
     match load_app(root, &pool).await? {
         Ok(app) if app.disabled.is_empty() => {
             println!("{}", serde_json::to_string_pretty(&app.manifest_json)?);
-            Ok(exit::OK)
+            Ok(())
         }
         Ok(app) => {
             eprintln!("{}", app.problems().map(|error| error.to_string()).unwrap_or_default());
-            Ok(exit::USAGE)
+            Err(CliError::Told(exit::USAGE))
         }
         Err(error) => {
             eprintln!("{error}");
-            Ok(exit::USAGE)
+            Err(CliError::Told(exit::USAGE))
         }
     }
 }
@@ -275,7 +340,7 @@ impl PayloadSource {
 }
 
 /// Loads an app and builds its snapshot, or reports why not (exit code 2).
-pub async fn snapshot(root: &Path, settings: &Settings, vars: &[String], pool: &Pool) -> Result<std::result::Result<AppSnapshot, i32>> {
+pub async fn snapshot(root: &Path, settings: &Settings, vars: &[String], pool: &Pool) -> CliResult<AppSnapshot> {
     snapshot_with(root, settings, &gather_vars(settings, vars)?, pool, false).await
 }
 
@@ -288,12 +353,12 @@ pub async fn snapshot_with(
     given: &BTreeMap<String, String>,
     pool: &Pool,
     only_declared: bool,
-) -> Result<std::result::Result<AppSnapshot, i32>> {
+) -> CliResult<AppSnapshot> {
     let app = match load_app(root, pool).await? {
         Ok(app) => app,
         Err(error) => {
             eprintln!("{error}");
-            return Ok(Err(exit::USAGE));
+            return Err(CliError::Told(exit::USAGE));
         }
     };
     let mut vars = given.clone();
@@ -306,23 +371,20 @@ pub async fn snapshot_with(
             for name in &snapshot.unset_required {
                 eprintln!("warning: required variable {name} has no value (give it with --var {name}=... or a variables file)");
             }
-            Ok(Ok(snapshot))
+            Ok(snapshot)
         }
         Err(error) => {
             eprintln!("error: {error}");
-            Ok(Err(exit::USAGE))
+            Err(CliError::Told(exit::USAGE))
         }
     }
 }
 
 /// `switchboard run`.
-pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[String], settings: &Settings) -> Result<i32> {
+pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[String], settings: &Settings) -> CliResult {
     let pool = Pool::new(pool_options(settings));
     let given = gather_vars(settings, vars)?;
-    let snapshot = match snapshot_with(root, settings, &given, &pool, false).await? {
-        Ok(snapshot) => snapshot,
-        Err(code) => return Ok(code),
-    };
+    let snapshot = snapshot_with(root, settings, &given, &pool, false).await?;
     let engine = one_shot_engine(settings, pool, &snapshot, &given).await?;
     let invocation = Invocation {
         function: FunctionRef(function.to_owned()),
@@ -335,11 +397,11 @@ pub async fn run(root: &Path, function: &str, payload: PayloadSource, vars: &[St
     match engine.invoke(&snapshot, invocation).await {
         Ok(result) => {
             println!("{}", serde_json::to_string_pretty(&result)?);
-            Ok(if result.status == ExecutionStatus::Success { exit::OK } else { exit::FAILED })
+            if result.status == ExecutionStatus::Success { Ok(()) } else { Err(CliError::Told(exit::FAILED)) }
         }
         Err(error @ (crate::engine::Error::UnknownFunction { .. } | crate::engine::Error::InvalidPayload(_))) => {
             eprintln!("error: {error}");
-            Ok(exit::USAGE)
+            Err(CliError::Told(exit::USAGE))
         }
         Err(error) => Err(error.into()),
     }
@@ -363,7 +425,7 @@ async fn one_shot_engine(settings: &Settings, pool: Pool, snapshot: &AppSnapshot
 }
 
 /// `switchboard schemas`: writes (or, with `check`, compares) `schemas/`.
-pub fn schemas(dir: &Path, check: bool) -> Result<i32> {
+pub fn schemas(dir: &Path, check: bool) -> CliResult {
     let mut stale = Vec::new();
     if !check {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -384,23 +446,20 @@ pub fn schemas(dir: &Path, check: bool) -> Result<i32> {
         if check {
             println!("schemas are up to date");
         }
-        Ok(exit::OK)
+        Ok(())
     } else {
         eprintln!("these schemas differ from the domain types (run `switchboard schemas` to regenerate):");
         for path in stale {
             eprintln!("  {path}");
         }
-        Ok(exit::FAILED)
+        Err(CliError::Told(exit::FAILED))
     }
 }
 
 /// `switchboard cron`: each cron function with its next three fire times.
-pub async fn cron(root: &Path, settings: &Settings) -> Result<i32> {
+pub async fn cron(root: &Path, settings: &Settings) -> CliResult {
     let pool = Pool::new(pool_options(settings));
-    let snapshot = match snapshot(root, settings, &[], &pool).await? {
-        Ok(snapshot) => snapshot,
-        Err(code) => return Ok(code),
-    };
+    let snapshot = snapshot(root, settings, &[], &pool).await?;
     let apps = vec![std::sync::Arc::new(snapshot)];
     let entries = match crate::triggers::cron::entries(&apps) {
         Ok(entries) => entries,
@@ -408,7 +467,7 @@ pub async fn cron(root: &Path, settings: &Settings) -> Result<i32> {
             for problem in problems {
                 eprintln!("error: {problem}");
             }
-            return Ok(exit::USAGE);
+            return Err(CliError::Told(exit::USAGE));
         }
     };
     let now = chrono::Utc::now();
@@ -420,5 +479,20 @@ pub async fn cron(root: &Path, settings: &Settings) -> Result<i32> {
         })
         .collect();
     println!("{}", serde_json::to_string_pretty(&listing)?);
-    Ok(exit::OK)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_told_failure_keeps_its_code_and_any_other_error_is_a_usage_error_still_to_print() {
+        let told = CliError::Told(exit::FAILED);
+        assert_eq!(told.exit_code(), exit::FAILED);
+        assert!(told.untold().is_none());
+        let failed: CliError = std::io::Error::other("disk gone").into();
+        assert_eq!(failed.exit_code(), exit::USAGE);
+        assert_eq!(failed.untold().map(|error| error.to_string()).as_deref(), Some("disk gone"));
+    }
 }

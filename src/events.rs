@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Most events handed to one `batchMode` run (Twenty's `MAX_EVENTS_PER_TRIGGER_JOB`).
 pub const MAX_BATCH: usize = 200;
@@ -379,7 +380,8 @@ impl EventBus {
         self.wake.notify_one();
     }
 
-    /// Runs queued deliveries until `shutdown`, `concurrency` runs at a time.
+    /// Runs queued deliveries until `shutdown`, `concurrency` runs at a time,
+    /// and then returns once the deliveries under way have settled.
     /// Deliveries a stopped process left running are queued again first.
     pub async fn dispatch(self, concurrency: usize, shutdown: CancellationToken) {
         match self.store.requeue_running().await {
@@ -388,6 +390,7 @@ impl EventBus {
             Err(error) => tracing::error!(%error, "cannot re-queue interrupted event deliveries"),
         }
         let slots = Arc::new(Semaphore::new(concurrency.max(1)));
+        let running = TaskTracker::new();
         loop {
             let free = slots.available_permits();
             let claimed = if free == 0 {
@@ -405,7 +408,7 @@ impl EventBus {
             for group in group(claimed) {
                 let Ok(permit) = slots.clone().acquire_owned().await else { return };
                 let bus = self.clone();
-                tokio::spawn(async move {
+                running.spawn(async move {
                     bus.deliver(group).await;
                     drop(permit);
                     bus.wake.notify_one();
@@ -425,7 +428,11 @@ impl EventBus {
                 }
             };
             tokio::select! {
-                () = shutdown.cancelled() => return,
+                () = shutdown.cancelled() => {
+                    running.close();
+                    running.wait().await;
+                    return;
+                }
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
             }

@@ -1,9 +1,8 @@
 //! The `switchboard` command line: parses arguments and hands them to `app`.
 
-use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
-use switchboard::app::{self, PayloadSource, exit};
+use switchboard::app::{self, CliResult, PayloadSource, exit};
 use switchboard::config::{Overrides, Settings};
 
 /// Run the logic layer of Twenty CRM apps, sandboxed.
@@ -359,16 +358,18 @@ fn main() {
         std::process::exit(exit::USAGE);
     }
     let code = match dispatch(cli) {
-        Ok(code) => code,
+        Ok(()) => exit::OK,
         Err(error) => {
-            eprintln!("error: {error:#}");
-            exit::USAGE
+            if let Some(untold) = error.untold() {
+                eprintln!("error: {untold:#}");
+            }
+            error.exit_code()
         }
     };
     std::process::exit(code);
 }
 
-fn dispatch(cli: Cli) -> Result<i32> {
+fn dispatch(cli: Cli) -> CliResult {
     let settings = Settings::load(Overrides {
         heap_mb: cli.global.heap_mb,
         allow_net: cli.global.allow_net.as_deref().map(Settings::parse_list),

@@ -6,12 +6,12 @@
 
 pub mod records;
 
-use crate::app::{exit, pool_options};
+use crate::app::{CliResult, pool_options};
 use crate::config::Settings;
 use crate::domain::{ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::engine::Engine;
 use crate::sandbox::Pool;
-use anyhow::{Result, bail};
+use anyhow::anyhow;
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -41,17 +41,14 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
 }
 
 /// Runs the benchmark and prints its JSON report.
-pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &Settings) -> Result<i32> {
+pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &Settings) -> CliResult {
     let mut settings = settings.clone();
     let memory_runtimes = 4usize;
     settings.max_runtimes = settings.max_runtimes.max(options.concurrency + memory_runtimes + 2);
     // The memory figure binds `memory_runtimes` more runtimes to the app.
     settings.max_runtimes_per_app = settings.max_runtimes;
     let pool = Pool::new(pool_options(&settings));
-    let snapshot = match crate::app::snapshot(root, &settings, &options.vars, &pool).await? {
-        Ok(snapshot) => snapshot,
-        Err(code) => return Ok(code),
-    };
+    let snapshot = crate::app::snapshot(root, &settings, &options.vars, &pool).await?;
     let engine = Engine::new(pool.clone(), settings.workspace_id.clone());
     let invocation = || Invocation {
         function: FunctionRef(function.to_owned()),
@@ -75,7 +72,7 @@ pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &
     let cold_time = started.elapsed();
     if cold.status != ExecutionStatus::Success {
         eprintln!("{}", serde_json::to_string_pretty(&cold)?);
-        bail!("the function did not succeed on its first call; fix it before benchmarking");
+        return Err(anyhow!("the function did not succeed on its first call; fix it before benchmarking").into());
     }
 
     for _ in 0..50 {
@@ -87,7 +84,7 @@ pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &
         let result = engine.invoke(&snapshot, invocation()).await?;
         latencies.push(started.elapsed());
         if result.status != ExecutionStatus::Success {
-            bail!("a warm call failed: {:?}", result.error);
+            return Err(anyhow!("a warm call failed: {:?}", result.error).into());
         }
     }
     latencies.sort();
@@ -143,5 +140,5 @@ pub async fn run(root: &Path, function: &str, options: BenchOptions, settings: &
         "rss_mb_total": after.map(|bytes| (bytes as f64 / 1048576.0 * 10.0).round() / 10.0),
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
-    Ok(exit::OK)
+    Ok(())
 }

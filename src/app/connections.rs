@@ -4,11 +4,11 @@
 //! running gateway over HTTP, and `switchboard vault rotate-key`, which works
 //! on the store directly.
 
-use super::exit;
+use super::{CliError, CliResult, exit};
 use crate::config::Settings;
 use crate::registry::AppSnapshot;
 use crate::vault::{Provider, Vault};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use serde_json::Value;
 use std::borrow::Borrow;
 use std::collections::BTreeMap;
@@ -158,7 +158,7 @@ async fn call(request: reqwest::RequestBuilder, base: &str) -> Result<std::resul
 }
 
 /// Runs a `connections` command against the gateway at `SWITCHBOARD_PUBLIC_URL`.
-pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Result<i32> {
+pub async fn connections(action: ConnectionsAction, settings: &Settings) -> CliResult {
     let base = settings.public_url.clone();
     let http = client(settings)?;
     match action {
@@ -167,7 +167,7 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
                 Ok(body) => body,
                 Err((_, message)) => {
                     eprintln!("error: {message}");
-                    return Ok(exit::FAILED);
+                    return Err(CliError::Told(exit::FAILED));
                 }
             };
             let list = body.get("connections").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -186,7 +186,7 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
                     println!("{:<38} {:<14} {:<10} {:<28} {status}", text("id"), text("providerName"), text("visibility"), text("handle"));
                 }
             }
-            Ok(exit::OK)
+            Ok(())
         }
         ConnectionsAction::Disconnect { id } => match call(http.delete(format!("{base}/api/connections/{id}")), &base).await? {
             Ok(body) => {
@@ -195,11 +195,11 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
                 if let Some(note) = body.get("note").and_then(Value::as_str) {
                     eprintln!("note: {note}");
                 }
-                Ok(exit::OK)
+                Ok(())
             }
             Err((_, message)) => {
                 eprintln!("error: {message}");
-                Ok(exit::FAILED)
+                Err(CliError::Told(exit::FAILED))
             }
         },
         ConnectionsAction::Connect { provider, visibility, app, wait_seconds } => {
@@ -211,16 +211,16 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
                 Ok(body) => body,
                 Err((_, message)) => {
                     eprintln!("error: {message}");
-                    return Ok(exit::FAILED);
+                    return Err(CliError::Told(exit::FAILED));
                 }
             };
             let (Some(url), Some(flow)) = (started.get("url").and_then(Value::as_str), started.get("flowId").and_then(Value::as_str))
             else {
-                bail!("the gateway's answer has no url/flowId");
+                return Err(anyhow!("the gateway's answer has no url/flowId").into());
             };
             println!("Open this URL in a browser to connect {provider}:\n\n  {url}\n");
             if wait_seconds == 0 {
-                return Ok(exit::OK);
+                return Ok(());
             }
             eprintln!("waiting up to {wait_seconds} s for the provider to send you back (Ctrl-C to stop waiting)...");
             let deadline = tokio::time::Instant::now() + Duration::from_secs(wait_seconds);
@@ -230,23 +230,23 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
                     Ok(body) => body,
                     Err((_, message)) => {
                         eprintln!("error: {message}");
-                        return Ok(exit::FAILED);
+                        return Err(CliError::Told(exit::FAILED));
                     }
                 };
                 match status.get("status").and_then(Value::as_str) {
                     Some("done") => {
                         println!("connected: {}", status.get("connectionId").and_then(Value::as_str).unwrap_or_default());
-                        return Ok(exit::OK);
+                        return Ok(());
                     }
                     Some("failed") => {
                         eprintln!("error: {}", printable(status.get("error").and_then(Value::as_str).unwrap_or("the connection failed")));
-                        return Ok(exit::FAILED);
+                        return Err(CliError::Told(exit::FAILED));
                     }
                     _ => {}
                 }
             }
             eprintln!("error: no answer from the provider within {wait_seconds} s; the link stays valid for 10 minutes");
-            Ok(exit::FAILED)
+            Err(CliError::Told(exit::FAILED))
         }
     }
 }
@@ -256,13 +256,13 @@ pub async fn connections(action: ConnectionsAction, settings: &Settings) -> Resu
 /// written beside it first and moved into place after the commit; with
 /// `SWITCHBOARD_VAULT_KEY`, give the new key in `SWITCHBOARD_VAULT_NEW_KEY`
 /// and switch the variable afterwards.
-pub async fn rotate_key(settings: &Settings) -> Result<i32> {
+pub async fn rotate_key(settings: &Settings) -> CliResult {
     use crate::vault::{Cipher, KeySource};
     let _lock = match lock_vault(settings, true) {
         Ok(lock) => lock,
         Err(error) => {
             eprintln!("error: {error:#}");
-            return Ok(exit::USAGE);
+            return Err(CliError::Told(exit::USAGE));
         }
     };
     let store = super::open_store(settings).await?;
@@ -272,13 +272,13 @@ pub async fn rotate_key(settings: &Settings) -> Result<i32> {
         (None, KeySource::File(_)) => Cipher::generate(),
         (None, KeySource::Environment) => {
             eprintln!("error: the key comes from SWITCHBOARD_VAULT_KEY; give the new one in SWITCHBOARD_VAULT_NEW_KEY");
-            return Ok(exit::USAGE);
+            return Err(CliError::Told(exit::USAGE));
         }
     };
     let new = Cipher::new(new_key)?;
     if new.key_id() == old.key_id() {
         eprintln!("error: the new key is the key in use");
-        return Ok(exit::USAGE);
+        return Err(CliError::Told(exit::USAGE));
     }
     let staged = match &source {
         KeySource::File(path) => {
@@ -301,7 +301,7 @@ pub async fn rotate_key(settings: &Settings) -> Result<i32> {
                 let _ = std::fs::remove_file(staged);
             }
             eprintln!("error: nothing was changed: {error}");
-            return Ok(exit::FAILED);
+            return Err(CliError::Told(exit::FAILED));
         }
     };
     match staged {
@@ -312,5 +312,5 @@ pub async fn rotate_key(settings: &Settings) -> Result<i32> {
         }
         None => println!("re-encrypted {count} connection(s) under key {}; now set SWITCHBOARD_VAULT_KEY to the new key", new.key_id()),
     }
-    Ok(exit::OK)
+    Ok(())
 }

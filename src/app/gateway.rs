@@ -2,18 +2,19 @@
 //! gateway, serve it over stdio or HTTP, and reload apps on change.
 
 use super::Embedded;
-use super::{exit, gather_vars, pool_options, snapshot_with};
+use super::{CliError, CliResult, exit, gather_vars, pool_options, snapshot_with};
 use crate::config::Settings;
 use crate::engine::Engine;
 use crate::mcp::{Gateway, HttpOptions, McpOptions};
 use crate::registry::{AppSnapshot, Registry};
 use crate::sandbox::Pool;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// Options shared by `mcp` and `serve`.
 #[derive(Debug, Clone)]
@@ -28,24 +29,17 @@ pub struct GatewayArgs {
 }
 
 /// Loads every app and builds the gateway, or explains why not (exit 2).
-async fn start(
-    args: &GatewayArgs,
-    settings: &Settings,
-) -> Result<std::result::Result<(Gateway, Pool, Engine, Registry, Option<Embedded>), i32>> {
+async fn start(args: &GatewayArgs, settings: &Settings) -> CliResult<(Gateway, Pool, Engine, Registry, Option<Embedded>)> {
     let pool = Pool::new(pool_options(settings));
     let given = gather_vars(settings, &args.vars)?;
     let mut snapshots: Vec<AppSnapshot> = Vec::new();
     let dirs = if args.app_dirs.is_empty() { vec![PathBuf::from(".")] } else { args.app_dirs.clone() };
     for dir in &dirs {
-        match snapshot_with(dir, settings, &given, &pool, true).await? {
-            Ok(app) => {
-                if snapshots.iter().any(|other| other.app.code.root() == app.app.code.root()) {
-                    bail!("{} is given twice", dir.display());
-                }
-                snapshots.push(app)
-            }
-            Err(code) => return Ok(Err(code)),
+        let app = snapshot_with(dir, settings, &given, &pool, true).await?;
+        if snapshots.iter().any(|other| other.app.code.root() == app.app.code.root()) {
+            return Err(anyhow!("{} is given twice", dir.display()).into());
         }
+        snapshots.push(app)
     }
     for (index, app) in snapshots.iter().enumerate() {
         if let Some(other) = same_application(snapshots[..index].iter(), &app.app) {
@@ -55,7 +49,7 @@ async fn start(
                 app.app.code.root().display(),
                 app.app.manifest.application.universal_identifier
             );
-            return Ok(Err(exit::USAGE));
+            return Err(CliError::Told(exit::USAGE));
         }
     }
     // No app's runs see another served app's provider client secrets.
@@ -64,7 +58,7 @@ async fn start(
     for name in given.keys() {
         if !snapshots.iter().any(|app| AppSnapshot::declared_variables(&app.app).contains(name)) {
             eprintln!("error: variable {name} is not declared by any of the apps served");
-            return Ok(Err(exit::USAGE));
+            return Err(CliError::Told(exit::USAGE));
         }
     }
     let registry = Registry::new(snapshots);
@@ -78,7 +72,7 @@ async fn start(
                  If this is the same app moved, pass --rebind; if not, give this app its own universalIdentifier",
                 settings.data_dir.display()
             );
-            return Ok(Err(exit::USAGE));
+            return Err(CliError::Told(exit::USAGE));
         }
     }
     let vault = super::connections::open_vault(settings, store.clone(), &registry.apps(), &given).await?;
@@ -86,7 +80,7 @@ async fn start(
         Ok(found) => found,
         Err(error) => {
             eprintln!("error: {error:#}");
-            return Ok(Err(exit::USAGE));
+            return Err(CliError::Told(exit::USAGE));
         }
     };
     let engine = Engine::new(pool.clone(), settings.workspace_id.clone())
@@ -98,7 +92,7 @@ async fn start(
     for app in registry.apps().iter() {
         if let Err(message) = super::install::install(&engine, app).await? {
             eprintln!("error: {message}");
-            return Ok(Err(exit::FAILED));
+            return Err(CliError::Told(exit::FAILED));
         }
     }
     let options = McpOptions { tool_prefix: args.tool_prefix, debug: settings.debug };
@@ -110,14 +104,14 @@ async fn start(
                 Err(crate::library::Error::Store(error)) => return Err(error.into()),
                 Err(error) => {
                     eprintln!("error: {error}");
-                    return Ok(Err(exit::USAGE));
+                    return Err(CliError::Told(exit::USAGE));
                 }
             }
-            Ok(Ok((gateway, pool, engine, registry, workspace)))
+            Ok((gateway, pool, engine, registry, workspace))
         }
         Err(error) => {
             eprintln!("error: {error}");
-            Ok(Err(exit::USAGE))
+            Err(CliError::Told(exit::USAGE))
         }
     }
 }
@@ -153,8 +147,54 @@ async fn build_library(
     crate::library::Catalog::sync(store, all).await
 }
 
+/// A gateway's background work. Every task is spawned on `tasks` and ends
+/// once `shutdown` is cancelled (each waits for the runs it started), so the
+/// process waits for all of them, for at most [`GRACE`], before it commits
+/// the last run records and exits.
+#[derive(Clone, Default)]
+struct Lifecycle {
+    tasks: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+/// How long a stopping gateway waits for its background tasks.
+const GRACE: Duration = Duration::from_secs(10);
+
+impl Lifecycle {
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn(task);
+    }
+
+    /// Cancels `shutdown` on SIGTERM or Ctrl-C.
+    fn stop_on_signal(&self) {
+        let shutdown = self.shutdown.clone();
+        self.spawn(async move {
+            tokio::select! {
+                () = shutdown_signal() => shutdown.cancel(),
+                () = shutdown.cancelled() => {}
+            }
+        });
+    }
+
+    /// Stops every task and waits for them (at most [`GRACE`]).
+    async fn finish(&self) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        if tokio::time::timeout(GRACE, self.tasks.wait()).await.is_err() {
+            tracing::warn!(tasks = self.tasks.len(), "background tasks still running after the grace period; stopping anyway");
+        }
+    }
+}
+
 /// Reloads apps whose files change; a broken edit keeps the last good version.
-fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Settings, workspace: Option<Embedded>) -> Result<()> {
+fn spawn_watcher(
+    lifecycle: &Lifecycle,
+    gateway: Gateway,
+    pool: Pool,
+    args: &GatewayArgs,
+    settings: &Settings,
+    workspace: Option<Embedded>,
+) -> Result<()> {
     let roots: Vec<PathBuf> = gateway_roots(&gateway_registry_roots(args))?;
     // The store is written on every run; inside an app folder its files
     // must not look like edits.
@@ -162,9 +202,17 @@ fn spawn_watcher(gateway: Gateway, pool: Pool, args: &GatewayArgs, settings: &Se
     let (watcher, mut changes) = crate::catalog::watch(roots, skip).context("cannot watch the app folders")?;
     let settings = settings.clone();
     let vars = args.vars.clone();
-    tokio::spawn(async move {
+    let shutdown = lifecycle.shutdown.clone();
+    lifecycle.spawn(async move {
         let _keep = watcher;
-        while let Some(root) = changes.recv().await {
+        loop {
+            let root = tokio::select! {
+                changed = changes.recv() => match changed {
+                    Some(root) => root,
+                    None => return,
+                },
+                () = shutdown.cancelled() => return,
+            };
             // Let a burst of writes settle, then reload each app once.
             tokio::time::sleep(Duration::from_millis(250)).await;
             let mut roots = vec![root];
@@ -270,13 +318,11 @@ async fn reload(gateway: &Gateway, pool: &Pool, root: &Path, settings: &Settings
 }
 
 /// `switchboard mcp`: MCP over stdio.
-pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
-    let (gateway, pool, engine, _, workspace) = match start(&args, settings).await? {
-        Ok(started) => started,
-        Err(code) => return Ok(code),
-    };
+pub async fn mcp(args: GatewayArgs, settings: &Settings) -> CliResult {
+    let (gateway, pool, engine, _, workspace) = start(&args, settings).await?;
+    let lifecycle = Lifecycle::default();
     if args.watch {
-        spawn_watcher(gateway.clone(), pool, &args, settings, workspace)?;
+        spawn_watcher(&lifecycle, gateway.clone(), pool, &args, settings, workspace)?;
     }
     eprintln!("switchboard: serving {} tool(s) over stdio: {}", gateway.tool_names().len(), gateway.tool_names().join(", "));
     // Until stdin closes, or SIGTERM/Ctrl-C; either way the run records
@@ -285,9 +331,10 @@ pub async fn mcp(args: GatewayArgs, settings: &Settings) -> Result<i32> {
         served = crate::mcp::serve_stdio(gateway) => served.context("MCP over stdio failed"),
         () = shutdown_signal() => Ok(()),
     };
+    lifecycle.finish().await;
     flush_history(&engine).await;
     served?;
-    Ok(exit::OK)
+    Ok(())
 }
 
 fn is_loopback(address: &SocketAddr) -> bool {
@@ -295,12 +342,12 @@ fn is_loopback(address: &SocketAddr) -> bool {
 }
 
 /// `switchboard serve`: Streamable HTTP at `/mcp` and `GET /healthz`.
-pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settings: &Settings) -> Result<i32> {
+pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settings: &Settings) -> CliResult {
     if !is_loopback(&listen) && settings.api_keys.is_empty() && !insecure {
         eprintln!(
             "error: refusing to listen on {listen} without API keys: set SWITCHBOARD_API_KEYS, listen on 127.0.0.1, or pass --insecure"
         );
-        return Ok(exit::USAGE);
+        return Err(CliError::Told(exit::USAGE));
     }
     // Held until the process ends: one scheduler and one dispatcher per store.
     let _serving = lock_serving(&settings.data_dir)?;
@@ -316,12 +363,10 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         bound.public_url = format!("http://{}", reachable(local));
     }
     let settings = &bound;
-    let (gateway, pool, engine, registry, workspace) = match start(&args, settings).await? {
-        Ok(started) => started,
-        Err(code) => return Ok(code),
-    };
+    let (gateway, pool, engine, registry, workspace) = start(&args, settings).await?;
+    let lifecycle = Lifecycle::default();
     if args.watch {
-        spawn_watcher(gateway.clone(), pool, &args, settings, workspace.clone())?;
+        spawn_watcher(&lifecycle, gateway.clone(), pool, &args, settings, workspace.clone())?;
     }
     let mut allowed_hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].iter().map(|h| (*h).to_owned()).collect();
     if !listen.ip().is_unspecified() {
@@ -331,76 +376,45 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
     let mut allowed_origins: Vec<String> =
         ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"].iter().map(|o| (*o).to_owned()).collect();
     allowed_origins.extend(settings.allowed_origins.iter().cloned());
-    let shutdown = CancellationToken::new();
     let guard = crate::http::guard::Allowed { hosts: Arc::new(allowed_hosts.clone()), origins: Arc::new(allowed_origins.clone()) };
     let options =
         HttpOptions { allowed_hosts, allowed_origins, max_body_bytes: settings.max_body_bytes, stateless: settings.mcp_stateless };
-    let mcp = crate::mcp::http_service(gateway.clone(), &options, shutdown.child_token());
+    let mcp = axum::Router::new()
+        .fallback_service(crate::mcp::http_service(gateway.clone(), &options, lifecycle.shutdown.child_token()))
+        .layer(axum::middleware::from_fn_with_state(settings.max_body_bytes, crate::mcp::jsonrpc_guard));
     let keys = crate::http::ApiKeys(Arc::new(settings.api_keys.clone()));
-    let library_keys = keys.clone();
-    let (route_engine, route_registry) = (engine.clone(), registry.clone());
     let store = engine.store().cloned().context("the gateway has no store")?;
     let bus = crate::events::EventBus::new(store, registry.clone(), engine.clone(), settings.event_retry_ms as u64);
-    let records = match &workspace {
-        Some(embedded) => {
-            embedded.workspace.set_events(bus.clone());
-            embedded.router.clone()
-        }
-        None => axum::Router::new(),
-    };
-    let event_state = crate::http::events::EventState {
+    if let Some(embedded) = &workspace {
+        embedded.workspace.set_events(bus.clone());
+    }
+    let events = crate::http::events::EventState {
         bus: bus.clone(),
         webhook: crate::http::events::WebhookCheck {
             secret: settings.webhook_secret.clone(),
             tolerance_ms: settings.webhook_tolerance_seconds as i64 * 1000,
         },
     };
-    let events = axum::Router::new()
-        .route("/api/events", axum::routing::post(crate::http::events::post_events))
-        .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key))
-        .route("/webhooks/twenty", axum::routing::post(crate::http::events::post_webhook))
-        .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
-        .with_state(event_state);
-    let route_state = crate::http::routes::RouteState::new(engine.clone(), registry, keys.clone(), settings.max_route_body_bytes);
-    let api = crate::http::api::router(route_state.clone())
-        .layer(axum::extract::DefaultBodyLimit::max(settings.max_route_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key));
-    let routes = axum::Router::new()
-        .route("/s", axum::routing::any(crate::http::routes::handle))
-        .route("/s/{*rest}", axum::routing::any(crate::http::routes::handle))
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .with_state(route_state);
-    let connections_state =
-        crate::http::connections::ConnectionsState { keys: keys.clone(), engine: route_engine.clone(), registry: route_registry.clone() };
-    let connections = crate::http::connections::protected(connections_state.clone())
-        .layer(axum::middleware::from_fn_with_state(keys.clone(), crate::http::require_api_key))
-        .merge(crate::http::connections::callback_router(connections_state));
     let counter = gateway.clone();
-    let health = crate::http::Health { apps: args.app_dirs.len().max(1), tools: Arc::new(move || counter.tool_names().len()) };
-    let router = axum::Router::new()
-        .nest_service("/mcp", mcp)
-        .layer(axum::middleware::from_fn_with_state(settings.max_body_bytes, crate::mcp::jsonrpc_guard))
-        .layer(axum::middleware::from_fn_with_state(keys, crate::http::require_api_key))
-        .merge(crate::http::router(health))
-        .merge(routes)
-        .merge(api)
-        .merge(events)
-        .merge(connections)
-        .merge(records)
-        .merge(
-            crate::http::library::router(gateway.served_library())
-                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024))
-                .layer(axum::middleware::from_fn_with_state(library_keys, crate::http::require_api_key)),
-        )
-        .layer(axum::middleware::from_fn_with_state(guard, crate::http::guard::check))
-        .layer(axum::middleware::from_fn(crate::http::trace));
-    tokio::spawn(bus.dispatch(settings.max_runtimes, shutdown.child_token()));
-    tokio::spawn(crate::triggers::cron::run(
-        route_engine,
-        route_registry,
+    let router = crate::http::router(crate::http::Parts {
+        keys: keys.clone(),
+        allowed: guard,
+        health: crate::http::Health { apps: args.app_dirs.len().max(1), tools: Arc::new(move || counter.tool_names().len()) },
+        mcp,
+        routes: crate::http::routes::RouteState::new(engine.clone(), registry.clone(), keys.clone(), settings.max_route_body_bytes),
+        events,
+        connections: crate::http::connections::ConnectionsState { keys, engine: engine.clone(), registry: registry.clone() },
+        library: gateway.served_library(),
+        workspace: workspace.map(|embedded| embedded.router),
+        max_route_body_bytes: settings.max_route_body_bytes,
+    });
+    lifecycle.spawn(bus.dispatch(settings.max_runtimes, lifecycle.shutdown.child_token()));
+    lifecycle.spawn(crate::triggers::cron::run(
+        engine.clone(),
+        registry,
         Arc::new(crate::triggers::cron::SystemClock),
         None,
-        shutdown.child_token(),
+        lifecycle.shutdown.child_token(),
         settings.cron_catch_up,
     ));
 
@@ -414,19 +428,16 @@ pub async fn serve(args: GatewayArgs, listen: SocketAddr, insecure: bool, settin
         if settings.api_keys.is_empty() { "no API key required" } else { "API key required" },
         gateway.tool_names().join(", ")
     );
-    let stop = shutdown.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        stop.cancel();
-    });
+    lifecycle.stop_on_signal();
     let limits = crate::http::server::Limits {
         header_timeout: Duration::from_secs(settings.header_timeout_seconds as u64),
         body_timeout: Duration::from_secs(settings.body_timeout_seconds as u64),
         max_connections: settings.max_connections,
     };
-    crate::http::server::serve(listener, router, limits, shutdown).await;
+    crate::http::server::serve(listener, router, limits, lifecycle.shutdown.clone()).await;
+    lifecycle.finish().await;
     flush_history(&engine).await;
-    Ok(exit::OK)
+    Ok(())
 }
 
 /// The address a browser or provider can use for a bound one: a wildcard

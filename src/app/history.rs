@@ -1,12 +1,11 @@
 //! `switchboard runs`: lists recorded runs from the store (a table, or JSON
 //! with `--json`) and replays one against the current code with `--replay`.
 
-use super::{Settings, exit, open_store, snapshot};
+use super::{CliError, CliResult, Settings, exit, open_store, snapshot};
 use crate::domain::{ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::engine::{Engine, replayable_payload};
 use crate::sandbox::Pool;
 use crate::store::{RunFilter, RunRecord, RunStatus, Store};
-use anyhow::Result;
 use std::path::PathBuf;
 
 /// What `switchboard runs` was asked.
@@ -25,13 +24,13 @@ pub struct RunsArgs {
 }
 
 /// `switchboard runs`.
-pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
+pub async fn runs(args: RunsArgs, settings: &Settings) -> CliResult {
     let status = match args.status.as_deref() {
         Some(text) => match RunStatus::parse(text) {
             Some(status) => Some(status),
             None => {
                 eprintln!("error: --status {text:?} is not a run status; use SUCCESS, ERROR or SKIPPED");
-                return Ok(exit::USAGE);
+                return Err(CliError::Told(exit::USAGE));
             }
         },
         None => None,
@@ -43,7 +42,7 @@ pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
                 eprintln!(
                     "error: --trigger {text:?} is not a trigger; use manual, http_route, cron, database_event, tool or workflow_action"
                 );
-                return Ok(exit::USAGE);
+                return Err(CliError::Told(exit::USAGE));
             }
         },
         None => None,
@@ -57,7 +56,7 @@ pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
         Ok(page) => page,
         Err(error @ crate::store::Error::BadCursor(_)) => {
             eprintln!("error: {error}");
-            return Ok(exit::USAGE);
+            return Err(CliError::Told(exit::USAGE));
         }
         Err(error) => return Err(error.into()),
     };
@@ -65,11 +64,11 @@ pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
         let runs: Vec<serde_json::Value> = page.runs.iter().map(RunRecord::to_json).collect();
         let listing = serde_json::json!({ "runs": runs, "nextCursor": page.next_cursor });
         println!("{}", serde_json::to_string_pretty(&listing)?);
-        return Ok(exit::OK);
+        return Ok(());
     }
     if page.runs.is_empty() {
         println!("no runs recorded in {}", store.path().display());
-        return Ok(exit::OK);
+        return Ok(());
     }
     println!("{:<36}  {:<24}  {:<24}  {:<15}  {:<7}  {:>8}", "ID", "STARTED (UTC)", "FUNCTION", "TRIGGER", "STATUS", "MS");
     for run in &page.runs {
@@ -86,23 +85,20 @@ pub async fn runs(args: RunsArgs, settings: &Settings) -> Result<i32> {
     if let Some(cursor) = page.next_cursor {
         println!("more: switchboard runs --cursor {cursor}");
     }
-    Ok(exit::OK)
+    Ok(())
 }
 
-async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, args: &RunsArgs, settings: &Settings) -> Result<i32> {
+async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, args: &RunsArgs, settings: &Settings) -> CliResult {
     let Some(original) = store.run(id).await? else {
         eprintln!("error: no run {id:?} in {}", store.path().display());
-        return Ok(exit::USAGE);
+        return Err(CliError::Told(exit::USAGE));
     };
     let Some(payload) = replayable_payload(&original.payload) else {
         eprintln!("error: run {id} cannot be replayed: its payload was larger than SWITCHBOARD_RUN_CAPTURE_BYTES and was not kept");
-        return Ok(exit::USAGE);
+        return Err(CliError::Told(exit::USAGE));
     };
     let pool = Pool::new(super::pool_options(settings));
-    let snapshot = match snapshot(&args.app_dir, settings, &args.vars, &pool).await? {
-        Ok(snapshot) => snapshot,
-        Err(code) => return Ok(code),
-    };
+    let snapshot = snapshot(&args.app_dir, settings, &args.vars, &pool).await?;
     if snapshot.find(&original.function_id).is_none() {
         eprintln!(
             "error: run {id} was of function {} ({}), which the app in {} no longer has",
@@ -110,7 +106,7 @@ async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, arg
             original.function_id,
             args.app_dir.display()
         );
-        return Ok(exit::USAGE);
+        return Err(CliError::Told(exit::USAGE));
     }
     let (access, _) = super::workspace_access(settings, store.clone(), &[std::sync::Arc::new(snapshot.clone())])?;
     let engine =
@@ -128,5 +124,5 @@ async fn replay(store: &std::sync::Arc<crate::store::SqliteStore>, id: &str, arg
         eprintln!("replayed run {id} as run {new_id}");
     }
     println!("{}", serde_json::to_string_pretty(&result)?);
-    Ok(if result.status == ExecutionStatus::Success { exit::OK } else { exit::FAILED })
+    if result.status == ExecutionStatus::Success { Ok(()) } else { Err(CliError::Told(exit::FAILED)) }
 }

@@ -9,7 +9,7 @@
 //! does the same without serving; `switchboard uninstall` runs the
 //! uninstall hook and, with `--purge`, deletes the app's stored state.
 
-use super::{Settings, exit};
+use super::{CliError, CliResult, Settings, exit};
 use crate::domain::{ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::engine::Engine;
 use crate::registry::AppSnapshot;
@@ -127,15 +127,12 @@ async fn run_noted(
 }
 
 /// Loads the app at `root` for `install`/`uninstall`: its snapshot and an
-/// engine on the data directory's store; `Err(code)` when it cannot load or
+/// engine on the data directory's store; `CliError::Told` when it cannot load or
 /// is bound to another folder in this data directory.
-async fn prepare(root: &std::path::Path, vars: &[String], settings: &Settings) -> Result<std::result::Result<(AppSnapshot, Engine), i32>> {
+async fn prepare(root: &std::path::Path, vars: &[String], settings: &Settings) -> CliResult<(AppSnapshot, Engine)> {
     let pool = Pool::new(super::pool_options(settings));
     let given = super::gather_vars(settings, vars)?;
-    let snapshot = match super::snapshot_with(root, settings, &given, &pool, false).await? {
-        Ok(snapshot) => snapshot,
-        Err(code) => return Ok(Err(code)),
-    };
+    let snapshot = super::snapshot_with(root, settings, &given, &pool, false).await?;
     let engine = super::one_shot_engine(settings, pool, &snapshot, &given).await?;
     let store = engine.store().cloned().context("no store")?;
     let id = &snapshot.app.manifest.application.universal_identifier;
@@ -145,34 +142,31 @@ async fn prepare(root: &std::path::Path, vars: &[String], settings: &Settings) -
             "error: application {id} in {} is bound to the app at {bound}, not {folder} (see `serve --rebind`)",
             settings.data_dir.display()
         );
-        return Ok(Err(exit::USAGE));
+        return Err(CliError::Told(exit::USAGE));
     }
-    Ok(Ok((snapshot, engine)))
+    Ok((snapshot, engine))
 }
 
 /// `switchboard install APP_DIR`: installs the app's package.json version
 /// in the data directory as `serve` would on its first start (pre-install
 /// hook, version recorded, post-install hook), without serving.
-pub async fn install_command(root: &std::path::Path, vars: &[String], settings: &Settings) -> Result<i32> {
-    let (snapshot, engine) = match prepare(root, vars, settings).await? {
-        Ok(prepared) => prepared,
-        Err(code) => return Ok(code),
-    };
+pub async fn install_command(root: &std::path::Path, vars: &[String], settings: &Settings) -> CliResult {
+    let (snapshot, engine) = prepare(root, vars, settings).await?;
     let name = &snapshot.app.manifest.application.display_name;
     match install(&engine, &snapshot).await? {
         Ok(Installed { version, previous, hooks }) if previous.as_deref() == Some(version.as_str()) && hooks.is_empty() => {
             println!("{name} {version} is already installed in {}; no hook ran", settings.data_dir.display());
-            Ok(exit::OK)
+            Ok(())
         }
         Ok(Installed { version, previous, hooks }) => {
             let from = previous.map(|previous| format!(" (upgraded from {previous})")).unwrap_or_default();
             let ran = if hooks.is_empty() { "no hook ran".to_owned() } else { format!("ran {}", hooks.join(", ")) };
             println!("installed {name} {version}{from}; {ran}");
-            Ok(exit::OK)
+            Ok(())
         }
         Err(message) => {
             eprintln!("error: {message}");
-            Ok(exit::FAILED)
+            Err(CliError::Told(exit::FAILED))
         }
     }
 }
@@ -181,11 +175,8 @@ pub async fn install_command(root: &std::path::Path, vars: &[String], settings: 
 /// (with Twenty's `UninstallPayload`, `{version}`) and forgets its installed
 /// version; with `purge`, also deletes its stored state (kv, connections,
 /// queued deliveries and jobs, folder binding). Run history is kept.
-pub async fn uninstall_command(root: &std::path::Path, purge: bool, vars: &[String], settings: &Settings) -> Result<i32> {
-    let (snapshot, engine) = match prepare(root, vars, settings).await? {
-        Ok(prepared) => prepared,
-        Err(code) => return Ok(code),
-    };
+pub async fn uninstall_command(root: &std::path::Path, purge: bool, vars: &[String], settings: &Settings) -> CliResult {
+    let (snapshot, engine) = prepare(root, vars, settings).await?;
     let store = engine.store().cloned().context("no store")?;
     let id = snapshot.app.manifest.application.universal_identifier.clone();
     let name = snapshot.app.manifest.application.display_name.clone();
@@ -209,5 +200,5 @@ pub async fn uninstall_command(root: &std::path::Path, purge: bool, vars: &[Stri
         println!("purged the stored state of {name} (rows deleted: {}); its run history is kept", summary.join(", "));
     }
     store.flush().await?;
-    Ok(code)
+    if code == exit::OK { Ok(()) } else { Err(CliError::Told(code)) }
 }

@@ -3,9 +3,8 @@
 //! TypeScript and markdown items) plus the shipped ones. Every command that
 //! loads the catalog records changed items as new versions.
 
-use super::{Settings, exit, load_app, open_store};
+use super::{CliError, CliResult, Settings, exit, load_app, open_store};
 use crate::library::{Catalog, ExportFormat, Kind};
-use anyhow::Result;
 use std::path::{Path, PathBuf};
 
 /// What to do with skills or agents.
@@ -19,8 +18,8 @@ pub enum LibraryAction {
     Export { dir: PathBuf, format: Option<String> },
 }
 
-/// Loads and versions the catalog of `app_dir`; `Err(code)` after printing why not.
-pub async fn load_catalog(app_dir: &Path, settings: &Settings) -> Result<std::result::Result<Catalog, i32>> {
+/// Loads and versions the catalog of `app_dir`, or says why not (on stderr).
+pub async fn load_catalog(app_dir: &Path, settings: &Settings) -> CliResult<Catalog> {
     let (entity_files, _) = crate::catalog::discover(app_dir);
     let app = if entity_files.is_empty() {
         None
@@ -45,22 +44,22 @@ pub async fn load_catalog(app_dir: &Path, settings: &Settings) -> Result<std::re
         Ok(sourced) => sourced,
         Err(error) => {
             eprintln!("error: {error}");
-            return Ok(Err(exit::FAILED));
+            return Err(CliError::Told(exit::FAILED));
         }
     };
-    Ok(Ok(Catalog::sync(open_store(settings).await?, sourced).await?))
+    Ok(Catalog::sync(open_store(settings).await?, sourced).await?)
 }
 
-fn usage(error: crate::library::Error) -> Result<i32> {
+fn usage(error: crate::library::Error) -> CliResult {
     match error {
         crate::library::Error::Store(store) => Err(store.into()),
         crate::library::Error::Write { .. } => {
             eprintln!("error: {error}");
-            Ok(exit::FAILED)
+            Err(CliError::Told(exit::FAILED))
         }
         other => {
             eprintln!("error: {other}");
-            Ok(exit::USAGE)
+            Err(CliError::Told(exit::USAGE))
         }
     }
 }
@@ -71,11 +70,8 @@ fn shorten(text: &str, width: usize) -> String {
 }
 
 /// `switchboard skills|agents ACTION`.
-pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings: &Settings) -> Result<i32> {
-    let catalog = match load_catalog(app_dir, settings).await? {
-        Ok(catalog) => catalog,
-        Err(code) => return Ok(code),
-    };
+pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings: &Settings) -> CliResult {
+    let catalog = load_catalog(app_dir, settings).await?;
     match action {
         LibraryAction::List { json } => {
             let mut rows = Vec::new();
@@ -116,14 +112,14 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                     );
                 }
             }
-            Ok(exit::OK)
+            Ok(())
         }
         LibraryAction::Show { reference, json } => {
             let (name, version) = Catalog::split(&reference);
             match catalog.resolve(kind, name, version).await {
                 Ok(resolved) if json => {
                     println!("{}", serde_json::to_string_pretty(&resolved)?);
-                    Ok(exit::OK)
+                    Ok(())
                 }
                 Ok(resolved) => {
                     eprintln!(
@@ -137,7 +133,7 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                     for path in resolved.item.files.keys() {
                         eprintln!("  file: {path}");
                     }
-                    Ok(exit::OK)
+                    Ok(())
                 }
                 Err(error) => usage(error),
             }
@@ -145,7 +141,7 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
         LibraryAction::Versions { name, json } => match catalog.versions(kind, &name).await {
             Ok(versions) if json => {
                 println!("{}", serde_json::to_string_pretty(&versions)?);
-                Ok(exit::OK)
+                Ok(())
             }
             Ok(versions) => {
                 println!("{:>7}  {:<24}  {:<12}  {:<20}  SOURCE", "VERSION", "CREATED (UTC)", "HASH", "LABELS");
@@ -159,18 +155,18 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                         version.source
                     );
                 }
-                Ok(exit::OK)
+                Ok(())
             }
             Err(error) => usage(error),
         },
         LibraryAction::Diff { name, from, to } => match catalog.diff(kind, &name, &from, &to).await {
             Ok(diff) if diff.is_empty() => {
                 println!("{kind} {name}: versions {from} and {to} have the same content");
-                Ok(exit::OK)
+                Ok(())
             }
             Ok(diff) => {
                 print!("{diff}");
-                Ok(exit::OK)
+                Ok(())
             }
             Err(error) => usage(error),
         },
@@ -180,7 +176,7 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                     let was = outcome.previous.map(|v| format!(" (was {v})")).unwrap_or_default();
                     let guard = if outcome.protected { ", protected" } else { "" };
                     println!("{kind} {name}: {} → version {}{was}{guard}", outcome.label, outcome.version);
-                    Ok(exit::OK)
+                    Ok(())
                 }
                 Err(error) => usage(error),
             }
@@ -193,7 +189,7 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                 (_, Some(other)) => {
                     let formats = if kind == Kind::Skill { "agent-skills" } else { "claude-code or twenty" };
                     eprintln!("error: --format {other:?} is not a {kind} export format; use {formats}");
-                    return Ok(exit::USAGE);
+                    return Err(CliError::Told(exit::USAGE));
                 }
             };
             // The app's own items; the shipped ones come with every binary.
@@ -204,7 +200,7 @@ pub async fn library(kind: Kind, action: LibraryAction, app_dir: &Path, settings
                     for note in notes {
                         eprintln!("{note}");
                     }
-                    Ok(exit::OK)
+                    Ok(())
                 }
                 Err(error) => usage(error),
             }

@@ -4,7 +4,8 @@
 //! `PUT …/{name}/labels/{label}` with `{"version", "force"?, "protect"?}`.
 
 use super::ApiError;
-use crate::library::{Catalog, Error, Kind, Served};
+pub use crate::library::Served;
+use crate::library::{Catalog, Error, Kind};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;

@@ -2,9 +2,9 @@
 //! guards protected routes, the `/s/*` route triggers, the `/api` JSON
 //! endpoints (runs, workflow actions, events, connections), the OAuth
 //! callback, Twenty's webhook receiver and the embedded workspace's REST
-//! and GraphQL APIs. `app` mounts the
-//! MCP service at `/mcp` and wraps it with [`require_api_key`]; this module
-//! knows nothing of MCP.
+//! and GraphQL APIs. [`router`] puts them together, with the API-key check
+//! applied once over everything that needs it. `app` hands it the MCP
+//! service for `/mcp` as a plain router; this module knows nothing of MCP.
 
 pub mod api;
 pub mod connections;
@@ -60,7 +60,7 @@ impl std::fmt::Debug for Health {
 }
 
 /// `GET /healthz`.
-pub fn router(health: Health) -> Router {
+fn health_router(health: Health) -> Router {
     Router::new().route(
         "/healthz",
         get(move || {
@@ -75,6 +75,59 @@ pub fn router(health: Health) -> Router {
             }
         }),
     )
+}
+
+/// Everything `serve` answers over HTTP, as `app` builds it.
+pub struct Parts {
+    pub keys: ApiKeys,
+    /// The `Host`/`Origin` allow-lists every request passes.
+    pub allowed: guard::Allowed,
+    pub health: Health,
+    /// The MCP service, mounted at `/mcp` behind the key check.
+    pub mcp: Router,
+    pub routes: routes::RouteState,
+    pub events: events::EventState,
+    pub connections: connections::ConnectionsState,
+    pub library: library::Served,
+    /// The embedded workspace's REST and GraphQL APIs, which check their own
+    /// tokens; absent when runs use a remote Twenty.
+    pub workspace: Option<Router>,
+    /// Largest body of a route, `/api` or event request.
+    pub max_route_body_bytes: usize,
+}
+
+/// Largest body of a skills/agents API request.
+const MAX_LIBRARY_BODY: usize = 64 * 1024;
+
+/// The whole HTTP surface of `serve`. Routes that need an API key sit in
+/// one router wrapped once by [`require_api_key`]; the rest check callers
+/// their own way: the health check is open, `/s/*` routes follow each
+/// route's `isAuthRequired`, the webhook checks its signature, the OAuth
+/// callback its `state`, and the workspace APIs their tokens. Every request
+/// passes the `Host`/`Origin` guard and gets a span.
+pub fn router(parts: Parts) -> Router {
+    let route_body = axum::extract::DefaultBodyLimit::max(parts.max_route_body_bytes);
+    let protected = Router::new()
+        .nest_service("/mcp", parts.mcp)
+        .merge(api::router(parts.routes.clone()).layer(route_body))
+        .merge(
+            Router::new().route("/api/events", axum::routing::post(events::post_events)).layer(route_body).with_state(parts.events.clone()),
+        )
+        .merge(connections::protected(parts.connections.clone()))
+        .merge(library::router(parts.library).layer(axum::extract::DefaultBodyLimit::max(MAX_LIBRARY_BODY)))
+        .layer(axum::middleware::from_fn_with_state(parts.keys, require_api_key));
+    let open = Router::new()
+        .route("/s", axum::routing::any(routes::handle))
+        .route("/s/{*rest}", axum::routing::any(routes::handle))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(parts.routes)
+        .merge(health_router(parts.health))
+        .merge(
+            Router::new().route("/webhooks/twenty", axum::routing::post(events::post_webhook)).layer(route_body).with_state(parts.events),
+        )
+        .merge(connections::callback_router(parts.connections))
+        .merge(parts.workspace.unwrap_or_default());
+    protected.merge(open).layer(axum::middleware::from_fn_with_state(parts.allowed, guard::check)).layer(axum::middleware::from_fn(trace))
 }
 
 /// The API keys that may call protected routes; empty means no check.
@@ -116,7 +169,6 @@ pub(crate) fn unauthorized(message: &str) -> Response {
     response
 }
 
-/// Middleware: requires `Authorization: Bearer <key>` with a configured key.
 /// A span per HTTP request, so the runs it starts nest in it, ending with
 /// an `info` line of its status and duration. Only the method and the
 /// path's first segment (`/s`, `/mcp`, `/api`, ...) are logged: the rest of a
@@ -132,6 +184,7 @@ pub async fn trace(request: Request, next: Next) -> Response {
     response
 }
 
+/// Middleware: requires `Authorization: Bearer <key>` with a configured key.
 pub async fn require_api_key(State(keys): State<ApiKeys>, request: Request, next: Next) -> Response {
     if keys.0.is_empty() {
         return next.run(request).await;

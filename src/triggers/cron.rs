@@ -17,6 +17,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 /// A cron setting that cannot be scheduled.
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +177,7 @@ pub struct CronFire {
 /// attached to the engine, each fire is remembered; on start, a function
 /// whose fires were missed while the gateway was down gets at most one
 /// catch-up fire (the latest missed time) when `catch_up` is set, never a burst.
+/// On shutdown it returns once the fires under way have ended.
 pub async fn run(
     engine: Engine,
     registry: Registry,
@@ -185,12 +187,13 @@ pub async fn run(
     catch_up: bool,
 ) {
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let fires = TaskTracker::new();
     let mut checked = clock.now();
     if catch_up {
         for job in current_jobs(&registry) {
             if let Some(at) = missed_fire(&engine, &job, checked).await {
                 tracing::info!(function = %job.name, scheduled = %at, "catching up one missed cron fire");
-                fire(&engine, &job, at, true, &running, &reports).await;
+                fire(&engine, &job, at, true, &running, &reports, &fires).await;
             }
         }
     }
@@ -199,13 +202,17 @@ pub async fn run(
         let next = jobs.iter().filter_map(|job| job.next_after(checked).map(|at| (at, job))).min_by_key(|(at, _)| *at);
         let wake = next.map(|(at, _)| at).unwrap_or_else(|| checked + chrono::Duration::minutes(1));
         tokio::select! {
-            () = shutdown.cancelled() => return,
+            () = shutdown.cancelled() => {
+                fires.close();
+                fires.wait().await;
+                return;
+            }
             () = clock.sleep_until(wake) => {}
         }
         for job in &jobs {
             let Some(at) = job.next_after(checked) else { continue };
             if at <= wake {
-                fire(&engine, job, at, false, &running, &reports).await;
+                fire(&engine, job, at, false, &running, &reports, &fires).await;
             }
         }
         checked = wake;
@@ -253,6 +260,7 @@ async fn fire(
     catch_up: bool,
     running: &Arc<Mutex<HashSet<String>>>,
     reports: &Option<mpsc::UnboundedSender<CronFire>>,
+    fires: &TaskTracker,
 ) {
     use crate::store::Store;
     let key = format!("{}:{}", job.app.app.code.root().display(), job.function);
@@ -266,7 +274,7 @@ async fn fire(
     if !fresh {
         tracing::warn!(function = %job.name, scheduled = %at, "cron fire skipped: the previous one is still running");
         let (engine, job, reports) = (engine.clone(), job.clone(), reports.clone());
-        tokio::spawn(async move {
+        fires.spawn(async move {
             let reason = "the previous fire of this function was still running";
             engine.record_skipped(&job.app, &FunctionRef(job.function.clone()), TriggerKind::Cron, detail, reason).await;
             if let Some(reports) = &reports {
@@ -281,7 +289,7 @@ async fn fire(
         tracing::error!(%error, function = %job.name, "cannot record a cron fire");
     }
     let (engine, job, running, reports) = (engine.clone(), job.clone(), running.clone(), reports.clone());
-    tokio::spawn(async move {
+    fires.spawn(async move {
         let invocation = Invocation {
             function: FunctionRef(job.function.clone()),
             trigger: TriggerKind::Cron,

@@ -336,3 +336,32 @@ fn seed_cron_fire(dir: &std::path::Path) {
         store.set_cron_fire("eeeeeeee-0000-4000-8000-000000000023", earlier).await.expect("seed");
     });
 }
+
+#[test]
+fn a_stopped_gateway_lets_the_delivery_under_way_finish_and_records_it() {
+    let data = tempfile::tempdir().expect("data dir");
+    let dir = path(data.path()).to_owned();
+    let server = Server::start(&[path(&fixture("events"))], &[("SWITCHBOARD_API_KEYS", KEY), ("SWITCHBOARD_DATA_DIR", &dir)]);
+    let (status, answer) = post_events(&server, &json!({ "name": "slow.created", "recordId": "stopping" }));
+    assert_eq!(status, 202, "{answer}");
+    // The slow run (0.7 s) is under way when SIGTERM comes.
+    let auth = bearer();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, _, body) = http(server.port, "GET", "/api/pool", &[("Authorization", &auth)], b"");
+        let pool: Value = serde_json::from_str(&body).expect("pool json");
+        if pool["runtimes"]["busy"] == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the slow run never started: {pool}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.terminate(), Some(0), "a stopped gateway exits cleanly");
+    // The stop waited for the run, which settled its delivery and was recorded.
+    let listed = switchboard_with(&["runs", "--json", "--function", "slow"], &[("SWITCHBOARD_DATA_DIR", &dir)], Duration::from_secs(60));
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    let runs = listed.json()["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "SUCCESS", "{runs:?}");
+    assert_eq!(runs[0]["data"]["recordId"], "stopping");
+}

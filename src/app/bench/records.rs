@@ -7,14 +7,14 @@
 //! but the sandbox). Runs on a fresh store in a temporary directory and prints one
 //! JSON object with the rates and their ratios.
 
-use crate::app::{exit, pool_options};
+use crate::app::{CliResult, pool_options};
 use crate::config::Settings;
 use crate::domain::{ExecutionStatus, FunctionRef, Invocation, TriggerKind};
 use crate::engine::Engine;
 use crate::sandbox::Pool;
 use crate::store::{Deleted, RecordQuery, SqlValue};
 use crate::workspace::access::Principal;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, anyhow};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -38,19 +38,16 @@ fn company(tag: &str, index: usize) -> Value {
 }
 
 /// Runs the benchmark with `count` records per phase and prints its report.
-pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> {
+pub async fn run(root: &Path, count: usize, settings: &Settings) -> CliResult {
     let scratch = Scratch(std::env::temp_dir().join(format!("switchboard-bench-records-{}", uuid::Uuid::new_v4())));
     let mut settings = settings.clone();
     settings.data_dir = scratch.0.clone();
     settings.twenty_url = None;
     settings.twenty_api_key = None;
     let pool = Pool::new(pool_options(&settings));
-    let snapshot = match crate::app::snapshot(root, &settings, &[], &pool).await? {
-        Ok(snapshot) => snapshot,
-        Err(code) => return Ok(code),
-    };
+    let snapshot = crate::app::snapshot(root, &settings, &[], &pool).await?;
     if snapshot.find("create-and-read").is_none() {
-        bail!("{} has no function create-and-read; run this on benches/records", root.display());
+        return Err(anyhow!("{} has no function create-and-read; run this on benches/records", root.display()).into());
     }
     let store = crate::app::open_store(&settings).await?;
     let apps = [Arc::new(snapshot.clone())];
@@ -72,7 +69,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     eprintln!("warming up...");
     let warm = engine.invoke(&snapshot, invoke(20, "warm")).await?;
     if warm.status != ExecutionStatus::Success {
-        bail!("the bench function failed: {:?}", warm.error);
+        return Err(anyhow!("the bench function failed: {:?}", warm.error).into());
     }
 
     eprintln!("through CoreApiClient: {count} creates, {count} reads...");
@@ -80,7 +77,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
     let result = engine.invoke(&snapshot, invoke(count, "js")).await?;
     let wall = started.elapsed().as_secs_f64();
     if result.status != ExecutionStatus::Success || result.data["found"] != json!(count) {
-        bail!("the bench run failed: {:?} {}", result.error, result.data);
+        return Err(anyhow!("the bench run failed: {:?} {}", result.error, result.data).into());
     }
     let seconds = |field: &str| result.data[field].as_f64().unwrap_or(f64::NAN) / 1000.0;
     let (js_create, js_read) = (seconds("createMs"), seconds("readMs"));
@@ -112,7 +109,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
         let rows = store.records_find(&query).await?;
         let record: Value = serde_json::from_str(rows.first().context("a stored record was not found")?)?;
         if record["id"] != json!(id) {
-            bail!("the store returned the wrong record");
+            return Err(anyhow!("the store returned the wrong record").into());
         }
     }
     let store_read = started.elapsed().as_secs_f64();
@@ -134,7 +131,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
 
     eprintln!("GraphQL through the in-process API from Rust: {count} creates, {count} reads...");
     let crate::engine::WorkspaceAccess::Embedded { api, .. } = engine.workspace().context("no workspace access")?.clone() else {
-        bail!("the embedded workspace is off");
+        return Err(anyhow!("the embedded workspace is off").into());
     };
     let token = workspace.mint(
         &snapshot.app.manifest.application.universal_identifier,
@@ -172,7 +169,7 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
             .await;
         let body: Value = serde_json::from_slice(&reply.body)?;
         if body["data"]["company"]["id"] != json!(id) {
-            bail!("GraphQL read failed: {body}");
+            return Err(anyhow!("GraphQL read failed: {body}").into());
         }
     }
     let graphql_read = started.elapsed().as_secs_f64();
@@ -198,5 +195,5 @@ pub async fn run(root: &Path, count: usize, settings: &Settings) -> Result<i32> 
         },
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
-    Ok(exit::OK)
+    Ok(())
 }
