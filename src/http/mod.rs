@@ -174,8 +174,14 @@ pub(crate) fn unauthorized(message: &str) -> Response {
 /// path's first segment (`/s`, `/mcp`, `/api`, ...) are logged: the rest of a
 /// path and the query may carry what callers sent.
 pub async fn trace(request: Request, next: Next) -> Response {
-    let area = request.uri().path().split('/').nth(1).map(|segment| format!("/{segment}")).unwrap_or_default();
-    let span = tracing::info_span!("http", method = %request.method(), area = %area);
+    let span = tracing::info_span!("http", method = %request.method(), area = tracing::field::Empty);
+    if span.is_disabled() {
+        // Logging below `info` (the default): nothing to measure or say.
+        return next.run(request).await;
+    }
+    if let Some(segment) = request.uri().path().split('/').nth(1) {
+        span.record("area", format!("/{segment}").as_str());
+    }
     let started = std::time::Instant::now();
     let response = tracing::Instrument::instrument(next.run(request), span.clone()).await;
     span.in_scope(|| {
