@@ -392,6 +392,11 @@ impl EventBus {
         let slots = Arc::new(Semaphore::new(concurrency.max(1)));
         let running = TaskTracker::new();
         loop {
+            if shutdown.is_cancelled() {
+                running.close();
+                running.wait().await;
+                return;
+            }
             let free = slots.available_permits();
             let claimed = if free == 0 {
                 Vec::new()
@@ -406,7 +411,15 @@ impl EventBus {
             };
             let busy = !claimed.is_empty();
             for group in group(claimed) {
-                let Ok(permit) = slots.clone().acquire_owned().await else { return };
+                // Claimed groups not started before shutdown are queued again
+                // on the next start, like deliveries a stop interrupted.
+                let permit = tokio::select! {
+                    permit = slots.clone().acquire_owned() => match permit {
+                        Ok(permit) => permit,
+                        Err(_) => return,
+                    },
+                    () = shutdown.cancelled() => break,
+                };
                 let bus = self.clone();
                 running.spawn(async move {
                     bus.deliver(group).await;

@@ -149,12 +149,15 @@ async fn build_library(
 
 /// A gateway's background work. Every task is spawned on `tasks` and ends
 /// once `shutdown` is cancelled (each waits for the runs it started), so the
-/// process waits for all of them, for at most [`GRACE`], before it commits
-/// the last run records and exits.
+/// process waits for all of them before it commits the last run records and
+/// exits: at most [`GRACE`] from the stop, which the HTTP server's own drain
+/// of requests in flight shares.
 #[derive(Clone, Default)]
 struct Lifecycle {
     tasks: TaskTracker,
     shutdown: CancellationToken,
+    /// When the stop began (a signal), if one did.
+    stopping: Arc<std::sync::OnceLock<tokio::time::Instant>>,
 }
 
 /// How long a stopping gateway waits for its background tasks.
@@ -167,20 +170,25 @@ impl Lifecycle {
 
     /// Cancels `shutdown` on SIGTERM or Ctrl-C.
     fn stop_on_signal(&self) {
-        let shutdown = self.shutdown.clone();
+        let (shutdown, stopping) = (self.shutdown.clone(), self.stopping.clone());
         self.spawn(async move {
             tokio::select! {
-                () = shutdown_signal() => shutdown.cancel(),
+                () = shutdown_signal() => {
+                    let _ = stopping.set(tokio::time::Instant::now());
+                    shutdown.cancel();
+                }
                 () = shutdown.cancelled() => {}
             }
         });
     }
 
-    /// Stops every task and waits for them (at most [`GRACE`]).
+    /// Stops every task and waits for them, until [`GRACE`] after the stop
+    /// began.
     async fn finish(&self) {
+        let began = *self.stopping.get_or_init(tokio::time::Instant::now);
         self.shutdown.cancel();
         self.tasks.close();
-        if tokio::time::timeout(GRACE, self.tasks.wait()).await.is_err() {
+        if tokio::time::timeout_at(began + GRACE, self.tasks.wait()).await.is_err() {
             tracing::warn!(tasks = self.tasks.len(), "background tasks still running after the grace period; stopping anyway");
         }
     }

@@ -103,7 +103,8 @@ const MAX_LIBRARY_BODY: usize = 64 * 1024;
 /// one router wrapped once by [`require_api_key`]; the rest check callers
 /// their own way: the health check is open, `/s/*` routes follow each
 /// route's `isAuthRequired`, the webhook checks its signature, the OAuth
-/// callback its `state`, and the workspace APIs their tokens. Every request
+/// callback its `state`, and the workspace APIs their tokens. A path that
+/// matches no route gets 401 without a key and 404 with one. Every request
 /// passes the `Host`/`Origin` guard and gets a span.
 pub fn router(parts: Parts) -> Router {
     let route_body = axum::extract::DefaultBodyLimit::max(parts.max_route_body_bytes);
@@ -115,6 +116,9 @@ pub fn router(parts: Parts) -> Router {
         )
         .merge(connections::protected(parts.connections.clone()))
         .merge(library::router(parts.library).layer(axum::extract::DefaultBodyLimit::max(MAX_LIBRARY_BODY)))
+        // A path that matches nothing is answered behind the key check too,
+        // so a caller without a key cannot tell which protected paths exist.
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(axum::middleware::from_fn_with_state(parts.keys, require_api_key));
     let open = Router::new()
         .route("/s", axum::routing::any(routes::handle))

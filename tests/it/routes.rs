@@ -126,6 +126,9 @@ fn manual_runs_over_http_return_the_execution_result() {
     assert!(body.contains("not valid JSON"), "{body}");
     assert_eq!(http(server.port, "POST", "/api/functions/greet/execute", &[], b"{}").0, 401, "the API key guards /api");
     assert_eq!(http(server.port, "GET", "/healthz", &[], b"").0, 200);
+    // A path that matches nothing says so only to a caller with the key.
+    assert_eq!(http(server.port, "GET", "/no/such/path", &[], b"").0, 401);
+    assert_eq!(http(server.port, "GET", "/no/such/path", &auth, b"").0, 404);
 }
 
 fn recorded_runs(data: &std::path::Path, function: &str) -> usize {
