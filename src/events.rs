@@ -392,6 +392,7 @@ impl EventBus {
         let slots = Arc::new(Semaphore::new(concurrency.max(1)));
         let running = TaskTracker::new();
         loop {
+            // Once shutdown began: no new claims, and the runs under way settle.
             if shutdown.is_cancelled() {
                 running.close();
                 running.wait().await;
@@ -441,11 +442,8 @@ impl EventBus {
                 }
             };
             tokio::select! {
-                () = shutdown.cancelled() => {
-                    running.close();
-                    running.wait().await;
-                    return;
-                }
+                // The top of the loop ends it.
+                () = shutdown.cancelled() => {}
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(wait) => {}
             }
